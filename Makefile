@@ -1,0 +1,29 @@
+# The two commands: `make demo` and `make test`. Both bootstrap everything they need first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+ENV := source .run/env.sh
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: bootstrap demo test stop lint format bench
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+demo: bootstrap
+	@bash scripts/demo.sh $(HOST) $(PORT)
+
+test: bootstrap
+	@bash scripts/test.sh $(PYTEST_ARGS)
+
+stop:
+	@bash scripts/stop.sh
+
+lint: bootstrap
+	@$(ENV); ruff check . && ruff format --check .
+
+format: bootstrap
+	@$(ENV); ruff format . && ruff check --fix .
+
+bench: bootstrap
+	@$(ENV); for b in bench/*.py; do python "$$b"; done

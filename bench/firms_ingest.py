@@ -1,0 +1,107 @@
+"""Benchmark: FIRMS CSV ingest of 200,000 rows, twice, against a bare COPY of the same rows.
+
+Run: DATABASE_URL=postgis://postgres@127.0.0.1:5432/<scratch db> DJANGO_DEBUG=1 python bench/firms_ingest.py
+The database must be migrated; the bench deletes the hotspots it wrote.
+Prints rows/s for: bare COPY into a typed scratch table, first ingest (all new), second ingest of the
+same rows in a different file (all duplicates), and the ratios to COPY.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoplatform.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+from ingest import firms  # noqa: E402
+from ingest.models import IngestRun  # noqa: E402
+from layers.fire.models import Hotspot  # noqa: E402
+
+ROWS = int(os.environ.get("BENCH_ROWS", 200_000))
+HEADER = (
+    "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,version,"
+    "bright_ti5,frp,daynight"
+)
+
+
+def make_csv(rows: int, seed: int = 7) -> bytes:
+    """A large global VIIRS day: random land-ish positions, overpass times, three satellites."""
+    rng = np.random.default_rng(seed)
+    lat = rng.uniform(-40, 60, rows).round(5)
+    lon = rng.uniform(-180, 180, rows).round(5)
+    minutes = rng.integers(0, 1440, rows)
+    times = (minutes // 60) * 100 + minutes % 60
+    sats = rng.choice(["N", "N20", "N21"], rows)
+    conf = rng.choice(["l", "n", "h"], rows, p=[0.2, 0.7, 0.1])
+    dn = np.where((minutes > 300) & (minutes < 1000), "D", "N")
+    frp = rng.gamma(1.5, 4.0, rows).round(2)
+    b4 = rng.uniform(300, 367, rows).round(2)
+    b5 = rng.uniform(270, 310, rows).round(2)
+    lines = [HEADER]
+    lines += [
+        f"{a},{o},{x},0.39,0.36,2024-03-10,{t},{s},VIIRS,{c},2.0NRT,{y},{f},{d}"
+        for a, o, x, t, s, c, y, f, d in zip(lat, lon, b4, times, sats, conf, b5, frp, dn, strict=True)
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def bare_copy(data: bytes) -> float:
+    """Seconds for COPY of the same rows into a typed scratch table (no index), committed."""
+    body = data.split(b"\n", 1)[1]
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_firms_scratch")
+        cursor.execute(
+            "CREATE TABLE bench_firms_scratch (latitude float8, longitude float8, bright_ti4 float8, scan float8,"
+            " track float8, acq_date date, acq_time text, satellite text, instrument text, confidence text,"
+            " version text, bright_ti5 float8, frp float8, daynight text)"
+        )
+    start = time.perf_counter()
+    with connection.cursor() as cursor, cursor.copy("COPY bench_firms_scratch FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(body)
+    elapsed = time.perf_counter() - start
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM bench_firms_scratch")
+        assert cursor.fetchone()[0] == ROWS
+        cursor.execute("DROP TABLE bench_firms_scratch")
+    return elapsed
+
+
+def timed_ingest(data: bytes, name: str):
+    start = time.perf_counter()
+    run = firms.ingest_bytes(data, file_name=name)
+    return time.perf_counter() - start, run
+
+
+def main() -> None:
+    data = make_csv(ROWS)
+    # Same rows, different bytes (CRLF): a new SHA-256, so the second run goes through the full path.
+    again = data.replace(b"\n", b"\r\n")
+    before = Hotspot.objects.count()
+    copy_s = bare_copy(data)
+    first_s, first = timed_ingest(data, "bench-1.csv")
+    second_s, second = timed_ingest(again, "bench-2.csv")
+    assert first.rows_new == Hotspot.objects.count() - before
+    assert second.rows_new == 0 and second.rows_duplicate == first.rows_new + first.rows_duplicate
+    print(f"rows: {ROWS}, stored once: {first.rows_new} (in-file duplicates {first.rows_duplicate})")
+    print(f"bare COPY            {copy_s:7.2f} s  {ROWS / copy_s:10.0f} rows/s")
+    print(
+        f"ingest, all new      {first_s:7.2f} s  {ROWS / first_s:10.0f} rows/s  ratio to COPY {copy_s / first_s:.2f}x"
+    )
+    print(f"ingest, duplicates   {second_s:7.2f} s  {ROWS / second_s:10.0f} rows/s  ratio {copy_s / second_s:.2f}x")
+    print(f"duplicates run vs first run: {first_s / second_s:.2f}x as fast")
+    Hotspot.objects.filter(run__in=[first.pk, second.pk]).delete()
+    IngestRun.objects.filter(pk__in=[first.pk, second.pk]).delete()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""geoplatform: the district operations map."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

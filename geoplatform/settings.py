@@ -1,0 +1,250 @@
+"""Settings, all read from the environment (see .env.example); safe defaults are production ones."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a boolean environment variable ("1", "true", "yes", "on" are true)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """Read a comma-separated environment variable as a list without blanks."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and not env_bool("GEOPLATFORM_ALLOW_DEV_SECRET", False):
+        raise RuntimeError("DJANGO_SECRET_KEY must be set (or DJANGO_DEBUG=1 for development)")
+    # Development only: a fixed, obviously insecure key so sessions survive restarts.
+    SECRET_KEY = "dev-insecure-key-not-for-production-" + "x" * 20
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework_gis",
+    "drf_spectacular",
+    "leaflet",
+    "layers.apps.LayersConfig",
+    "layers.places",
+    "layers.telecom",
+    "layers.cameras",
+    "layers.fire",
+    "layers.parcels",
+    "layers.feedback",
+    "layers.flood",
+    "layers.api",
+    "layers.web",
+    "ingest",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "geoplatform.middleware.PlatformErrorMiddleware",
+]
+
+ROOT_URLCONF = "geoplatform.urls"
+WSGI_APPLICATION = "geoplatform.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# PostGIS only: DATABASE_URL like postgis://postgres@127.0.0.1:5432/geoplatform
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/geoplatform"),
+        engine="django.contrib.gis.db.backends.postgis",
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Vietnamese first, English second; stored in UTC, shown in Asia/Ho_Chi_Minh.
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Browser libraries installed by npm (package.json), served as static files under vendor/.
+STATICFILES_DIRS = [
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+    ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
+    ("vendor/vectorgrid", BASE_DIR / "node_modules" / "leaflet.vectorgrid" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+]
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_URL = "/media/"
+# Where generated and ingested files (DEM, rasters, photos) live.
+DATA_DIR = Path(os.environ.get("GEOPLATFORM_DATA_DIR", BASE_DIR / "var"))
+MEDIA_ROOT = DATA_DIR / "media"
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/map/"
+LOGOUT_REDIRECT_URL = "/map/"
+
+# Request-size caps: hostile inputs are refused before parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("GEOPLATFORM_MAX_BODY_BYTES", 10 * 1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+GEOPLATFORM_MAX_UPLOAD_BYTES = int(os.environ.get("GEOPLATFORM_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
+GEOPLATFORM_MAX_VERTICES = int(os.environ.get("GEOPLATFORM_MAX_VERTICES", 200_000))
+
+# Redis and Celery. GEOPLATFORM_CELERY_EAGER=1 runs tasks in-process (no Redis could be had).
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env_bool("GEOPLATFORM_CELERY_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE: dict = {}
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "geoplatform",
+    }
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "EXCEPTION_HANDLER": "geoplatform.errors.drf_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "STRICT_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "geoplatform API",
+    "DESCRIPTION": "Layers of the Bắc Trà My district operations map.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# The district's bounding box (lon/lat) used to refuse swapped or projected coordinates.
+DISTRICT_BBOX = tuple(
+    float(v) for v in os.environ.get("GEOPLATFORM_DISTRICT_BBOX", "107.85,15.0,108.5,15.55").split(",")
+)
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (15.30, 108.18),
+    "DEFAULT_ZOOM": 11,
+    "MIN_ZOOM": 8,
+    "MAX_ZOOM": 18,
+    "TILES": [],
+    "RESET_VIEW": False,
+}
+BASEMAP_URL = os.environ.get("GEOPLATFORM_BASEMAP_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# "online" (BASEMAP_URL, falling back to the offline one when its tiles fail) or "offline" (DEM hillshade).
+BASEMAP_DEFAULT = os.environ.get("GEOPLATFORM_BASEMAP_DEFAULT", "online")
+EMBED_ALLOWED_ORIGINS = env_list("EMBED_ALLOWED_ORIGINS")
+FIRMS_MAP_KEY = os.environ.get("FIRMS_MAP_KEY", "")
+FIRMS_API_BASE = os.environ.get("FIRMS_API_BASE", "https://firms.modaps.eosdis.nasa.gov")
+# Fire watch: FIRMS sources polled by beat for the district box, clustering and alert settings.
+FIRMS_SOURCES = env_list("FIRMS_SOURCES", "VIIRS_SNPP_NRT,VIIRS_NOAA20_NRT,VIIRS_NOAA21_NRT,MODIS_NRT")
+FIRE_CLUSTER_DISTANCE_M = float(os.environ.get("FIRE_CLUSTER_DISTANCE_M", "1500"))
+FIRE_CLUSTER_WINDOW_HOURS = float(os.environ.get("FIRE_CLUSTER_WINDOW_HOURS", "24"))
+FIRE_EVENT_OUT_AFTER_HOURS = float(os.environ.get("FIRE_EVENT_OUT_AFTER_HOURS", "48"))
+FIRE_DIGEST_THRESHOLD = int(os.environ.get("FIRE_DIGEST_THRESHOLD", "3"))
+FIRE_WEBHOOK_SECRET = os.environ.get("FIRE_WEBHOOK_SECRET", "")
+CELERY_BEAT_SCHEDULE["fire-poll-firms"] = {"task": "ingest.firms_tasks.poll_all_firms", "schedule": 15 * 60}
+CELERY_BEAT_SCHEDULE["fire-refresh-events"] = {"task": "layers.fire.tasks.refresh_events", "schedule": 10 * 60}
+CELERY_BEAT_SCHEDULE["fire-flush-outbox"] = {"task": "layers.fire.tasks.flush_outbox", "schedule": 5 * 60}
+CELERY_BEAT_SCHEDULE["feedback-relay-outbox"] = {"task": "layers.feedback.tasks.relay_outbox", "schedule": 60}
+CELERY_BEAT_SCHEDULE["feedback-escalate-overdue"] = {"task": "layers.feedback.tasks.escalate_overdue", "schedule": 5 * 60}
+
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ioc@bactramy.example")
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+
+# Security: framing refused everywhere but the embed pages (which set their own CSP).
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# GDAL 3.6 is older than GeoDjango's preferred minimum; harmless here.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("GEOPLATFORM_LOG_LEVEL", "INFO")},
+}

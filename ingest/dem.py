@@ -1,0 +1,103 @@
+"""DEM GeoTIFF/COG (SRTM, Copernicus DEM) into a RasterAsset(kind="dem"), in whatever CRS it defines.
+
+The file is opened through ``ingest.rasters.open_checked`` (format allowlist, pixel cap, CRS
+required: a DEM without a CRS is refused, never assumed 4326), its valid heights summarised, and
+a copy kept under ``DATA_DIR/rasters/dem/``. Coverage analysis reprojects it on the fly into a
+metric CRS; the stored file is left as it came.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from geoplatform.errors import PlatformError
+
+from . import runs
+from .models import IngestRun, RasterAsset
+from .rasters import RasterRefused, bounds_4326, open_checked, read_masked, summarise
+
+KIND = "dem"
+# Heights outside this range are not terrain (fill values or a file in the wrong unit).
+PLAUSIBLE_METRES = (-500.0, 9000.0)
+
+
+class DemRefused(PlatformError):
+    """A DEM file refused whole; nothing is stored."""
+
+    code = "dem_refused"
+    status = 400
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ingest_path(
+    path: str, *, name: str | None = None, synthetic: bool | str = False, variable: str | None = None, **options
+) -> IngestRun:
+    """Check a DEM file, keep a copy and record it as the newest RasterAsset(kind="dem").
+
+    ``synthetic`` may come as text from ``ingest_raster --option synthetic=true``; ``variable``
+    picks the height grid of a NetCDF file.
+    """
+    if isinstance(synthetic, str):
+        synthetic = synthetic.strip().lower() in {"1", "true", "yes"}
+    file = Path(path)
+    if not file.is_file():
+        raise DemRefused(f"no such file: {file.name}", field="path")
+    sha = _sha256(file)
+    run = runs.start(options.get("source") or "DEM", KIND, file_name=file.name[:300], sha256=sha, params={})
+    try:
+        with open_checked(file, variable=variable) as ds:
+            if ds.count < 1:
+                raise DemRefused(f"{file.name}: no band to read heights from", field="path")
+            band = read_masked(ds)
+            facts = summarise(ds, band)
+            if facts["all_nodata"]:
+                raise DemRefused(f"{file.name}: every cell is nodata; no terrain to use", field="path")
+            low, high = PLAUSIBLE_METRES
+            if facts["min"] < low or facts["max"] > high:
+                raise DemRefused(
+                    f"{file.name}: heights {facts['min']:.0f}..{facts['max']:.0f} m are not terrain in metres",
+                    field="path",
+                )
+            meta = {
+                "crs": ds.crs.to_string(),
+                "width": ds.width,
+                "height": ds.height,
+                "bounds": bounds_4326(ds),
+                "resolution": [float(ds.res[0]), float(ds.res[1])],
+                "nodata": ds.nodata,
+            }
+        folder = Path(settings.DATA_DIR) / "rasters" / "dem"
+        folder.mkdir(parents=True, exist_ok=True)
+        stored = folder / f"{sha[:20]}.tif"
+        if not stored.exists():
+            shutil.copyfile(file, stored)
+        with transaction.atomic():
+            RasterAsset.objects.create(
+                kind=KIND,
+                name=(name or file.stem)[:200],
+                path=str(stored),
+                stats=facts,
+                synthetic=synthetic,
+                run=run,
+                **meta,
+            )
+            runs.finish(run, read=1, new=1, duplicate=0, rejected=[], message=f"DEM {meta['width']}x{meta['height']}")
+    except (DemRefused, RasterRefused) as exc:
+        runs.fail(run, exc.message)
+        raise
+    except Exception as exc:
+        runs.fail(run, f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    return run

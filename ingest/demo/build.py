@@ -1,0 +1,118 @@
+"""Build the whole synthetic district from a seed: plain data plus the files written to out_dir."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from shapely.geometry import Point
+
+from . import events, frame, geography, landcover, names, telecom, terrain, urban
+
+DEFAULT_SEED = 2022
+DEM_FILE = "bac_tra_my_dem_synthetic.tif"
+FIRMS_FILE = "firms_viirs_snpp_demo.csv"
+FLOOD_FILE = "flood_water_mask_demo.tif"
+
+
+@dataclass
+class Demo:
+    """Everything the loader stores, in lon/lat (shapely) and plain values."""
+
+    seed: int
+    district: dict
+    communes: list[dict]
+    villages: list[dict]
+    rivers: list[dict]
+    forests: list[dict]
+    towers: list[dict]
+    reach: dict
+    wifi: list[dict]
+    cameras: list[dict]
+    parcels: list[dict]
+    complaints: list[dict]
+    dem: dict
+    firms_path: str
+    firms_rows: int
+    flood: dict = field(default_factory=dict)
+
+
+def _rng(seed: int, part: int) -> np.random.Generator:
+    # One stream per part so that changing one generator does not reshuffle the others.
+    return np.random.default_rng([seed, part])
+
+
+def build(seed: int, out_dir: Path, now: dt.datetime) -> Demo:
+    """Generate the district for this seed; writes the DEM, FIRMS CSV and flood mask into out_dir."""
+    out_dir = Path(out_dir)
+    geo = geography.build(_rng(seed, 1))
+    dem = terrain.generate(_rng(seed, 2), geo)
+    dem_record = terrain.write(dem, out_dir / DEM_FILE)
+
+    vill_xy = np.array([v["xy"] for v in geo.villages])
+    heights = dem.sample_xy(vill_xy[:, 0], vill_xy[:, 1])
+    villages = []
+    for v, h in zip(geo.villages, heights, strict=True):
+        lon, lat = frame.to_lonlat(*v["xy"])
+        villages.append(
+            {
+                "name": v["name"],
+                "commune": v["commune"],
+                "households": v["households"],
+                "population": v["population"],
+                "has_cultural_house": True,
+                "elevation_m": round(float(h), 1),
+                "geom": Point(float(lon), float(lat)),
+            }
+        )
+    communes = []
+    for c in geo.communes:
+        population = sum(v["population"] for v in villages if v["commune"] == c["name"])
+        communes.append(
+            {
+                "name": c["name"],
+                "code": c["code"],
+                "kind": c["kind"],
+                "population": population,
+                "geom": frame.as_multi(frame.geom_to_lonlat(c["geom"])),
+            }
+        )
+    rivers = []
+    for name, line in geo.clipped_rivers.items():
+        rivers.append({"name": name, "geom": frame.geom_to_lonlat(line)})
+
+    forests = landcover.forests(dem, geo)
+    towers, reach = telecom.towers(_rng(seed, 3), dem, geo)
+    now = now.astimezone(dt.UTC)
+    fires = events.firms_rows(_rng(seed, 6), forests, now)
+    firms_path = events.write_firms(fires, out_dir / FIRMS_FILE)
+    flood = events.write_flood_mask(dem, geo, out_dir / FLOOD_FILE)
+    flood.update(
+        event="Bão số 6 (mô phỏng) - lũ sông Trường, sông Tranh",
+        observed_at=events.last_storm(now),
+        source_product="Sentinel-1 water mask (synthetic)",
+    )
+    return Demo(
+        seed=seed,
+        district={
+            "name": names.DISTRICT[0],
+            "name_en": names.DISTRICT[1],
+            "geom": frame.as_multi(frame.geom_to_lonlat(geo.district)),
+        },
+        communes=communes,
+        villages=villages,
+        rivers=rivers,
+        forests=forests,
+        towers=towers,
+        reach=reach,
+        wifi=telecom.wifi(geo),
+        cameras=urban.cameras(_rng(seed, 4), geo, now),
+        parcels=urban.parcels(_rng(seed, 5), geo),
+        complaints=events.complaints(_rng(seed, 7), geo, now),
+        dem=dem_record,
+        firms_path=firms_path,
+        firms_rows=len(fires),
+        flood=flood,
+    )

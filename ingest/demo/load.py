@@ -1,0 +1,322 @@
+"""Store the synthetic district in the database in one transaction, replacing the previous demo.
+
+Every row the demo writes is listed in its IngestRun (kind "demo"); the next load deletes exactly
+those rows first, so loading twice leaves one copy and data that is not demo data is never touched.
+A real (non-synthetic) district of the same name makes the load refuse.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import shapely
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from geoplatform.errors import Conflict
+from ingest import flood, runs
+from ingest.models import IngestRun, RasterAsset
+from layers import roles
+from layers.cameras.models import Camera
+from layers.feedback import deadline_rules, routing
+from layers.feedback.models import Category, Complaint
+from layers.fire.models import Hotspot
+from layers.flood.models import FloodExtent
+from layers.parcels.models import Parcel
+from layers.places.models import Commune, District, ForestArea, River, Village
+from layers.telecom.models import CellTower, WifiPoint
+
+from . import build
+
+KIND = "demo"
+SOURCE = "load_demo"
+FIRMS_SOURCE = "VIIRS_SNPP_NRT"
+CONFIDENCE = {"l": "low", "n": "nominal", "h": "high"}
+USER_DOMAIN = "demo.bactramy.example"
+
+# Deletion order: rows that point at others go first.
+MODELS = (
+    WifiPoint,
+    Complaint,
+    Camera,
+    CellTower,
+    Hotspot,
+    FloodExtent,
+    RasterAsset,
+    Parcel,
+    ForestArea,
+    River,
+    Village,
+    Commune,
+    District,
+    IngestRun,
+)
+
+
+def password_for(role: str) -> str:
+    """The documented demo password of a role's user: "demo-<role>"."""
+    return f"demo-{role}"
+
+
+def _label(model) -> str:
+    return f"{model._meta.app_label}.{model.__name__}"
+
+
+def _geos(geom) -> GEOSGeometry:
+    return GEOSGeometry(memoryview(shapely.to_wkb(geom)), srid=4326)
+
+
+def _clear() -> int:
+    """Delete the rows of previous demo loads (and a leftover synthetic district); returns runs cleared."""
+    previous = list(IngestRun.objects.filter(kind=KIND, source=SOURCE))
+    for model in MODELS:
+        ids: set[int] = set()
+        for run in previous:
+            ids.update(run.params.get("rows", {}).get(_label(model), []))
+        if model is Village:
+            ids.update(Village.objects.filter(commune__district__synthetic=True).values_list("pk", flat=True))
+        if model is IngestRun:
+            ids.update(r.pk for r in previous)
+        if ids:
+            model.objects.filter(pk__in=ids).delete()
+    District.objects.filter(synthetic=True, name=build.names.DISTRICT[0]).delete()
+    return len(previous)
+
+
+def _hotspots(path: str) -> list[Hotspot]:
+    """A deliberately small reading of the demo FIRMS CSV (the full ingester lives in ingest.firms)."""
+    seen = set()
+    out = []
+    with open(path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            hhmm = int(row["acq_time"])
+            day = dt.date.fromisoformat(row["acq_date"])
+            at = dt.datetime(day.year, day.month, day.day, hhmm // 100, hhmm % 100, tzinfo=dt.UTC)
+            lat, lon = float(row["latitude"]), float(row["longitude"])
+            key = (row["satellite"], at, round(lat * 10_000), round(lon * 10_000))
+            if key in seen:  # the same detection twice: stored once, like the real ingester
+                continue
+            seen.add(key)
+            out.append(
+                Hotspot(
+                    source=FIRMS_SOURCE,
+                    satellite=row["satellite"],
+                    instrument=row["instrument"],
+                    acquired_at=at,
+                    confidence=CONFIDENCE[row["confidence"]],
+                    confidence_raw=row["confidence"],
+                    frp=float(row["frp"]),
+                    brightness=float(row["bright_ti4"]),
+                    brightness_2=float(row["bright_ti5"]),
+                    scan=float(row["scan"]),
+                    track=float(row["track"]),
+                    version=row["version"],
+                    daynight=row["daynight"],
+                    processing="NRT",
+                    processing_rank=Hotspot.PROCESSING_RANK["NRT"],
+                    lat_key=key[2],
+                    lon_key=key[3],
+                    geom=GEOSGeometry(f"POINT({lon} {lat})", srid=4326),
+                )
+            )
+    return out
+
+
+def _complaint(c: dict, commune: Commune | None) -> Complaint:
+    """A demo complaint routed like a real one: its office, responsible unit and answer deadline."""
+    category = Category.objects.filter(code=c["category"]).select_related("office").first()
+    routed = {}
+    if category is not None:
+        routed = {
+            "office": category.office,
+            "agency_responsible": routing.agency(category, commune),
+            "expected_at": deadline_rules.expected_for(category, c["created_at"]),
+        }
+    return Complaint(source="web", **{**c, **routed, "commune": commune, "geom": _geos(c["geom"])})
+
+
+def _users() -> list[tuple[str, str]]:
+    """One demo user per role (username = role); the admin is staff and superuser."""
+    logins = []
+    for role in roles.ALL:
+        user, _ = User.objects.get_or_create(username=role)
+        user.email = f"{role}@{USER_DOMAIN}"
+        user.first_name = roles.TITLES[role][0]
+        user.is_active = True
+        user.is_staff = user.is_superuser = role == roles.ADMIN
+        user.set_password(password_for(role))
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+        logins.append((role, password_for(role)))
+    return logins
+
+
+def _store(demo: build.Demo) -> dict[str, list[int]]:
+    rows: dict[str, list[int]] = {}
+
+    def keep(model, objs):
+        created = model.objects.bulk_create(objs, batch_size=1000)
+        rows.setdefault(_label(model), []).extend(o.pk for o in created)
+        return created
+
+    d = demo.district
+    (district,) = keep(
+        District, [District(name=d["name"], name_en=d["name_en"], synthetic=True, geom=_geos(d["geom"]))]
+    )
+    communes = {
+        c.name: c
+        for c in keep(
+            Commune,
+            [
+                Commune(
+                    district=district,
+                    name=c["name"],
+                    code=c["code"],
+                    kind=c["kind"],
+                    population=c["population"],
+                    geom=_geos(c["geom"]),
+                )
+                for c in demo.communes
+            ],
+        )
+    }
+    villages = keep(
+        Village,
+        [
+            Village(
+                commune=communes[v["commune"]],
+                name=v["name"],
+                households=v["households"],
+                population=v["population"],
+                has_cultural_house=v["has_cultural_house"],
+                elevation_m=v["elevation_m"],
+                geom=_geos(v["geom"]),
+            )
+            for v in demo.villages
+        ],
+    )
+    by_name = {(v.commune.name, v.name): v for v in villages}
+    keep(
+        River,
+        [
+            River(name=r["name"], geom=_geos(shapely.MultiLineString(list(shapely.get_parts(r["geom"])))))
+            for r in demo.rivers
+        ],
+    )
+    keep(ForestArea, [ForestArea(name=f["name"], kind=f["kind"], geom=_geos(f["geom"])) for f in demo.forests])
+    keep(
+        CellTower, [CellTower(status="active", source="layer", **{**t, "geom": _geos(t["geom"])}) for t in demo.towers]
+    )
+    keep(
+        WifiPoint,
+        [
+            WifiPoint(
+                name=w["name"],
+                site_kind=w["site_kind"],
+                provider=w["provider"],
+                status="active",
+                range_m=w["range_m"],
+                village=by_name[w["village"]],
+                geom=_geos(w["geom"]),
+            )
+            for w in demo.wifi
+        ],
+    )
+    keep(Camera, [Camera(**{**c, "geom": _geos(c["geom"])}) for c in demo.cameras])
+    keep(Parcel, [Parcel(version=1, **{**p, "geom": _geos(p["geom"])}) for p in demo.parcels])
+    keep(
+        Complaint,
+        [_complaint(c, communes.get(c["commune"])) for c in demo.complaints],
+    )
+    keep(Hotspot, _hotspots(demo.firms_path))
+    dem = demo.dem
+    keep(
+        RasterAsset,
+        [
+            RasterAsset(
+                kind="dem",
+                name="Bắc Trà My DEM 1 arc-second (synthetic)",
+                path=dem["path"],
+                crs=dem["crs"],
+                width=dem["width"],
+                height=dem["height"],
+                bounds=dem["bounds"],
+                resolution=dem["resolution"],
+                nodata=dem["nodata"],
+                stats={**dem["stats"], "sha256": dem["sha256"]},
+                synthetic=True,
+            )
+        ],
+    )
+    return rows
+
+
+def _flood(demo: build.Demo, rows: dict[str, list[int]]) -> IngestRun:
+    f = demo.flood
+    run = flood.ingest_path(
+        f["path"], event=f["event"], observed_at=f["observed_at"], source_product=f["source_product"], synthetic=True
+    )
+    if run.status != "succeeded":
+        raise Conflict(f"the demo flood mask did not load: {run.message}")
+    rows.setdefault(_label(IngestRun), []).append(run.pk)
+    extent = run.params.get("flood_extent_id")
+    if extent:
+        rows.setdefault(_label(FloodExtent), []).append(extent)
+    rows.setdefault(_label(RasterAsset), []).extend(RasterAsset.objects.filter(run=run).values_list("pk", flat=True))
+    return run
+
+
+def load(seed: int = build.DEFAULT_SEED, *, now: dt.datetime | None = None, out_dir: Path | None = None) -> dict:
+    """Build the demo for this seed and store it, replacing the previous demo; a summary dict."""
+    now = now or timezone.now()
+    out_dir = Path(out_dir or Path(settings.DATA_DIR) / "demo")
+    demo = build.build(seed, out_dir, now)
+    with transaction.atomic():
+        if District.objects.filter(name=demo.district["name"], synthetic=False).exists():
+            raise Conflict("a real (non-synthetic) district of this name exists; the demo will not overwrite it")
+        cleared = _clear()
+        try:
+            with transaction.atomic():
+                rows = _store(demo)
+        except IntegrityError as exc:
+            # A commune, river or parcel number that is not demo data: never overwritten.
+            first = str(exc).splitlines()[0][:200]
+            raise Conflict(
+                f"the demo collides with rows that are not demo data ({first}); use a demo database"
+            ) from exc
+        flood_run = _flood(demo, rows)
+        logins = _users()
+        counts = {label: len(ids) for label, ids in rows.items()}
+        run = runs.start(SOURCE, KIND, file_name=Path(demo.dem["path"]).name, sha256=demo.dem["sha256"])
+        run.params = {"seed": seed, "synthetic": True, "rows": rows, "reach": demo.reach}
+        runs.finish(
+            run,
+            read=sum(counts.values()),
+            new=sum(counts.values()),
+            duplicate=0,
+            rejected=[],
+            message=f"synthetic demo district, seed {seed}",
+        )
+    return {
+        "seed": seed,
+        "counts": counts,
+        "reach": demo.reach,
+        "dem": demo.dem,
+        "firms_path": demo.firms_path,
+        "flood_path": demo.flood["path"],
+        "flood_km2": round(
+            FloodExtent.objects.filter(pk=flood_run.params.get("flood_extent_id"))
+            .values_list("area_km2", flat=True)
+            .first()
+            or 0.0,
+            2,
+        ),
+        "logins": logins,
+        "replaced_runs": cleared,
+        "run_id": run.pk,
+    }

@@ -1,0 +1,322 @@
+"""FIRMS active-fire CSV into fire.Hotspot: COPY into a temp table, checks and upsert in SQL.
+
+One run is one IngestRun. The whole load is one transaction under an advisory lock, so the same
+ingest started twice at once runs once (the second sees the first's SHA-256 and does nothing), and
+a refused file leaves nothing behind. Rows are never loaded one by one through the ORM: the
+accepted lines go to PostgreSQL by COPY and one INSERT ... ON CONFLICT stores each detection once;
+a standard-processing row replaces the near-real-time row of the same detection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from geoplatform.errors import PlatformError
+
+from . import firms_csv, runs
+from .models import IngestRun
+
+KIND = "firms"
+LOCK_KEY = 0x46495245  # "FIRE": one FIRMS load at a time
+COPY_CHUNK = 1 << 20
+MAX_BYTES = 512 * 1024 * 1024
+
+
+class FirmsRefused(PlatformError):
+    """A FIRMS file refused whole (missing columns, not CSV, too large); nothing is written."""
+
+    code = "firms_refused"
+    status = 400
+
+
+def ingest_path(path: str | Path, *, source: str | None = None, run_events: bool = False) -> IngestRun:
+    """Ingest a FIRMS CSV file from disk."""
+    path = Path(path)
+    if not path.is_file():
+        raise FirmsRefused(f"no such file: {path.name}", field="path")
+    if path.stat().st_size > MAX_BYTES:
+        raise FirmsRefused(f"{path.name} is larger than {MAX_BYTES} bytes", field="path", status=413)
+    return ingest_bytes(path.read_bytes(), source=source, file_name=path.name, run_events=run_events)
+
+
+def ingest_bytes(
+    data: bytes,
+    *,
+    source: str | None = None,
+    file_name: str = "",
+    origin: dict | None = None,
+    run_events: bool = False,
+) -> IngestRun:
+    """Ingest FIRMS CSV bytes; a replay of the same bytes (same SHA-256) is a recorded no-op."""
+    sha = hashlib.sha256(data).hexdigest()
+    params = {"source": source, **(origin or {})}
+    run = runs.start(source or "FIRMS", KIND, file_name=file_name[:300], sha256=sha, params=params)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            earlier = (
+                IngestRun.objects.filter(kind=KIND, sha256=sha, status="succeeded").exclude(pk=run.pk).order_by("pk")
+            ).first()
+            if earlier is not None:
+                run.params = {**params, "replay_of": earlier.pk}
+                return runs.finish(
+                    run,
+                    read=0,
+                    new=0,
+                    duplicate=0,
+                    rejected=[],
+                    message=f"same file (SHA-256) already ingested by run {earlier.pk}: nothing done",
+                )
+            counts = _load(data, run, source)
+            run.params = {**params, "rows_updated": counts["updated"], "duplicate_in_file": counts["in_file"]}
+            runs.finish(
+                run,
+                read=counts["read"],
+                new=counts["new"],
+                duplicate=counts["duplicate"],
+                rejected=counts["rejected"],
+                message=counts["message"],
+            )
+    except firms_csv.MissingColumns as exc:
+        runs.fail(run, f"file refused: {exc}")
+        raise _refused(f"file refused: {exc}", run, field=",".join(exc.missing)) from exc
+    except firms_csv.BadHeader as exc:
+        runs.fail(run, f"file refused: {exc}")
+        raise _refused(f"file refused: {exc}", run, field="header") from exc
+    except Exception as exc:
+        runs.fail(run, f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    if run_events:
+        from layers.fire import services as fire_services
+
+        fire_services.refresh_events()
+    return run
+
+
+def _refused(message: str, run: IngestRun, *, field: str) -> FirmsRefused:
+    error = FirmsRefused(message, field=field)
+    error.run_id = run.pk  # callers (tasks, commands) report the failed run
+    return error
+
+
+def _load(data: bytes, run: IngestRun, source: str | None) -> dict:
+    prepared = firms_csv.prepare(data)
+    with connection.cursor() as cursor:
+        # Sorting 10^5 staged rows in memory instead of on disk; local to this transaction.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        _copy_raw(cursor, prepared)
+        # Without statistics the planner takes the temp table for tiny and joins by nested loop.
+        cursor.execute("ANALYZE firms_raw")
+        mappings = _value_rules(cursor, prepared, source)
+        cursor.execute(_TYPED_SQL.format(**_typed_parts(prepared)), mappings)
+        cursor.execute("ANALYZE firms_typed")
+        cursor.execute("SELECT count(*) FROM firms_typed WHERE reason IS NOT NULL")
+        sql_rejected = cursor.fetchone()[0]
+        cursor.execute("SELECT n, reason FROM firms_typed WHERE reason IS NOT NULL ORDER BY n LIMIT 1000")
+        sql_reasons = cursor.fetchall()
+        cursor.execute(_UPSERT_SQL, {"run": run.pk})
+        new, updated, distinct = cursor.fetchone()
+        # ON COMMIT DROP is not enough when the caller's transaction goes on (nested atomic blocks).
+        cursor.execute("DROP TABLE firms_raw, firms_typed")
+    line_of = prepared.line_numbers
+    rejected = [{"row": line, "reason": reason} for line, reason in prepared.rejected]
+    rejected += [{"row": int(line_of[n - 1]), "reason": reason} for n, reason in sql_reasons]
+    rejected.sort(key=lambda item: item["row"])
+    good = len(prepared.line_numbers) - sql_rejected
+    total_rejected = len(prepared.rejected) + sql_rejected
+    # The run record keeps at most 1000 reasons; the count stays exact.
+    rejected += [{"row": None, "reason": "more rejected rows not listed"}] * max(0, total_rejected - len(rejected))
+    return {
+        "read": prepared.read,
+        "new": new or 0,
+        "updated": updated or 0,
+        "duplicate": good - (new or 0) - (updated or 0),
+        "in_file": good - (distinct or 0),
+        "rejected": rejected,
+        "message": f"{new or 0} new, {updated or 0} replaced by standard processing, {total_rejected} rejected",
+    }
+
+
+def _copy_raw(cursor, prepared: firms_csv.Prepared) -> None:
+    columns = ", ".join(f'"{c}" text' for c in prepared.columns)
+    cursor.execute("DROP TABLE IF EXISTS firms_raw, firms_typed")
+    cursor.execute(f"CREATE TEMP TABLE firms_raw (n bigint GENERATED ALWAYS AS IDENTITY, {columns}) ON COMMIT DROP")
+    names = ", ".join(f'"{c}"' for c in prepared.columns)
+    body = memoryview(prepared.body)
+    with cursor.copy(f"COPY firms_raw ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
+        for start in range(0, len(body), COPY_CHUNK):
+            copy.write(body[start : start + COPY_CHUNK])
+
+
+def _column(prepared, name: str, default: str = "NULL") -> str:
+    return f'r."{name}"' if name in prepared.columns else default
+
+
+def _value_rules(cursor, prepared: firms_csv.Prepared, source: str | None) -> dict:
+    """Check each distinct date, time, confidence and satellite once; SQL joins the verdicts."""
+    today = date.today()
+    cursor.execute("SELECT DISTINCT acq_date FROM firms_raw")
+    dates = [row[0] for row in cursor.fetchall()]
+    parsed_dates = [firms_csv.parse_date(d, today=today) for d in dates]
+    cursor.execute("SELECT DISTINCT acq_time FROM firms_raw")
+    times = [row[0] for row in cursor.fetchall()]
+    parsed_times = [firms_csv.parse_time(t) for t in times]
+    instrument = _column(prepared, "instrument", "''")
+    version = _column(prepared, "version", "''")
+    # Column names here come from the firms_csv.KNOWN allowlist, never from the file.
+    cursor.execute(
+        f"SELECT DISTINCT coalesce(r.satellite, ''), coalesce({instrument}, ''), coalesce({version}, ''),"  # noqa: S608
+        f" coalesce(r.confidence, '') FROM firms_raw r"
+    )
+    combos = cursor.fetchall()
+    satellites: dict[str, list] = {}
+    confidences: dict[str, tuple[str, str]] = {}
+    forced = firms_csv.processing_of_source(source) if source else None
+    for satellite, instr, ver, confidence in combos:
+        kind, reason = firms_csv.classify_satellite(
+            satellite, instr, ver, archive=prepared.archive, hint=prepared.instrument_hint
+        )
+        if kind is not None and forced:
+            kind = (kind[0], kind[1], source, forced)
+        satellites[f"{satellite}\x1f{instr}\x1f{ver}"] = [*kind, ""] if kind else ["", "", "", "", reason]
+        normalised, conf_reason = firms_csv.normalise_confidence(confidence, kind[0] if kind else "")
+        confidences[f"{satellite}\x1f{instr}\x1f{confidence}"] = (normalised or "", conf_reason or "")
+    sat_keys, sat_values = list(satellites), list(satellites.values())
+    conf_keys = list(confidences)
+    conf_values = [v for v, _ in confidences.values()]
+    conf_reasons = [r for _, r in confidences.values()]
+    return {
+        "date_raw": [d or "" for d in dates],
+        "date_val": [v for v, _ in parsed_dates],
+        "date_reason": [r or "" for _, r in parsed_dates],
+        "time_raw": [t or "" for t in times],
+        "time_val": [v for v, _ in parsed_times],
+        "time_reason": [r or "" for _, r in parsed_times],
+        "sat_key": sat_keys,
+        "sat_instrument": [v[0] for v in sat_values],
+        "sat_name": [v[1] for v in sat_values],
+        "sat_source": [v[2] for v in sat_values],
+        "sat_processing": [v[3] for v in sat_values],
+        "sat_reason": [v[4] for v in sat_values],
+        "conf_key": conf_keys,
+        "conf_val": conf_values,
+        "conf_reason": conf_reasons,
+    }
+
+
+_NUMBER = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,2})?\s*$"
+
+
+def _num(expr: str) -> str:
+    """A text column as float8 when it is a decimal number (exponent of 2 digits at most), else NULL."""
+    # The regex guard means a bad value gives NULL (then a reason), never an SQL error mid-statement.
+    return f"CASE WHEN {expr} ~ '{_NUMBER}' THEN ({expr})::float8 END"
+
+
+def _typed_parts(prepared: firms_csv.Prepared) -> dict:
+    names = prepared.columns
+    brightness = "bright_ti4" if "bright_ti4" in names else "brightness"
+    second = "bright_ti5" if "bright_ti5" in names else ("bright_t31" if "bright_t31" in names else None)
+    instrument = _column(prepared, "instrument", "''")
+    version = _column(prepared, "version", "''")
+    type_col = _column(prepared, "type")
+    sat = "coalesce(r.satellite, '')"
+    return {
+        "lat": _num('r."latitude"'),
+        "lon": _num('r."longitude"'),
+        "brightness": _num(f'r."{brightness}"'),
+        "brightness_2": _num(f'r."{second}"') if second else "NULL::float8",
+        "scan": _num(_column(prepared, "scan")) if "scan" in names else "NULL::float8",
+        "track": _num(_column(prepared, "track")) if "track" in names else "NULL::float8",
+        "frp": _num(_column(prepared, "frp")) if "frp" in names else "NULL::float8",
+        "version": f"left(coalesce({version}, ''), 20)",
+        "daynight": (
+            "CASE WHEN upper(trim(r.daynight)) IN ('D', 'N') THEN upper(trim(r.daynight)) ELSE '' END"
+            if "daynight" in names
+            else "''"
+        ),
+        "type_raw": type_col,
+        "type_val": (
+            f"CASE WHEN trim({type_col}) ~ '^[0-3]$' THEN trim({type_col})::smallint END"
+            if "type" in names
+            else "NULL::smallint"
+        ),
+        "sat_key": f"concat_ws(chr(31), {sat}, coalesce({instrument}, ''), coalesce({version}, ''))",
+        "conf_key": f"concat_ws(chr(31), {sat}, coalesce({instrument}, ''), coalesce(r.confidence, ''))",
+    }
+
+
+_TYPED_SQL = """
+CREATE TEMP TABLE firms_typed ON COMMIT DROP AS
+SELECT n, lat, lon, acquired_at, s.instrument, s.satellite, s.source, s.processing,
+       CASE WHEN s.processing = 'SP' THEN 2 ELSE 1 END AS processing_rank,
+       c.val AS confidence, left(coalesce(raw_confidence, ''), 10) AS confidence_raw,
+       brightness, brightness_2, scan, track, frp, version, daynight, fire_type,
+       CASE
+         WHEN lat IS NULL THEN 'latitude is not a number: ' || coalesce(raw_lat, '(empty)')
+         WHEN lon IS NULL THEN 'longitude is not a number: ' || coalesce(raw_lon, '(empty)')
+         WHEN lat NOT BETWEEN -90 AND 90 THEN 'latitude out of range: ' || raw_lat
+         WHEN lon NOT BETWEEN -180 AND 180 THEN 'longitude out of range: ' || raw_lon
+         WHEN d.reason <> '' THEN d.reason
+         WHEN t.reason <> '' THEN t.reason
+         WHEN s.reason <> '' THEN s.reason
+         WHEN c.reason <> '' THEN c.reason
+         WHEN type_raw IS NOT NULL AND trim(type_raw) <> '' AND fire_type IS NULL
+           THEN 'unknown type ' || type_raw
+       END AS reason
+FROM (
+  SELECT r.n, {lat} AS lat, {lon} AS lon, r.latitude AS raw_lat, r.longitude AS raw_lon,
+         r.acq_date, r.acq_time, r.confidence AS raw_confidence,
+         {brightness} AS brightness, {brightness_2} AS brightness_2, {scan} AS scan, {track} AS track,
+         {frp} AS frp, {version} AS version, {daynight} AS daynight,
+         {type_raw} AS type_raw, {type_val} AS fire_type,
+         {sat_key} AS sat_key, {conf_key} AS conf_key
+  FROM firms_raw r
+) x
+LEFT JOIN unnest(%(date_raw)s::text[], %(date_val)s::date[], %(date_reason)s::text[]) AS d(raw, val, reason)
+  ON d.raw = coalesce(x.acq_date, '')
+LEFT JOIN unnest(%(time_raw)s::text[], %(time_val)s::int[], %(time_reason)s::text[]) AS t(raw, val, reason)
+  ON t.raw = coalesce(x.acq_time, '')
+LEFT JOIN unnest(%(sat_key)s::text[], %(sat_instrument)s::text[], %(sat_name)s::text[], %(sat_source)s::text[],
+                 %(sat_processing)s::text[], %(sat_reason)s::text[])
+  AS s(key, instrument, satellite, source, processing, reason) ON s.key = x.sat_key
+LEFT JOIN unnest(%(conf_key)s::text[], %(conf_val)s::text[], %(conf_reason)s::text[]) AS c(key, val, reason)
+  ON c.key = x.conf_key
+CROSS JOIN LATERAL (
+  SELECT (d.val + make_interval(mins => t.val)) AT TIME ZONE 'UTC' AS acquired_at
+) a
+"""
+
+_UPSERT_SQL = """
+WITH candidates AS (
+  SELECT DISTINCT ON (satellite, acquired_at, round(lat * 10000)::int, round(lon * 10000)::int) *
+  FROM firms_typed WHERE reason IS NULL
+  ORDER BY satellite, acquired_at, round(lat * 10000)::int, round(lon * 10000)::int, processing_rank DESC, n DESC
+), written AS (
+  INSERT INTO fire_hotspot AS h (
+    source, satellite, instrument, acquired_at, confidence, confidence_raw, frp, brightness, brightness_2,
+    scan, track, version, daynight, fire_type, processing, processing_rank, lat_key, lon_key, run_id,
+    created_at, updated_at, geom)
+  SELECT source, satellite, instrument, acquired_at, confidence, confidence_raw, frp, brightness, brightness_2,
+         scan, track, version, daynight, fire_type, processing, processing_rank,
+         round(lat * 10000)::int, round(lon * 10000)::int, %(run)s, now(), now(),
+         ST_SetSRID(ST_MakePoint(lon, lat), 4326)
+  FROM candidates
+  ON CONFLICT ON CONSTRAINT fire_hotspot_detection_key DO UPDATE SET
+    source = EXCLUDED.source, confidence = EXCLUDED.confidence, confidence_raw = EXCLUDED.confidence_raw,
+    frp = EXCLUDED.frp, brightness = EXCLUDED.brightness, brightness_2 = EXCLUDED.brightness_2,
+    scan = EXCLUDED.scan, track = EXCLUDED.track, version = EXCLUDED.version, daynight = EXCLUDED.daynight,
+    fire_type = EXCLUDED.fire_type, processing = EXCLUDED.processing,
+    processing_rank = EXCLUDED.processing_rank, run_id = EXCLUDED.run_id, updated_at = now(),
+    geom = EXCLUDED.geom
+  WHERE h.processing_rank < EXCLUDED.processing_rank
+  RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM candidates)
+FROM written
+"""

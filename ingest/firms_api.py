@@ -1,0 +1,83 @@
+"""FIRMS over HTTP: a CSV at a URL, or the FIRMS area API for a box and a number of days.
+
+The area API is ``{FIRMS_API_BASE}/api/area/csv/{MAP_KEY}/{SOURCE}/{west,south,east,north}/{days}``;
+the key comes from settings and never reaches the run record or the logs.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+
+from . import firms
+from .models import IngestRun
+
+SOURCE_NAME = re.compile(r"^[A-Z0-9_]{3,40}$")
+MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024
+
+
+def fetch(url: str, *, timeout: float = 60, max_bytes: int = MAX_DOWNLOAD_BYTES) -> bytes:
+    """The body of an http(s) URL, bounded in size; anything else is refused."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise firms.FirmsRefused("only http(s) URLs are fetched", field="url")
+    request = urllib.request.Request(url, headers={"User-Agent": "geoplatform-firms/1"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  (scheme checked)
+            data = response.read(max_bytes + 1)
+    except urllib.error.HTTPError as exc:
+        raise firms.FirmsRefused(f"download failed: HTTP {exc.code}", field="url", status=502) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise firms.FirmsRefused(f"download failed: {getattr(exc, 'reason', exc)}", field="url", status=502) from exc
+    if len(data) > max_bytes:
+        raise firms.FirmsRefused(f"download larger than {max_bytes} bytes", field="url", status=413)
+    return data
+
+
+def redact(url: str) -> str:
+    """A URL with the FIRMS map key hidden, for records and logs."""
+    key = getattr(settings, "FIRMS_MAP_KEY", "")
+    return url.replace(key, "***") if key else url
+
+
+def ingest_url(url: str, *, source: str | None = None, run_events: bool = False) -> IngestRun:
+    """Download a FIRMS CSV and ingest it."""
+    data = fetch(url)
+    shown = redact(url)
+    return firms.ingest_bytes(
+        data, source=source, file_name=shown.rsplit("/", 1)[-1] or shown, origin={"url": shown}, run_events=run_events
+    )
+
+
+def area_url(source: str, bbox: tuple[float, float, float, float], days: int) -> str:
+    """The FIRMS area API URL for a source, a lon/lat box and 1-10 days."""
+    key = getattr(settings, "FIRMS_MAP_KEY", "")
+    if not key:
+        raise firms.FirmsRefused("FIRMS_MAP_KEY is not set", field="FIRMS_MAP_KEY")
+    if not SOURCE_NAME.match(source):
+        raise firms.FirmsRefused(f"not a FIRMS source name: {source!r}", field="source")
+    if not 1 <= int(days) <= 10:
+        raise firms.FirmsRefused("days must be between 1 and 10", field="days")
+    west, south, east, north = (float(v) for v in bbox)
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise firms.FirmsRefused("bbox must be west,south,east,north in degrees", field="bbox")
+    base = settings.FIRMS_API_BASE.rstrip("/")
+    return f"{base}/api/area/csv/{key}/{source}/{west:g},{south:g},{east:g},{north:g}/{int(days)}"
+
+
+def ingest_area(
+    source: str, *, bbox: tuple[float, float, float, float] | None = None, days: int = 1, run_events: bool = False
+) -> IngestRun:
+    """Poll the FIRMS area API for the district's box (or another) and ingest the answer."""
+    bbox = bbox or settings.DISTRICT_BBOX
+    url = area_url(source, bbox, days)
+    data = fetch(url)
+    return firms.ingest_bytes(
+        data,
+        source=source,
+        file_name=f"{source}-{days}d.csv",
+        origin={"url": redact(url), "area": list(bbox), "days": days},
+        run_events=run_events,
+    )

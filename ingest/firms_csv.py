@@ -1,0 +1,269 @@
+"""Reading NASA FIRMS active-fire CSV (VIIRS, MODIS, archive): pure Python and numpy, no Django.
+
+The loader hands PostgreSQL whole lines for COPY, so this module only does the work that must
+happen before that: the header (required columns, known names), line splitting with the field
+count checked per line (a truncated or ragged line is rejected here, not by COPY), and the rules
+for the few distinct values of date, time, confidence and satellite, which are checked once per
+distinct value rather than once per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+REQUIRED = ("latitude", "longitude", "acq_date", "acq_time", "satellite", "confidence")
+BRIGHTNESS = ("bright_ti4", "brightness")  # one of them tells VIIRS from MODIS
+KNOWN = frozenset(
+    {
+        "latitude",
+        "longitude",
+        "bright_ti4",
+        "bright_ti5",
+        "brightness",
+        "bright_t31",
+        "scan",
+        "track",
+        "acq_date",
+        "acq_time",
+        "satellite",
+        "instrument",
+        "confidence",
+        "version",
+        "frp",
+        "daynight",
+        "type",
+    }
+)
+
+# FIRMS satellite codes -> (instrument, satellite name, FIRMS source stem).
+SATELLITES = {
+    "N": ("VIIRS", "S-NPP", "VIIRS_SNPP"),
+    "NPP": ("VIIRS", "S-NPP", "VIIRS_SNPP"),
+    "S-NPP": ("VIIRS", "S-NPP", "VIIRS_SNPP"),
+    "SUOMI-NPP": ("VIIRS", "S-NPP", "VIIRS_SNPP"),
+    "N20": ("VIIRS", "NOAA-20", "VIIRS_NOAA20"),
+    "1": ("VIIRS", "NOAA-20", "VIIRS_NOAA20"),
+    "NOAA-20": ("VIIRS", "NOAA-20", "VIIRS_NOAA20"),
+    "NOAA20": ("VIIRS", "NOAA-20", "VIIRS_NOAA20"),
+    "N21": ("VIIRS", "NOAA-21", "VIIRS_NOAA21"),
+    "2": ("VIIRS", "NOAA-21", "VIIRS_NOAA21"),
+    "NOAA-21": ("VIIRS", "NOAA-21", "VIIRS_NOAA21"),
+    "NOAA21": ("VIIRS", "NOAA-21", "VIIRS_NOAA21"),
+    "T": ("MODIS", "Terra", "MODIS"),
+    "TERRA": ("MODIS", "Terra", "MODIS"),
+    "A": ("MODIS", "Aqua", "MODIS"),
+    "AQUA": ("MODIS", "Aqua", "MODIS"),
+}
+VIIRS_CONFIDENCE = {"l": "low", "low": "low", "n": "nominal", "nominal": "nominal", "h": "high", "high": "high"}
+PROCESSING_RANK = {"NRT": 1, "SP": 2}
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HHMM = re.compile(r"^\d{1,4}$")
+_HH_MM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+class MissingColumns(ValueError):
+    """The header lacks required columns; the whole file is refused."""
+
+    def __init__(self, missing: list[str]):
+        super().__init__("missing required columns: " + ", ".join(missing))
+        self.missing = missing
+
+
+class BadHeader(ValueError):
+    """The header cannot be used (empty file, repeated column names)."""
+
+
+@dataclass
+class Prepared:
+    """A FIRMS file split for COPY: columns, the lines that have the right field count, the rest rejected."""
+
+    columns: list[str]  # safe SQL column names, in file order
+    names: list[str]  # the header as written (lower case)
+    body: bytes  # the accepted lines, LF-terminated, ready for COPY ... FORMAT csv
+    line_numbers: np.ndarray  # file line number of each accepted line (header is line 1)
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    read: int = 0  # data lines seen (blank lines skipped)
+
+    @property
+    def instrument_hint(self) -> str:
+        """VIIRS or MODIS from the brightness columns present."""
+        return "VIIRS" if "bright_ti4" in self.names else "MODIS"
+
+    @property
+    def archive(self) -> bool:
+        """Archive (standard processing) files carry the extra ``type`` column."""
+        return "type" in self.names
+
+
+def header_columns(header: list[str]) -> tuple[list[str], list[str]]:
+    """Check a header and give (names as written, safe SQL column names); refuse missing columns."""
+    names = [h.strip().strip('"').strip().lower() for h in header]
+    if not any(names):
+        raise BadHeader("the file has no header line")
+    seen = {n for n in names if n}
+    if len(seen) != len([n for n in names if n]):
+        raise BadHeader("the header repeats a column name")
+    missing = [c for c in REQUIRED if c not in seen]
+    if not any(b in seen for b in BRIGHTNESS):
+        missing.append(" or ".join(BRIGHTNESS))
+    if missing:
+        raise MissingColumns(missing)
+    # Column names come from the file: only known names reach SQL, the rest become x<i>.
+    columns = [n if n in KNOWN else f"x{i}" for i, n in enumerate(names)]
+    return names, columns
+
+
+def prepare(data: bytes) -> Prepared:
+    """Split a FIRMS CSV into COPY-ready lines and rejected lines (BOM, CRLF, quotes handled)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    head, sep, body = data.partition(b"\n")
+    try:
+        header = next(csv.reader([head.decode("utf-8")]))
+    except (StopIteration, UnicodeDecodeError) as exc:
+        raise BadHeader("the header line is not UTF-8 CSV") from exc
+    names, columns = header_columns(header)
+    ends_cleanly = body.endswith(b"\n") or not body
+    if body and not body.endswith(b"\n"):
+        body += b"\n"
+    if b'"' in body:
+        return _prepare_quoted(names, columns, body, ends_cleanly)
+    return _prepare_plain(names, columns, body, ends_cleanly)
+
+
+def _prepare_plain(names, columns, body: bytes, ends_cleanly: bool) -> Prepared:
+    """Field counts of all lines at once from comma and newline positions (no quotes present)."""
+    buf = np.frombuffer(body, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    commas = np.flatnonzero(buf == 44)
+    starts = np.concatenate(([0], newlines[:-1] + 1))
+    lengths = newlines - starts
+    fields = np.diff(np.concatenate(([0], np.searchsorted(commas, newlines)))) + 1
+    line_numbers = np.arange(2, len(newlines) + 2)
+    blank = lengths == 0
+    good = (fields == len(columns)) & ~blank
+    rejected = []
+    bad = np.flatnonzero(~good & ~blank)
+    for i in bad:
+        rejected.append(
+            (int(line_numbers[i]), _count_reason(int(fields[i]), len(columns), i, len(newlines), ends_cleanly))
+        )
+    if good.all():
+        kept = body
+    else:
+        lines = body.split(b"\n")[:-1]
+        kept = b"".join(lines[i] + b"\n" for i in np.flatnonzero(good))
+    return Prepared(columns, names, kept, line_numbers[good], rejected, int((~blank).sum()))
+
+
+def _prepare_quoted(names, columns, body: bytes, ends_cleanly: bool) -> Prepared:
+    """The csv module's path for files with quoted fields (slower, rare in FIRMS downloads)."""
+    text = body.decode("utf-8", errors="replace")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    reader = csv.reader(io.StringIO(text))
+    rows = [(reader.line_num + 1, row) for row in reader]  # line_num: last physical line of the record
+    kept, rejected, read = [], [], 0
+    for index, (line, row) in enumerate(rows):
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        read += 1
+        if len(row) != len(columns):
+            rejected.append((line, _count_reason(len(row), len(columns), index, len(rows), ends_cleanly)))
+            continue
+        writer.writerow(row)
+        kept.append(line)
+    return Prepared(columns, names, out.getvalue().encode("utf-8"), np.asarray(kept, dtype=np.int64), rejected, read)
+
+
+def _count_reason(found: int, expected: int, index: int, total: int, ends_cleanly: bool) -> str:
+    if index == total - 1 and not ends_cleanly and found < expected:
+        return f"truncated last line: {found} of {expected} fields"
+    return f"wrong number of fields: {found} instead of {expected}"
+
+
+def parse_date(raw: str | None, *, today: date | None = None) -> tuple[date | None, str | None]:
+    """An ``acq_date`` as a date, or the reason it is refused (YYYY-MM-DD only, never guessed)."""
+    text = (raw or "").strip()
+    if not text:
+        return None, "acq_date is empty"
+    if not _DATE.match(text):
+        return None, f"acq_date {text!r} is not YYYY-MM-DD"
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        return None, f"acq_date {text!r} is not a real date"
+    today = today or date.today()
+    if value > today + timedelta(days=1):
+        return None, f"acq_date {text!r} is in the future"
+    return value, None
+
+
+def parse_time(raw: str | None) -> tuple[int | None, str | None]:
+    """An ``acq_time`` (HHMM UTC, zero padding optional: 5 is 00:05, 149 is 01:49) as minutes of day."""
+    text = (raw or "").strip()
+    match = _HH_MM.match(text)
+    if match:
+        hours, minutes = int(match.group(1)), int(match.group(2))
+    elif _HHMM.match(text):
+        padded = text.zfill(4)
+        hours, minutes = int(padded[:2]), int(padded[2:])
+    else:
+        return None, f"acq_time {text!r} is not HHMM"
+    if hours > 23 or minutes > 59:
+        return None, f"acq_time {text!r} is not a time of day"
+    return hours * 60 + minutes, None
+
+
+def normalise_confidence(raw: str | None, instrument: str) -> tuple[str | None, str | None]:
+    """FIRMS confidence as low/nominal/high: VIIRS l/n/h; MODIS 0-100 (<30 low, 30-79 nominal, >=80 high)."""
+    text = (raw or "").strip()
+    if instrument == "VIIRS":
+        value = VIIRS_CONFIDENCE.get(text.lower())
+        return (value, None) if value else (None, f"unknown VIIRS confidence {text!r}")
+    try:
+        number = float(text)
+    except ValueError:
+        return None, f"unknown MODIS confidence {text!r}"
+    if not (0 <= number <= 100) or number != int(number):
+        return None, f"unknown MODIS confidence {text!r}"
+    if number < 30:
+        return "low", None
+    return ("nominal", None) if number < 80 else ("high", None)
+
+
+def classify_satellite(
+    raw_satellite: str | None, raw_instrument: str | None, version: str | None, *, archive: bool, hint: str
+) -> tuple[tuple[str, str, str, str] | None, str | None]:
+    """(instrument, satellite, source, processing) for a row's satellite/instrument/version, or a reason."""
+    key = (raw_satellite or "").strip().upper()
+    known = SATELLITES.get(key)
+    if known is None:
+        return None, f"unknown satellite {raw_satellite!r}"
+    instrument, satellite, stem = known
+    declared = (raw_instrument or "").strip().upper() or hint
+    if declared != instrument:
+        return None, f"satellite {raw_satellite!r} does not carry instrument {declared!r}"
+    text = (version or "").strip().upper()
+    if "NRT" in text or "URT" in text:
+        processing = "NRT"
+    elif archive or text:
+        processing = "SP"  # archive files, and versions without the NRT suffix, are standard processing
+    else:
+        processing = "NRT"
+    return (instrument, satellite, f"{stem}_{processing}", processing), None
+
+
+def processing_of_source(source: str) -> str:
+    """The processing level a FIRMS source name declares (…_NRT / …_URT near real time, …_SP standard)."""
+    upper = source.upper()
+    return "SP" if upper.endswith("_SP") else "NRT"

@@ -1,0 +1,280 @@
+"""Safe opening of raster files shared by every raster ingest (fire, flood, DEM).
+
+Hostile rasters are refused before any pixel is read: only a short allowlist of formats (the file's
+magic bytes and GDAL's driver must both agree), no URLs or GDAL virtual paths, a pixel cap checked
+on the declared size, and a CRS that the file itself defines (never assumed). NetCDF goes through
+xarray so that a grid without ``grid_mapping`` is refused and descending latitude or 0-360
+longitude are normalised to a north-up grid in -180..180.
+
+Usage::
+
+    with open_checked(path, max_pixels=50_000_000) as ds:   # a rasterio dataset
+        band = read_masked(ds)                              # fill values masked
+        facts = summarise(ds, band)                         # all_nodata / nodata_defined flags
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.errors import RasterioError
+from rasterio.io import MemoryFile
+from rasterio.transform import from_origin
+
+from geoplatform.errors import PlatformError
+
+DEFAULT_MAX_PIXELS = int(os.environ.get("GEOPLATFORM_MAX_RASTER_PIXELS", 200_000_000))
+DEFAULT_DRIVERS = ("GTiff", "COG", "netCDF", "HDF5")
+
+# GDAL options for every open: no sidecar directory listing, no network at all.
+_SAFE_GDAL = {
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    "GDAL_HTTP_TIMEOUT": "1",
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".none",
+    "GDAL_NETCDF_VERIFY_DIMS": "YES",
+}
+
+_MAGIC = (
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"II+\x00", "tiff"),
+    (b"MM\x00+", "tiff"),
+    (b"CDF\x01", "netcdf"),
+    (b"CDF\x02", "netcdf"),
+    (b"CDF\x05", "netcdf"),
+    (b"\x89HDF\r\n\x1a\n", "hdf5"),
+)
+# Which allowlisted driver names admit each sniffed format (COG files are read by GTiff).
+_FORMAT_DRIVERS = {"tiff": {"GTiff", "COG"}, "netcdf": {"netCDF"}, "hdf5": {"netCDF", "HDF5"}}
+
+_LAT_NAMES = ("lat", "latitude", "y", "rlat")
+_LON_NAMES = ("lon", "longitude", "x", "rlon")
+
+
+class RasterRefused(PlatformError):
+    """A raster file that the platform will not read (format, size, CRS, or damaged)."""
+
+    code = "raster_refused"
+    status = 400
+
+
+class RasterTooLarge(RasterRefused):
+    """A raster whose declared size is above the pixel cap."""
+
+    code = "raster_too_large"
+    status = 413
+
+
+def sniff(path: str | os.PathLike) -> str:
+    """The format of a local raster file from its first bytes: "tiff", "netcdf" or "hdf5"."""
+    text = os.fspath(path)
+    if "://" in text or text.startswith("/vsi"):
+        raise RasterRefused("only local raster files are read, not URLs or GDAL virtual paths", field="path")
+    file = Path(text)
+    if not file.is_file():
+        raise RasterRefused(f"no such raster file: {file.name}", field="path")
+    with file.open("rb") as handle:
+        head = handle.read(8)
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    raise RasterRefused(f"{file.name}: not a GeoTIFF, NetCDF or HDF5 file (format refused)", field="path")
+
+
+@contextlib.contextmanager
+def open_checked(
+    path: str | os.PathLike,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    allowed_drivers: tuple[str, ...] | list[str] = DEFAULT_DRIVERS,
+    variable: str | None = None,
+) -> Iterator[rasterio.io.DatasetReader]:
+    """Open a local raster safely and yield a rasterio dataset with a CRS, within the pixel cap.
+
+    NetCDF/HDF5 grids are read through xarray (``variable`` picks one; default: the only 2-D
+    data variable), normalised north-up in -180..180 and yielded as an in-memory GeoTIFF.
+    """
+    kind = sniff(path)
+    allowed = set(allowed_drivers)
+    admitted = _FORMAT_DRIVERS[kind] & allowed
+    if not admitted:
+        raise RasterRefused(f"{Path(path).name}: {kind} files are not accepted here", field="path")
+    if kind == "tiff":
+        with _open_tiff(os.fspath(path), max_pixels) as ds:
+            yield ds
+        return
+    grid, transform, crs, nodata = _read_netcdf(os.fspath(path), variable, max_pixels)
+    with _as_memory_tiff(grid, transform, crs, nodata) as ds:
+        yield ds
+
+
+@contextlib.contextmanager
+def _open_tiff(path: str, max_pixels: int) -> Iterator[rasterio.io.DatasetReader]:
+    name = Path(path).name
+    with rasterio.Env(**_SAFE_GDAL):
+        try:
+            # Only the GTiff driver may answer: a VRT or anything else renamed .tif fails here.
+            ds = rasterio.open(path, driver="GTiff")
+        except RasterioError as exc:
+            raise RasterRefused(f"{name}: cannot be opened as a GeoTIFF ({_short(exc)})", field="path") from exc
+        try:
+            if ds.driver not in {"GTiff", "COG"}:
+                raise RasterRefused(f"{name}: driver {ds.driver} is not allowed", field="path")
+            _check_pixels(name, ds.width, ds.height, ds.count, max_pixels)
+            if ds.crs is None:
+                raise RasterRefused(f"{name}: the raster needs a CRS (none is defined in the file)", field="crs")
+            yield ds
+        finally:
+            ds.close()
+
+
+def _check_pixels(name: str, width: int, height: int, count: int, max_pixels: int) -> None:
+    total = int(width) * int(height) * max(int(count), 1)
+    if total > max_pixels:
+        raise RasterTooLarge(
+            f"{name}: {width}x{height}x{count} = {total} pixels is above the cap of {max_pixels}", field="path"
+        )
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def _read_netcdf(path: str, variable: str | None, max_pixels: int):
+    """Read one grid variable from NetCDF through xarray, refusing it without a defined CRS."""
+    import rioxarray  # noqa: F401  (registers the .rio accessor)
+    import xarray as xr
+
+    name = Path(path).name
+    try:
+        dataset = xr.open_dataset(path, decode_coords="all", mask_and_scale=True, cache=False)
+    except Exception as exc:  # xarray raises many types for a damaged or foreign file
+        raise RasterRefused(f"{name}: cannot be read as NetCDF ({_short(exc)})", field="path") from exc
+    with dataset:
+        array = _pick_variable(dataset, variable, name)
+        lat = _find_dim(array, _LAT_NAMES)
+        lon = _find_dim(array, _LON_NAMES)
+        if lat is None or lon is None:
+            raise RasterRefused(f"{name}: no latitude/longitude (y/x) dimensions in {array.name}", field="variable")
+        extra = [d for d in array.dims if d not in (lat, lon)]
+        if any(array.sizes[d] != 1 for d in extra):
+            raise RasterRefused(f"{name}: {array.name} has more than one slice along {extra}", field="variable")
+        _check_pixels(name, array.sizes[lon], array.sizes[lat], 1, max_pixels)
+        # rioxarray finds only a CRS the file declares (grid_mapping / spatial_ref); it never guesses.
+        crs = array.rio.crs
+        if crs is None:
+            raise RasterRefused(
+                f"{name}: the grid needs a CRS (no grid_mapping on {array.name}); it is never assumed", field="crs"
+            )
+        array = array.squeeze(drop=True).transpose(lat, lon)
+        array = _normalise_axes(array, lat, lon, crs.is_geographic)
+        try:
+            values = np.asarray(array.values)
+        except Exception as exc:  # a truncated HDF5 chunk surfaces only when read
+            raise RasterRefused(f"{name}: data could not be read ({_short(exc)})", field="path") from exc
+        ys = array[lat].values.astype("float64")
+        xs = array[lon].values.astype("float64")
+        nodata = array.encoding.get("_FillValue")
+        return values, _transform_of(xs, ys, name), crs, nodata
+
+
+def _pick_variable(dataset, variable: str | None, name: str):
+    if variable is not None:
+        if variable not in dataset.data_vars:
+            raise RasterRefused(f"{name}: no variable {variable!r}", field="variable")
+        return dataset[variable]
+    grids = [v for v in dataset.data_vars.values() if v.ndim >= 2]
+    if len(grids) != 1:
+        names = sorted(str(v.name) for v in grids)
+        raise RasterRefused(f"{name}: choose one grid variable among {names}", field="variable")
+    return grids[0]
+
+
+def _find_dim(array, names: tuple[str, ...]) -> str | None:
+    for dim in array.dims:
+        if str(dim).lower() in names:
+            return dim
+    return None
+
+
+def _normalise_axes(array, lat: str, lon: str, geographic: bool):
+    """North-up rows; geographic longitudes wrapped from 0..360 into -180..180 and sorted."""
+    if geographic:
+        wrapped = ((array[lon] + 180.0) % 360.0) - 180.0
+        array = array.assign_coords({lon: wrapped}).sortby(lon)
+    else:
+        array = array.sortby(lon)
+    return array.sortby(lat, ascending=False)
+
+
+def _transform_of(xs: np.ndarray, ys: np.ndarray, name: str):
+    if xs.size < 2 or ys.size < 2:
+        raise RasterRefused(f"{name}: the grid needs at least 2x2 cells", field="variable")
+    dx = np.diff(xs)
+    dy = -np.diff(ys)
+    if not (np.allclose(dx, dx[0], rtol=1e-4) and np.allclose(dy, dy[0], rtol=1e-4)) or dx[0] <= 0 or dy[0] <= 0:
+        raise RasterRefused(f"{name}: the grid is not regularly spaced", field="variable")
+    return from_origin(xs[0] - dx[0] / 2, ys[0] + dy[0] / 2, float(dx[0]), float(dy[0]))
+
+
+@contextlib.contextmanager
+def _as_memory_tiff(values: np.ndarray, transform, crs, nodata) -> Iterator[rasterio.io.DatasetReader]:
+    """Hand a normalised grid to callers as a rasterio dataset, the same shape as a GeoTIFF."""
+    if np.issubdtype(values.dtype, np.floating) and nodata is None:
+        nodata = float("nan")
+    profile = {
+        "driver": "GTiff",
+        "width": values.shape[1],
+        "height": values.shape[0],
+        "count": 1,
+        "dtype": values.dtype,
+        "crs": crs,
+        "transform": transform,
+        "nodata": nodata,
+    }
+    if np.issubdtype(values.dtype, np.floating) and nodata is not None and not np.isnan(nodata):
+        values = np.where(np.isnan(values), nodata, values)
+    with MemoryFile() as memory:
+        with memory.open(**profile) as writer:
+            writer.write(values, 1)
+        with memory.open() as ds:
+            yield ds
+
+
+def read_masked(ds, band: int = 1, *, window=None) -> np.ma.MaskedArray:
+    """Read one band with its fill values masked; a damaged file becomes RasterRefused."""
+    try:
+        data = ds.read(band, masked=True, window=window)
+    except RasterioError as exc:
+        raise RasterRefused(f"{Path(ds.name).name}: data could not be read ({_short(exc)})", field="path") from exc
+    if np.issubdtype(data.dtype, np.floating):
+        data = np.ma.masked_invalid(data)
+    return data
+
+
+def summarise(ds, data: np.ma.MaskedArray | None = None) -> dict:
+    """Facts about a band for the record: valid-pixel statistics and the nodata flags."""
+    if data is None:
+        data = read_masked(ds)
+    valid = data.compressed()
+    facts = {
+        "nodata_defined": ds.nodata is not None,
+        "all_nodata": valid.size == 0,
+        "valid_pixels": int(valid.size),
+        "pixels": int(data.size),
+    }
+    if valid.size:
+        facts.update(min=float(valid.min()), max=float(valid.max()), mean=float(valid.mean()))
+    return facts
+
+
+def bounds_4326(ds) -> list[float]:
+    """The dataset's bounds as [west, south, east, north] in EPSG:4326."""
+    from rasterio.warp import transform_bounds
+
+    return [float(v) for v in transform_bounds(ds.crs, "EPSG:4326", *ds.bounds, densify_pts=21)]

@@ -1,0 +1,101 @@
+"""Signal measurements (drive test or crowd-sourced) CSV into telecom.SignalMeasurement.
+
+Columns: lon, lat, operator, technology, dbm, time (required); device, source (optional;
+source is drive_test or crowd). Times are ISO 8601; a time without an offset is read as
+Asia/Ho_Chi_Minh local time (the loggers' clock) and stored in UTC. A row already stored (same
+operator, technology, time and place) is counted duplicate, not stored twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+
+from . import runs
+from .models import IngestRun
+from .towers import OPERATOR_ALIASES, TECH_ALIASES, RowError, _coords, read_rows
+
+REQUIRED = ("lon", "lat", "operator", "technology", "dbm", "time")
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+DBM_RANGE = (-150.0, -20.0)
+SOURCES = {"drive_test", "crowd"}
+
+
+def _row(row: dict, default_source: str) -> dict:
+    operator = OPERATOR_ALIASES.get((row.get("operator") or "").strip().lower())
+    if operator is None:
+        raise RowError(f"unknown operator {row.get('operator')!r}")
+    tech = TECH_ALIASES.get((row.get("technology") or "").strip().lower())
+    if tech is None:
+        raise RowError(f"unknown technology {row.get('technology')!r}")
+    lon, lat = _coords(row)
+    try:
+        dbm = float(row["dbm"])
+    except (TypeError, ValueError) as exc:
+        raise RowError(f"dbm is not a number: {str(row.get('dbm'))[:20]!r}") from exc
+    if not (math.isfinite(dbm) and DBM_RANGE[0] <= dbm <= DBM_RANGE[1]):
+        raise RowError(f"dbm {dbm} outside {DBM_RANGE[0]}..{DBM_RANGE[1]}")
+    try:
+        when = datetime.fromisoformat((row.get("time") or "").strip())
+    except ValueError as exc:
+        raise RowError(f"time is not ISO 8601: {str(row.get('time'))[:40]!r}") from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=LOCAL)
+    when = when.astimezone(ZoneInfo("UTC"))
+    if when > timezone.now() + timedelta(hours=1):
+        raise RowError("time is in the future")
+    source = (row.get("source") or default_source).strip().lower()
+    if source not in SOURCES:
+        raise RowError(f"source {source!r} is not drive_test or crowd")
+    return {
+        "operator": operator,
+        "technology": tech,
+        "dbm": dbm,
+        "measured_at": when,
+        "source": source,
+        "device": (row.get("device") or "").strip()[:80],
+        "geom": Point(lon, lat, srid=4326),
+    }
+
+
+def ingest_path(path: str, *, source: str = "drive_test", **options) -> IngestRun:
+    """Import measurement points from a CSV file; refused whole when a required column is missing."""
+    from layers.telecom.models import SignalMeasurement
+
+    file = Path(path)
+    _, rows = read_rows(file, REQUIRED)
+    sha = hashlib.sha256(file.read_bytes()).hexdigest()
+    run = runs.start(source, "signal", file_name=file.name[:300], sha256=sha)
+    rejected, parsed = [], []
+    for number, row in enumerate(rows, start=2):
+        try:
+            parsed.append(_row(row, source))
+        except RowError as exc:
+            rejected.append({"row": number, "reason": str(exc)})
+    try:
+        with transaction.atomic():
+            new = duplicate = 0
+            for values in parsed:
+                exists = SignalMeasurement.objects.filter(
+                    operator=values["operator"],
+                    technology=values["technology"],
+                    measured_at=values["measured_at"],
+                    geom__equals=values["geom"],
+                ).exists()
+                if exists:
+                    duplicate += 1
+                    continue
+                SignalMeasurement.objects.create(**values)
+                new += 1
+            runs.finish(run, read=len(rows), new=new, duplicate=duplicate, rejected=rejected)
+    except Exception as exc:
+        runs.fail(run, f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    return run

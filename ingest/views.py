@@ -1,0 +1,107 @@
+"""HTTP edge of ingestion: the layer import upload."""
+
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from geoplatform.errors import NotFound, PlatformError, TooLarge
+from layers.registry import registry
+
+from . import imports, vector
+
+UPLOAD_SCHEMA = {
+    "multipart/form-data": {
+        "type": "object",
+        "properties": {
+            "file": {"type": "string", "format": "binary"},
+            "srs": {"type": "string", "description": "EPSG:XXXX or +proj string when the file has no CRS"},
+            "mode": {"type": "string", "enum": list(imports.MODES), "default": "all"},
+            "dry_run": {"type": "boolean", "default": False},
+            "source_layer": {"type": "string"},
+        },
+        "required": ["file"],
+    }
+}
+
+
+class NotAuthenticated(PlatformError):
+    """The request carries no logged-in user."""
+
+    status = 401
+    code = "not_authenticated"
+
+
+def _flag(value) -> bool:
+    return str(value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+class LayerImportView(APIView):
+    """POST a GeoJSON, GeoPackage, zipped Shapefile, KML or CSV file into a layer; answers the report."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request=UPLOAD_SCHEMA,
+        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        summary="Import a vector file into a layer",
+        description=(
+            "Multipart upload of GeoJSON, GeoPackage, zipped Shapefile, KML or CSV (lon/lat or x/y + srs) in any CRS "
+            "(VN-2000 EPSG:3405, EPSG:5899 TM-3 107°45', ...), reprojected to EPSG:4326. mode=all writes every row "
+            "or none; mode=valid-only writes the valid rows. 201 with the report {accepted, written, rejected: "
+            "[{row, reason}], ignored_fields}; 200 for a dry run; 400 with the error and the report when nothing "
+            "was written; 401/403 without the layer's edit role; 413 over the upload cap."
+        ),
+    )
+    def post(self, request, slug: str):
+        """Check the role and the size before reading the body, then run the import service."""
+        user = request.user
+        if not user.is_authenticated:
+            raise NotAuthenticated("log in with an edit role of this layer to import")
+        layer = registry.get(slug)
+        if layer is None or not layer.can_read(user):
+            raise NotFound(f"no layer {slug!r}", field="layer")
+        if not layer.can_edit(user):
+            raise imports.Forbidden(f"importing into {slug!r} needs an edit role of that layer", field="layer")
+        cap = settings.GEOPLATFORM_MAX_UPLOAD_BYTES
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > cap:
+            raise TooLarge(f"upload over {cap} bytes", field="file")
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise PlatformError("a multipart 'file' is required", field="file", code="missing_file")
+        if upload.size > cap:
+            raise TooLarge(f"upload over {cap} bytes", field="file")
+        suffix = Path(upload.name or "").suffix.lower()
+        if suffix not in vector.SUFFIX_FORMATS:
+            accepted = ", ".join(sorted(vector.SUFFIX_FORMATS))
+            message = f"unsupported file type {suffix!r}; accepted: {accepted}"
+            raise PlatformError(message, field="file", code="bad_format")
+        with tempfile.TemporaryDirectory(prefix="gp-upload-") as folder:
+            # Our own name on disk: the client's name only lends its suffix.
+            path = Path(folder) / f"upload{suffix}"
+            with open(path, "wb") as sink:
+                for chunk in upload.chunks():
+                    sink.write(chunk)
+            try:
+                report = imports.import_file(
+                    path,
+                    slug,
+                    user=user,
+                    name=(upload.name or "")[-200:],
+                    srs=(request.data.get("srs") or "").strip() or None,
+                    mode=request.data.get("mode") or "all",
+                    dry_run=_flag(request.data.get("dry_run")),
+                    source_layer=request.data.get("source_layer") or None,
+                )
+            except imports.ImportRefused as exc:
+                return Response(exc.as_dict(), status=exc.status)
+        return Response(report.as_dict(), status=201 if report.written else 200)

@@ -1,0 +1,56 @@
+"""The API's members of the platform error family."""
+
+from geoplatform.errors import Conflict, PlatformError
+
+
+class BadParameter(PlatformError):
+    """A query parameter that is malformed or not allowed for this layer."""
+
+    code = "invalid_parameter"
+
+
+class BadBody(PlatformError):
+    """A request body that is not strict JSON or not a GeoJSON Feature."""
+
+    code = "invalid_body"
+
+
+class Unauthenticated(PlatformError):
+    """Editing needs a signed-in user."""
+
+    status = 401
+    code = "not_authenticated"
+
+
+class NotAcceptable(PlatformError):
+    """An output format this endpoint does not produce."""
+
+    status = 406
+    code = "not_acceptable"
+
+
+class VersionRequired(PlatformError):
+    """A change to a versioned feature must say which version it started from."""
+
+    status = 428
+    code = "version_required"
+
+
+class VersionConflict(Conflict):
+    """Someone saved the feature since this client read it; both versions are reported."""
+
+    code = "version_conflict"
+
+    def __init__(self, current: int, sent: int):
+        super().__init__(
+            f"The feature is at version {current}; your change was made on version {sent}. Reload and retry.",
+            field="version",
+        )
+        self.current = current
+        self.sent = sent
+
+    def as_dict(self) -> dict:
+        """The error body with both versions."""
+        body = super().as_dict()
+        body["error"].update(current_version=self.current, your_version=self.sent)
+        return body

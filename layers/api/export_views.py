@@ -1,0 +1,21 @@
+"""Export view: /api/layers/<slug>/export.<fmt> with the feature API's filters."""
+
+from django.http import HttpResponse
+
+from . import exports, params
+from .access import endpoint, layer_for
+from .errors import NotAcceptable
+
+
+@endpoint
+def export(request, slug, fmt):
+    """Download the matching features of a layer as GeoJSON, GeoPackage, zipped Shapefile, CSV or KML."""
+    layer = layer_for(slug, request.user)
+    if fmt not in exports.CONTENT_TYPES:
+        raise NotAcceptable(f"unknown export format {fmt[:20]!r}; use one of {', '.join(exports.CONTENT_TYPES)}")
+    query = params.parse(layer, request.user, request.GET)
+    data, content_type, filename = exports.export(layer, request.user, query, fmt)
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,153 @@
+"""Query parameters of feature requests, checked against the layer's allowlists."""
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from layers.registry import Layer
+
+from . import columns
+from .errors import BadParameter
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+MAX_OFFSET = 10_000_000
+# Parameters every feature endpoint understands; anything else must be a filter field.
+RESERVED = frozenset({"bbox", "bbox-crs", "datetime", "limit", "offset", "sortby", "f", "crs", "lang"})
+CRS84 = {"http://www.opengis.net/def/crs/OGC/1.3/CRS84", "http://www.opengis.net/def/crs/EPSG/0/4326", ""}
+_SORT_TERM = re.compile(r"^([+-]?)([A-Za-z_][A-Za-z0-9_]{0,62})$")
+
+
+@dataclass
+class FeatureQuery:
+    """What a client asked for, in checked and typed form."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    filters: list[tuple[columns.Column, object]] = field(default_factory=list)
+    order: list[tuple[columns.Column, bool]] = field(default_factory=list)
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """``minx,miny,maxx,maxy`` in lon/lat (a 6-number 3D box keeps its 2D part)."""
+    parts = text.split(",")
+    if len(parts) not in (4, 6):
+        raise BadParameter("bbox needs 4 numbers: minx,miny,maxx,maxy", field="bbox")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise BadParameter("bbox values must be numbers", field="bbox") from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise BadParameter("bbox values must be finite", field="bbox")
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    minx, miny, maxx, maxy = numbers
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise BadParameter("bbox is outside lon -180..180 / lat -90..90", field="bbox")
+    if minx > maxx or miny > maxy:
+        raise BadParameter("bbox minimum is above its maximum", field="bbox")
+    return minx, miny, maxx, maxy
+
+
+def parse_instant(text: str) -> datetime:
+    """An RFC 3339 date-time (a bare date means its midnight, UTC when no offset is given)."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadParameter(f"not an RFC 3339 date-time: {text[:40]!r}", field="datetime") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def parse_datetime(text: str) -> tuple[datetime | None, datetime | None]:
+    """An instant, or an interval ``a/b`` with ``..`` or nothing for an open end."""
+    if "/" not in text:
+        instant = parse_instant(text)
+        return instant, instant
+    left, _, right = text.partition("/")
+    start = None if left in ("", "..") else parse_instant(left)
+    end = None if right in ("", "..") else parse_instant(right)
+    if start is None and end is None:
+        raise BadParameter("datetime interval open at both ends", field="datetime")
+    if start and end and start > end:
+        raise BadParameter("datetime interval starts after it ends", field="datetime")
+    return start, end
+
+
+def parse_count(text: str, name: str, minimum: int, maximum: int) -> int:
+    """A positive count; values above the maximum are capped (limit=1e9 pages, not fails)."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise BadParameter(f"{name} must be a number", field=name) from None
+    if not math.isfinite(number) or number != int(number) or number < minimum:
+        raise BadParameter(f"{name} must be a whole number of at least {minimum}", field=name)
+    return min(int(number), maximum)
+
+
+def typed_value(col: columns.Column, text: str):
+    """A filter value converted by the model field (a foreign key takes the related id)."""
+    target = col.field.target_field if isinstance(col.field, models.ForeignKey) else col.field
+    if isinstance(target, models.BooleanField):
+        text = {"true": "True", "false": "False"}.get(text.lower(), text)
+    try:
+        value = target.to_python(text)
+    except ValidationError:
+        raise BadParameter(f"{text[:40]!r} is not a valid value for {col.name}", field=col.name) from None
+    if value is None:
+        raise BadParameter(f"empty value for {col.name}", field=col.name)
+    return value
+
+
+def parse(
+    layer: Layer,
+    user,
+    params,
+    *,
+    default_limit: int = DEFAULT_LIMIT,
+    max_limit: int = MAX_LIMIT,
+) -> FeatureQuery:
+    """Check every parameter against the layer's allowlists; unknown names are a 400 naming them."""
+    query = FeatureQuery(limit=default_limit)
+    seen = {c.name: c for c in columns.visible(layer, user)}
+    filterable = {name: seen[name] for name in layer.filter_fields if name in seen}
+    sortable = {name: seen[name] for name in layer.ordering_fields if name in seen}
+    for name in params:
+        values = params.getlist(name)
+        if len(values) > 1:
+            raise BadParameter(f"parameter {name} given more than once", field=name)
+        text = values[0]
+        if name in RESERVED:
+            continue
+        if name not in filterable:
+            allowed = ", ".join(sorted(filterable)) or "none"
+            raise BadParameter(f"unknown parameter or filter field: {name[:60]} (filters: {allowed})", field=name)
+        query.filters.append((filterable[name], typed_value(filterable[name], text)))
+    if params.get("bbox-crs", "") not in CRS84 or params.get("crs", "") not in CRS84:
+        raise BadParameter("only CRS84 (lon/lat WGS 84) is served", field="crs")
+    if params.get("f", "json") not in ("json", "geojson"):
+        raise BadParameter("f must be json or geojson", field="f")
+    if "bbox" in params:
+        query.bbox = parse_bbox(params["bbox"])
+    if "datetime" in params:
+        if not layer.time_field:
+            raise BadParameter(f"layer {layer.slug} has no time field", field="datetime")
+        query.start, query.end = parse_datetime(params["datetime"])
+    if "limit" in params:
+        query.limit = parse_count(params["limit"], "limit", 1, max_limit)
+    if "offset" in params:
+        query.offset = parse_count(params["offset"], "offset", 0, MAX_OFFSET)
+    if "sortby" in params:
+        for term in params["sortby"].split(","):
+            match = _SORT_TERM.match(term.strip())
+            if not match or match.group(2) not in sortable:
+                allowed = ", ".join(sorted(sortable)) or "none"
+                raise BadParameter(f"cannot sort by {term.strip()[:60]!r} (sortable: {allowed})", field="sortby")
+            query.order.append((sortable[match.group(2)], match.group(1) == "-"))
+    return query

@@ -1,0 +1,85 @@
+"""REST/GeoJSON views: the catalogue, feature collections, single features and their edits."""
+
+from django.http import HttpResponse, JsonResponse
+
+from layers.registry import registry
+
+from . import bodies, describe, features, links, openapi, params
+from .access import endpoint, layer_for, method_not_allowed
+
+GEOJSON = "application/geo+json"
+
+
+def _json(data, status=200, content_type="application/json") -> JsonResponse:
+    return JsonResponse(data, status=status, content_type=content_type, json_dumps_params={"ensure_ascii": False})
+
+
+@endpoint
+def catalogue(request):
+    """GET /api/layers/: every layer this user may read, with links to each interface."""
+    if request.method != "GET":
+        return method_not_allowed(request, ["GET"])
+    layers = [describe.layer(request, entry, request.user) for entry in registry.readable_by(request.user)]
+    return _json({"layers": layers, "count": len(layers)})
+
+
+@endpoint
+def layer_detail(request, slug):
+    """GET /api/layers/<slug>/: one catalogue entry."""
+    if request.method != "GET":
+        return method_not_allowed(request, ["GET"])
+    return _json(describe.layer(request, layer_for(slug, request.user), request.user))
+
+
+@endpoint
+def feature_list(request, slug):
+    """GET a page of features as a FeatureCollection; POST a Feature to create one."""
+    layer = layer_for(slug, request.user)
+    if request.method == "POST":
+        features.require_editor(layer, request.user)
+        fid = features.create(layer, request.user, bodies.read(request))
+        response = HttpResponse(features.get(layer, request.user, fid), status=201, content_type=GEOJSON)
+        response["Location"] = links.absolute(request, "feature", slug=slug, fid=fid)
+        return response
+    if request.method != "GET":
+        return method_not_allowed(request, ["GET", "POST"])
+    query = params.parse(layer, request.user, request.GET)
+    text, returned, matched = features.page(layer, request.user, query)
+    paging = links.paging(request, query, returned, matched)
+    head = {
+        "numberMatched": matched,
+        "numberReturned": returned,
+        **paging,
+        "links": [{"rel": rel, "href": href, "type": GEOJSON} for rel, href in paging.items() if href],
+    }
+    return HttpResponse(links.collection_text(head, text), content_type=GEOJSON)
+
+
+@endpoint
+def feature_detail(request, slug, fid):
+    """GET, PUT, PATCH or DELETE one feature."""
+    layer = layer_for(slug, request.user)
+    number = features.feature_id(fid)
+    if request.method == "GET":
+        return HttpResponse(features.get(layer, request.user, number), content_type=GEOJSON)
+    if request.method in ("PUT", "PATCH"):
+        features.require_editor(layer, request.user)
+        features.update(
+            layer,
+            request.user,
+            number,
+            bodies.read(request),
+            partial=request.method == "PATCH",
+            if_match=request.headers.get("If-Match"),
+        )
+        return HttpResponse(features.get(layer, request.user, number), content_type=GEOJSON)
+    if request.method == "DELETE":
+        features.delete(layer, request.user, number)
+        return HttpResponse(status=204)
+    return method_not_allowed(request, ["GET", "PUT", "PATCH", "DELETE"])
+
+
+@endpoint
+def schema(request):
+    """GET /api/schema/: the OpenAPI 3 document of the layers this user may read."""
+    return _json(openapi.rest_document(request, request.user), content_type="application/vnd.oai.openapi+json")

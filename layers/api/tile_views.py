@@ -1,0 +1,73 @@
+"""Vector-tile views: /tiles/<slug>/{z}/{x}/{y}.pbf and the TileJSON of each layer."""
+
+import gzip
+import hashlib
+
+from django.http import HttpResponse, JsonResponse
+
+from . import columns, links, mvt, sql, tilemath
+from .access import endpoint, layer_for
+from .errors import BadParameter
+
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+def _cache_control(layer) -> str:
+    # Private layers may differ per user: never let a shared cache keep them.
+    return "public, max-age=300" if layer.public else "private, max-age=300"
+
+
+@endpoint
+def tile(request, slug, z, x, y):
+    """One tile; 204 when empty, 304 when the client's ETag still matches, gzip on request."""
+    layer = layer_for(slug, request.user)
+    try:
+        zoom, col, row = tilemath.parse_address(z, x, y)
+    except tilemath.TileAddressError as exc:
+        raise BadParameter(str(exc), field=exc.part) from None
+    data = mvt.tile(layer, request.user, zoom, col, row)
+    if not data:
+        response = HttpResponse(status=204)
+        response["Cache-Control"] = _cache_control(layer)
+        return response
+    zipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    # One ETag per representation: the gzip body is a different byte sequence.
+    etag = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + ('-gz"' if zipped else '"')
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    elif zipped:
+        response = HttpResponse(gzip.compress(data, compresslevel=5), content_type=MVT)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(data, content_type=MVT)
+    response["ETag"] = etag
+    response["Cache-Control"] = _cache_control(layer)
+    response["Vary"] = "Accept-Encoding, Cookie, Authorization"
+    return response
+
+
+@endpoint
+def tilejson(request, slug):
+    """TileJSON 3.0.0 describing the layer's tiles and the fields this user will find in them."""
+    layer = layer_for(slug, request.user)
+    bbox, _ = sql.extent(layer)
+    cols = columns.visible(layer, request.user)
+    lang = "en" if (request.LANGUAGE_CODE or "vi").startswith("en") else "vi"
+    body = {
+        "tilejson": "3.0.0",
+        "name": layer.title(lang),
+        "scheme": "xyz",
+        "tiles": [links.tile_template(request, layer)],
+        "minzoom": layer.min_zoom,
+        "maxzoom": min(layer.max_zoom, tilemath.MAX_ZOOM),
+        "bounds": bbox or [-180, -85.0511, 180, 85.0511],
+        "vector_layers": [
+            {
+                "id": layer.slug,
+                "fields": {c.name: c.json_type.capitalize() for c in cols},
+                "minzoom": layer.min_zoom,
+                "maxzoom": min(layer.max_zoom, tilemath.MAX_ZOOM),
+            }
+        ],
+    }
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,26 @@
+"""URLs of the generic API: REST/GeoJSON, OGC API Features, vector tiles, exports."""
+
+from django.urls import path
+
+from . import export_views, ogc_views, rest_views, tile_views
+
+app_name = "api"
+
+urlpatterns = [
+    path("api/layers/", rest_views.catalogue, name="catalogue"),
+    path("api/layers/<str:slug>/", rest_views.layer_detail, name="layer"),
+    path("api/layers/<str:slug>/features/", rest_views.feature_list, name="features"),
+    path("api/layers/<str:slug>/features/<str:fid>/", rest_views.feature_detail, name="feature"),
+    path("api/layers/<str:slug>/export.<str:fmt>", export_views.export, name="export"),
+    path("api/schema/", rest_views.schema, name="schema"),
+    path("ogc", ogc_views.landing, name="ogc-landing"),
+    path("ogc/", ogc_views.landing),
+    path("ogc/api", ogc_views.api_document, name="ogc-api"),
+    path("ogc/conformance", ogc_views.conformance, name="ogc-conformance"),
+    path("ogc/collections", ogc_views.collections, name="ogc-collections"),
+    path("ogc/collections/<str:slug>", ogc_views.collection, name="ogc-collection"),
+    path("ogc/collections/<str:slug>/items", ogc_views.items, name="ogc-items"),
+    path("ogc/collections/<str:slug>/items/<str:fid>", ogc_views.item, name="ogc-item"),
+    path("tiles/<str:slug>/<str:z>/<str:x>/<str:y>.pbf", tile_views.tile, name="tile"),
+    path("tiles/<str:slug>.json", tile_views.tilejson, name="tilejson"),
+]

@@ -1,0 +1,1 @@
+"""Security, traffic, school and water-level cameras."""

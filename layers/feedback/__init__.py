@@ -1,0 +1,1 @@
+"""Citizen feedback: located complaints."""

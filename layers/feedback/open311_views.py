@@ -1,0 +1,286 @@
+"""Open311 GeoReport v2 endpoints under /open311/v2/ (JSON and XML, the spec's error list)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import wraps
+from uuid import UUID
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from geoplatform.errors import PlatformError
+
+from . import intake, open311, ratelimit
+from .errors import BadApiKey
+from .models import ApiKey, Category, Complaint, Note
+from .open311 import Open311Error
+
+JURISDICTION = getattr(settings, "FEEDBACK_JURISDICTION", "bactramy.gov.vn")
+
+
+def _render(rows, fmt: str, root: str, item: str, status: int = 200) -> HttpResponse:
+    if fmt == "xml":
+        return HttpResponse(open311.to_xml(root, item, rows), status=status, content_type="text/xml; charset=utf-8")
+    body = json.dumps(rows, ensure_ascii=False)
+    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+
+
+def _error(description: str, status: int, fmt: str) -> HttpResponse:
+    response = _render(open311.error_list(description, status), fmt, "errors", "error", status)
+    return response
+
+
+def endpoint(view):
+    """Answer Open311Error and PlatformError as the spec's error list, in the requested format."""
+
+    @wraps(view)
+    def wrapper(request, *args, fmt: str = "json", **kwargs):
+        try:
+            jurisdiction = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
+            if jurisdiction and jurisdiction != JURISDICTION:
+                raise Open311Error(f"jurisdiction_id {jurisdiction[:60]!r} not found", 404)
+            return view(request, *args, fmt=fmt, **kwargs)
+        except Open311Error as exc:
+            return _error(exc.description, exc.status, fmt)
+        except PlatformError as exc:
+            status = exc.status if exc.status in (404, 413, 422, 429) else 400
+            response = _error(exc.message, status, fmt)
+            if status == 429:
+                response["Retry-After"] = str(getattr(exc, "retry_after", 60))
+            return response
+
+    return csrf_exempt(wrapper)
+
+
+def _language(request) -> str:
+    return "en" if (getattr(request, "LANGUAGE_CODE", "vi") or "vi").startswith("en") else "vi"
+
+
+DISCOVERY_CHANGESET = "2026-11-23T00:00:00+07:00"
+
+
+@endpoint
+def discovery(request, fmt):
+    """GET discovery: where the GeoReport v2 endpoint is and which formats it speaks."""
+    base = request.build_absolute_uri("/open311/v2/")
+    body = {
+        "changeset": DISCOVERY_CHANGESET,
+        "contact": "Trung tâm Điều hành thông minh huyện Bắc Trà My",
+        "key_service": "API keys are issued by the district IOC administrator.",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base,
+                "changeset": DISCOVERY_CHANGESET,
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }
+    if fmt == "xml":
+        return HttpResponse(open311.document_xml("discovery", body), content_type="text/xml; charset=utf-8")
+    return HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/json; charset=utf-8")
+
+
+@endpoint
+def services(request, fmt):
+    """GET services: every active category as an Open311 service."""
+    if request.method != "GET":
+        raise Open311Error("only GET is allowed here", 400)
+    lang = _language(request)
+    rows = [
+        open311.service(
+            c.code,
+            c.name(lang),
+            (c.description_en if lang == "en" else c.description_vi) or c.name(lang),
+            c.group,
+            c.keywords,
+            bool(c.attributes),
+        )
+        for c in Category.objects.filter(active=True)
+    ]
+    return _render(rows, fmt, "services", "service")
+
+
+@endpoint
+def service_definition(request, code, fmt):
+    """GET services/{code}: the attribute definitions of one service."""
+    category = Category.objects.filter(code=code, active=True).first()
+    if category is None:
+        raise Open311Error(f"service_code {code[:60]!r} not found", 404)
+    body = open311.definition(category.code, category.attributes or [])
+    if fmt == "xml":
+        return HttpResponse(open311.document_xml("service_definition", body), content_type="text/xml; charset=utf-8")
+    return _render(body, fmt, "service_definition", "x")
+
+
+def request_row(request, c: Complaint, names: dict, notes: dict) -> dict:
+    """One complaint as an Open311 service request: the public fields only, never reporter contact."""
+    return {
+        "service_request_id": c.tracking_code,
+        "status": open311.status_of(c.status),
+        "status_notes": notes.get(c.pk),
+        "service_name": names.get(c.category, c.category),
+        "service_code": c.category,
+        "description": c.description,
+        "agency_responsible": c.agency_responsible or None,
+        "service_notice": None,
+        "requested_datetime": open311.when(c.created_at),
+        "updated_datetime": open311.when(c.updated_at or c.created_at),
+        "expected_datetime": open311.when(c.expected_at),
+        "address": c.address or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": round(c.geom.y, 7),
+        "long": round(c.geom.x, 7),
+        "media_url": _media_url(request, c),
+    }
+
+
+def _media_url(request, c: Complaint) -> str | None:
+    if c.media_url:
+        return c.media_url
+    photo = min(c.photos.all(), key=lambda p: p.pk, default=None)
+    return request.build_absolute_uri(reverse("feedback:photo", args=[photo.pk])) if photo else None
+
+
+def _rows(request, complaints) -> list[dict]:
+    lang = _language(request)
+    names = {c.code: c.name(lang) for c in Category.objects.all()}
+    ids = [c.pk for c in complaints]
+    notes = {}
+    for note in Note.objects.filter(complaint_id__in=ids, public=True).exclude(text="").order_by("created_at", "pk"):
+        notes[note.complaint_id] = note.text  # the latest public answer wins
+    return [request_row(request, c, names, notes) for c in complaints]
+
+
+@endpoint
+def requests_list(request, fmt):
+    """GET requests: search by ids, service, dates (at most 90 days) and status; POST: a new report."""
+    if request.method == "POST":
+        return _post_request(request, fmt)
+    if request.method != "GET":
+        raise Open311Error("only GET and POST are allowed here", 400)
+    qs = Complaint.objects.prefetch_related("photos").order_by("-created_at")
+    ids = open311.csv_values(request.GET.get("service_request_id"), "service_request_id")
+    if ids:
+        # Searching by id ignores the other parameters, as the spec says.
+        qs = qs.filter(tracking_code__in=ids)
+    else:
+        codes = open311.csv_values(request.GET.get("service_code"), "service_code")
+        if codes:
+            qs = qs.filter(category__in=codes)
+        start, end = open311.date_range(request.GET.get("start_date"), request.GET.get("end_date"), timezone.now())
+        qs = qs.filter(created_at__gte=start, created_at__lte=end)
+        statuses = open311.csv_values(request.GET.get("status"), "status", frozenset({"open", "closed"}))
+        if statuses == ["open"]:
+            qs = qs.filter(status__in=open311.OPEN_STATES)
+        elif statuses == ["closed"]:
+            qs = qs.exclude(status__in=open311.OPEN_STATES)
+    return _render(_rows(request, list(qs[: open311.MAX_RESULTS])), fmt, "service_requests", "request")
+
+
+@endpoint
+def request_detail(request, request_id, fmt):
+    """GET requests/{id}: one request, as a list of one."""
+    complaint = Complaint.objects.prefetch_related("photos").filter(tracking_code=request_id[:20]).first()
+    if complaint is None:
+        raise Open311Error(f"service_request_id {request_id[:40]!r} not found", 404)
+    return _render(_rows(request, [complaint]), fmt, "service_requests", "request")
+
+
+@endpoint
+def token_detail(request, token, fmt):
+    """GET tokens/{token}: the request id a token became (requests are created at once here)."""
+    try:
+        value = UUID(token)
+    except ValueError:
+        raise Open311Error("token not found", 404) from None
+    complaint = Complaint.objects.filter(token=value).first()
+    if complaint is None:
+        raise Open311Error("token not found", 404)
+    rows = [{"service_request_id": complaint.tracking_code, "token": str(complaint.token)}]
+    return _render(rows, fmt, "service_requests", "request")
+
+
+def api_key_of(raw: str) -> ApiKey:
+    """The active key matching this secret (compared by SHA-256)."""
+    if not raw:
+        raise BadApiKey("api_key was not provided", field="api_key")
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    key = ApiKey.objects.filter(key_hash=digest, active=True).first()
+    if key is None:
+        raise BadApiKey("api_key is invalid or revoked", field="api_key")
+    return key
+
+
+def _number(text: str | None, name: str) -> float | None:
+    if text in (None, ""):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise Open311Error(f"{name} must be a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise Open311Error(f"{name} must be a finite number")
+    return value
+
+
+def _post_request(request, fmt):
+    content_type = request.content_type or ""
+    if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise Open311Error("POST requests.json must be form-encoded (application/x-www-form-urlencoded)")
+    data = request.POST
+    # The address is counted first, so guessing keys is limited too.
+    ratelimit.check(request)
+    key = api_key_of(data.get("api_key", ""))
+    ratelimit.check_key(key)
+    idempotency_key = (request.headers.get("Idempotency-Key") or "").strip()
+    if len(idempotency_key) > 200:
+        raise Open311Error("Idempotency-Key is longer than 200 characters")
+    if not data.get("service_code"):
+        raise Open311Error("service_code was not provided")
+    lat, lon = _number(data.get("lat"), "lat"), _number(data.get("long"), "long")
+    if (lat is None) != (lon is None):
+        raise Open311Error("lat and long go together")
+    if lat is None and not data.get("address_string"):
+        raise Open311Error("lat/long or address_string is required")
+    description = data.get("description", "")
+    if len(description) > open311.MAX_DESCRIPTION:
+        raise Open311Error("description is longer than 4,000 characters")
+    attributes = {
+        k[len("attribute[") : -1]: v for k, v in data.items() if k.startswith("attribute[") and k.endswith("]")
+    }
+    name = " ".join(p for p in (data.get("first_name", "").strip(), data.get("last_name", "").strip()) if p)
+    report = intake.Report(
+        category=data["service_code"],
+        description=description,
+        lon=lon,
+        lat=lat,
+        address=data.get("address_string", ""),
+        attributes=attributes,
+        media_url=data.get("media_url", "").strip(),
+        reporter_name=name,
+        reporter_phone=data.get("phone", "").strip(),
+        reporter_email=data.get("email", "").strip(),
+        source="open311",
+        api_key=key,
+    )
+    scope = f"key:{key.pk}"
+    complaint, _replayed = intake.submit(report, idempotency=(scope, idempotency_key) if idempotency_key else None)
+    rows = [
+        {
+            "service_request_id": complaint.tracking_code,
+            "token": str(complaint.token),
+            "service_notice": f"Dự kiến trả lời trước {open311.when(complaint.expected_at)}"
+            if complaint.expected_at
+            else None,
+            "account_id": None,
+        }
+    ]
+    return _render(rows, fmt, "service_requests", "request", status=201)

@@ -1,0 +1,178 @@
+"""The officers' pages: queue (list + map), one complaint with its actions, bulk acknowledge, CSV, stats."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from geoplatform.errors import PlatformError
+from layers import roles
+from layers.places.models import Commune
+
+from . import export, stats, workflow
+from .forms import ActionForm, NoteForm
+from .models import CLOSED_STATUSES, Category, Complaint
+
+OFFICER_ROLES = frozenset({roles.FEEDBACK_OFFICER}) | roles.READ_ALL
+
+
+def officer_required(view):
+    """Feedback officers, operators and admins only; anonymous users are sent to log in."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not roles.of(request.user) & OFFICER_ROLES:
+            return HttpResponseForbidden("feedback officers only")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def filtered(params, now=None):
+    """The complaints matching the queue's filters (status, category, commune, overdue, code)."""
+    now = now or timezone.now()
+    qs = Complaint.objects.select_related("commune").order_by("expected_at", "created_at")
+    status = params.get("status", "open")
+    if status == "open":
+        qs = qs.exclude(status__in=CLOSED_STATUSES)
+    elif status in dict(Complaint.STATUS_CHOICES):
+        qs = qs.filter(status=status)
+    if params.get("category"):
+        qs = qs.filter(category=params["category"])
+    if params.get("commune", "").isdigit():
+        qs = qs.filter(commune_id=int(params["commune"]))
+    if params.get("overdue") == "1":
+        qs = qs.exclude(status__in=CLOSED_STATUSES).filter(expected_at__lt=now)
+    if params.get("q"):
+        qs = qs.filter(tracking_code__icontains=params["q"].strip()[:20])
+    return qs
+
+
+@officer_required
+@require_GET
+def queue(request):
+    """The officer's queue: filters, a list with bulk acknowledge, and a map."""
+    page = Paginator(filtered(request.GET), 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "now": timezone.now(),
+        "categories": Category.objects.all(),
+        "communes": Commune.objects.only("pk", "name"),
+        "statuses": Complaint.STATUS_CHOICES,
+        "params": request.GET,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "feedback/queue.html", context)
+
+
+@officer_required
+@require_GET
+def queue_geojson(request):
+    """The filtered queue as GeoJSON for the map (officers only; contact left out all the same)."""
+    now = timezone.now()
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [c.geom.x, c.geom.y]},
+            "properties": {
+                "tracking_code": c.tracking_code,
+                "category": c.category,
+                "status": c.status,
+                "overdue": c.is_overdue(now),
+                "description": c.description[:300],
+            },
+        }
+        for c in filtered(request.GET, now)[:2000]
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features}, json_dumps_params={"ensure_ascii": False})
+
+
+@officer_required
+@require_POST
+def bulk_acknowledge(request):
+    """Acknowledge the ticked reports."""
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:500]
+    done = workflow.bulk_acknowledge(ids, request.user)
+    messages.success(request, f"{done}")
+    return redirect(
+        request.POST.get("next") if str(request.POST.get("next", "")).startswith("/feedback/") else "feedback:queue"
+    )
+
+
+@officer_required
+def detail(request, code: str):
+    """One complaint for officers: everything incl. reporter contact and internal notes, and its actions."""
+    complaint = get_object_or_404(
+        Complaint.objects.select_related("commune", "office", "duplicate_of"), tracking_code=code
+    )
+    status = 200
+    if request.method == "POST":
+        try:
+            if "action" in request.POST:
+                form = ActionForm(request.POST)
+                if form.is_valid():
+                    d = form.cleaned_data
+                    workflow.act(
+                        complaint.pk,
+                        d["action"],
+                        request.user,
+                        note=d["note"],
+                        public=d["public"],
+                        reason=d["reason"],
+                        duplicate_of=d["duplicate_of"],
+                    )
+                    return redirect("feedback:detail", code=complaint.tracking_code)
+            else:
+                form = NoteForm(request.POST)
+                if form.is_valid():
+                    workflow.add_note(
+                        complaint.pk, request.user, form.cleaned_data["note"], form.cleaned_data["public"]
+                    )
+                    return redirect("feedback:detail", code=complaint.tracking_code)
+            status = 400
+            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        except PlatformError as exc:
+            status = exc.status
+            messages.error(request, exc.message)
+    context = {
+        "complaint": complaint,
+        "notes": complaint.notes.select_related("author"),
+        "photos": complaint.photos.all(),
+        "actions": workflow.allowed_actions(complaint),
+        "reasons": Complaint.REJECTION_CHOICES,
+        "overdue": complaint.is_overdue(),
+    }
+    return render(request, "feedback/detail.html", context, status=status)
+
+
+@officer_required
+@require_GET
+def export_csv(request):
+    """The filtered queue as CSV (formula cells neutralised)."""
+    body = export.complaints_csv(filtered(request.GET), with_contact=True)
+    response = HttpResponse("\ufeff" + body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="complaints.csv"'
+    return response
+
+
+@officer_required
+@require_GET
+def stats_page(request):
+    """Statistics by commune, category and month with charts."""
+    return render(request, "feedback/stats.html", {"summary": stats.summary()})
+
+
+@officer_required
+@require_GET
+def stats_json(request):
+    """The statistics as JSON (the charts' data)."""
+    return JsonResponse(stats.summary(), json_dumps_params={"ensure_ascii": False})

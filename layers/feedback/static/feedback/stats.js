@@ -1,0 +1,16 @@
+// Charts of the statistics page; data comes from a json_script block (never evaluated as HTML).
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("stats-data").textContent);
+  function bars(id, rows, label, field, color) {
+    new Chart(document.getElementById(id), {
+      type: "bar",
+      data: { labels: rows.map(function (r) { return r.name || r.key; }),
+              datasets: [{ label: label, data: rows.map(function (r) { return r[field]; }), backgroundColor: color }] },
+      options: { responsive: true, scales: { y: { beginAtZero: true } } }
+    });
+  }
+  bars("chart-month", data.by_month, "Số phản ánh theo tháng", "volume", "#1565c0");
+  bars("chart-category", data.by_category, "% đúng hạn theo lĩnh vực", "on_time_percent", "#2e7d32");
+  bars("chart-commune", data.by_commune, "Số phản ánh theo xã", "volume", "#f9a825");
+})();

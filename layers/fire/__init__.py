@@ -1,0 +1,1 @@
+"""Forest-fire hotspots and fire events."""

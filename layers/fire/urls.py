@@ -1,0 +1,18 @@
+"""URLs of the fire theme: the rangers' alert panel and its JSON API."""
+
+from django.urls import path
+
+from . import api, views
+
+app_name = "fire"
+
+ACTION = "<int:pk>/<str:action>/"
+
+urlpatterns = [
+    path("fire/", views.alerts, name="alerts"),
+    path(f"fire/events/{ACTION}", views.act, name="act"),
+    path("api/fire/alerts/", api.AlertList.as_view(), name="api_alerts"),
+    path("api/fire/events/<int:pk>/", api.EventDetail.as_view(), name="api_event"),
+    path(f"api/fire/events/{ACTION}", api.EventAct.as_view(), name="api_act"),
+    path("api/fire/response-times/", api.ResponseTimes.as_view(), name="api_response_times"),
+]

@@ -1,0 +1,42 @@
+"""The rangers' alert panel page: open alerts with the next workflow step as a button."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from geoplatform.errors import Forbidden
+
+from . import api, workflow
+from .models import FireEvent
+
+
+@login_required
+def alerts(request):
+    """Open fire alerts, newest first, with the response-time figures."""
+    if not workflow.can_act(request.user):
+        raise Forbidden("rangers, operators and administrators only")
+    events = (
+        FireEvent.objects.filter(alert_state__in=FireEvent.OPEN_ALERT_STATES, merged_into__isnull=True)
+        .select_related("commune", "nearest_village")
+        .order_by("-alerted_at")[:200]
+    )
+    rows = [{**api.event_json(e), "last_seen_local": timezone.localtime(e.last_seen)} for e in events]
+    return render(request, "fire/alerts.html", {"alerts": rows, "figures": workflow.response_times()})
+
+
+@login_required
+@require_POST
+def act(request, pk: int, action: str):
+    """Apply a workflow step from the panel's form, then back to the panel."""
+    workflow.act(
+        pk,
+        action,
+        request.user,
+        note=request.POST.get("note", "")[:5000],
+        verdict=request.POST.get("verdict", ""),
+        cause=request.POST.get("cause", ""),
+        burned_area_ha=request.POST.get("burned_area_ha") or None,
+        photo=request.FILES.get("photo"),
+    )
+    return redirect("fire:alerts")

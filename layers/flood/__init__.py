@@ -1,0 +1,1 @@
+"""Flood extents from satellite water masks."""

@@ -1,0 +1,1 @@
+"""Urban-management parcels of Trà My town."""

@@ -1,0 +1,1 @@
+"""Administrative places: district, communes, villages, rivers, forest."""

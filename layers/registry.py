@@ -1,0 +1,129 @@
+"""The one registry of layers that drives every interface (API, OGC, tiles, map, embeds, exports).
+
+Each theme app declares its layers in its own ``catalogue`` module with ``register(Layer(...))``;
+the layers app imports those modules at start-up. Adding a layer is one model plus one entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+
+from . import roles
+
+
+class RegistryError(Exception):
+    """A layer entry is inconsistent or a slug is registered twice."""
+
+
+GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of the catalogue: what it is, what it shows, and who may read or edit it."""
+
+    slug: str
+    title_vi: str
+    title_en: str
+    theme: str
+    model: str  # "app_label.ModelName"
+    geometry_type: str
+    public_fields: tuple[str, ...]
+    private_fields: tuple[str, ...] = ()
+    time_field: str | None = None
+    filter_fields: tuple[str, ...] = ()
+    ordering_fields: tuple[str, ...] = ()
+    label_field: str | None = None
+    style: dict = field(default_factory=dict)
+    read_roles: frozenset[str] = frozenset()
+    edit_roles: frozenset[str] = frozenset()
+    public: bool = True
+    description_vi: str = ""
+    description_en: str = ""
+    geometry_field: str = "geom"
+    # Large layers are drawn from vector tiles on the map rather than GeoJSON.
+    prefer_tiles: bool = False
+    min_zoom: int = 0
+    max_zoom: int = 18
+
+    def __post_init__(self):
+        if self.geometry_type not in GEOMETRY_TYPES:
+            raise RegistryError(f"{self.slug}: unknown geometry type {self.geometry_type!r}")
+        overlap = set(self.public_fields) & set(self.private_fields)
+        if overlap:
+            raise RegistryError(f"{self.slug}: fields both public and private: {sorted(overlap)}")
+        unknown_roles = (self.read_roles | self.edit_roles) - set(roles.ALL)
+        if unknown_roles:
+            raise RegistryError(f"{self.slug}: unknown roles {sorted(unknown_roles)}")
+
+    @property
+    def model_class(self):
+        """The Django model behind the layer."""
+        return apps.get_model(self.model)
+
+    def title(self, language: str = "vi") -> str:
+        """The title in the given language (Vietnamese by default)."""
+        return self.title_en if language.startswith("en") else self.title_vi
+
+    def can_read(self, user) -> bool:
+        """Whether this user may see the layer at all."""
+        if self.public:
+            return True
+        held = roles.of(user)
+        return bool(held & (self.read_roles | self.edit_roles | roles.READ_ALL))
+
+    def can_edit(self, user) -> bool:
+        """Whether this user may create, change or delete features."""
+        held = roles.of(user)
+        return bool(held & (self.edit_roles | {roles.ADMIN}))
+
+    def sees_private(self, user) -> bool:
+        """Whether this user may see the private fields (a reader by role, not by publicity)."""
+        held = roles.of(user)
+        return bool(held & (self.read_roles | self.edit_roles | roles.READ_ALL))
+
+    def fields_for(self, user) -> tuple[str, ...]:
+        """The attribute names this user may see, public ones first."""
+        if self.sees_private(user):
+            return self.public_fields + self.private_fields
+        return self.public_fields
+
+
+class Registry:
+    """An ordered set of layers that refuses duplicate slugs."""
+
+    def __init__(self):
+        self._layers: dict[str, Layer] = {}
+
+    def register(self, layer: Layer) -> Layer:
+        """Add a layer; a slug registered twice is an error, not an override."""
+        if layer.slug in self._layers:
+            raise RegistryError(f"layer {layer.slug!r} is registered twice")
+        self._layers[layer.slug] = layer
+        return layer
+
+    def get(self, slug: str) -> Layer | None:
+        """The layer with this slug, or None."""
+        return self._layers.get(slug)
+
+    def all(self) -> list[Layer]:
+        """Every layer in registration order."""
+        return list(self._layers.values())
+
+    def readable_by(self, user) -> list[Layer]:
+        """The layers this user may read."""
+        return [layer for layer in self._layers.values() if layer.can_read(user)]
+
+    def for_model(self, model) -> Layer | None:
+        """The layer whose model is this class, if any."""
+        label = f"{model._meta.app_label}.{model.__name__}"
+        for layer in self._layers.values():
+            if layer.model.lower() == label.lower():
+                return layer
+        return None
+
+
+registry = Registry()
+register = registry.register

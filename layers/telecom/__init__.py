@@ -1,0 +1,1 @@
+"""Telecom: cell towers, coverage gaps, Wi-Fi points, signal measurements."""

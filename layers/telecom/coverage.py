@@ -1,0 +1,547 @@
+"""Coverage runs: towers over terrain into best-server rasters, village statuses with reasons, gaps.
+
+``start`` records a run with its full parameters and queues the Celery job; ``execute`` (called by
+the task) computes it tower by tower, reporting progress, then stores the village statuses and,
+for a real (not what-if) run, replaces the model's gap polygons in the coverage-gaps layer.
+Older runs keep their rasters and village statuses so that two runs can be compared.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import shapely
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from pyproj import Transformer
+from rasterio import features
+from scipy import ndimage
+from shapely import ops as shapely_ops
+from shapely.geometry import Point as ShapelyPoint
+from shapely.geometry import shape as shapely_shape
+
+from geoplatform.errors import NotFound, PlatformError
+from layers.places.models import Village
+
+from . import parameters, terrain
+from .models import CellTower, CoverageGap, CoverageRun, VillageCoverage
+from .radio import bestserver
+from .radio.pathloss import bearings, received_power, sector_gain_db
+from .radio.profile import dominant_obstruction
+from .radio.viewshed import viewshed
+
+MIN_GAP_CELLS = 4  # 4 cells of 30 m = 0.36 ha
+
+
+@dataclass
+class Transmitter:
+    """A tower (or a planned site) as the model needs it."""
+
+    label: str
+    tower_id: int | None
+    operator: str
+    technology: str
+    lon: float
+    lat: float
+    height: float
+    azimuth: float | None
+    beamwidth: float
+    band_mhz: float
+    power_dbm: float
+    gain_dbi: float
+
+
+def start(given: dict | None = None, *, user=None, what_if: bool = False, enqueue: bool = True) -> CoverageRun:
+    """Record a coverage run with its checked parameters and queue its job (refused without a DEM)."""
+    params = parameters.resolve(given)
+    asset = terrain.dem_asset(params["dem_id"])
+    params["dem_id"] = asset.pk
+    run = CoverageRun.objects.create(
+        parameters=params, what_if=what_if, dem=asset, created_by=user if getattr(user, "pk", None) else None
+    )
+    if enqueue:
+        from . import tasks
+
+        transaction.on_commit(lambda: tasks.compute_coverage.delay(run.pk))
+    return run
+
+
+def transmitters(params: dict) -> list[Transmitter]:
+    """Active towers of the layer plus the run's what-if sites, limited to its operators/technologies."""
+    towers = CellTower.objects.filter(status="active").order_by("pk")
+    if params["operators"]:
+        towers = towers.filter(operator__in=params["operators"])
+    if params["technologies"]:
+        towers = towers.filter(technology__in=params["technologies"])
+    out = [
+        Transmitter(
+            label=t.name or f"{t.operator} {t.technology} #{t.pk}",
+            tower_id=t.pk,
+            operator=t.operator,
+            technology=t.technology,
+            lon=t.geom.x,
+            lat=t.geom.y,
+            height=t.antenna_height_m,
+            azimuth=t.azimuth_deg if t.beamwidth_deg < 360 else None,
+            beamwidth=t.beamwidth_deg,
+            band_mhz=t.band_mhz,
+            power_dbm=t.power_dbm,
+            gain_dbi=t.gain_dbi,
+        )
+        for t in towers
+    ]
+    for site in params["extra_sites"]:
+        if (params["operators"] and site["operator"] not in params["operators"]) or (
+            params["technologies"] and site["technology"] not in params["technologies"]
+        ):
+            continue
+        out.append(
+            Transmitter(
+                label=f"{site['name']} (planned)",
+                tower_id=None,
+                operator=site["operator"],
+                technology=site["technology"],
+                lon=site["lon"],
+                lat=site["lat"],
+                height=site["antenna_height_m"],
+                azimuth=None,
+                beamwidth=360.0,
+                band_mhz=site["band_mhz"],
+                power_dbm=site["power_dbm"],
+                gain_dbi=site["gain_dbi"],
+            )
+        )
+    return out
+
+
+def signal_eirp(tx: Transmitter, params: dict) -> float:
+    """EIRP of the measured signal (RxLev/RSCP/RSRP reference) with losses and operator offset, dBm."""
+    return (
+        tx.power_dbm
+        + tx.gain_dbi
+        - params["feeder_loss_db"]
+        + params["signal_offset_db"][tx.technology]
+        - params["extra_loss_db"]
+        + params["operator_offset_db"].get(tx.operator, 0.0)
+    )
+
+
+def tower_power(
+    grid: terrain.Grid, tx: Transmitter, params: dict
+) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray] | None:
+    """Received power and viewshed of one transmitter over its range window (None if off the grid)."""
+    result = site_power(grid, [tx], params)
+    if result is None:
+        return None
+    win, powers, seen = result
+    return win, powers[0], seen
+
+
+def site_power(
+    grid: terrain.Grid, sectors: list[Transmitter], params: dict
+) -> tuple[tuple[slice, slice], list[np.ndarray], np.ndarray] | None:
+    """Power of each sector of one site (same mast, height and band) and the site's viewshed."""
+    terrain_part = site_gain(grid, sectors[0], params)
+    if terrain_part is None:
+        return None
+    win, local, gain, seen = terrain_part
+    powers = []
+    for sector in sectors:
+        power = gain + np.float32(signal_eirp(sector, params))
+        if sector.azimuth is not None and sector.beamwidth < 360.0:
+            pattern = sector_gain_db(
+                bearings(gain.shape, local), sector.azimuth, sector.beamwidth, params["front_to_back_db"]
+            )
+            power += pattern.astype(np.float32)
+        powers.append(power)
+    return win, powers, seen
+
+
+def site_gain(grid: terrain.Grid, tx: Transmitter, params: dict):
+    """The terrain part of a site, shared by its sectors: (window, local cell, gain for 0 dBm, viewshed).
+
+    The path loss and line of sight are computed once per site; each sector then adds its own
+    EIRP and horizontal antenna pattern, so a three-sector site costs one sweep, not three.
+    """
+    rows, cols, inside = grid.rc_of([tx.lon], [tx.lat])
+    if not inside[0]:
+        return None
+    reach = params["range_km"][tx.technology] * 1000.0
+    win = bestserver.window(grid.shape, (int(rows[0]), int(cols[0])), int(math.ceil(reach / grid.cell)))
+    local = (int(rows[0]) - win[0].start, int(cols[0]) - win[1].start)
+    sub = grid.dem[win]
+    gain, _ = received_power(
+        sub,
+        local,
+        cell_size=grid.cell,
+        tx_height=tx.height,
+        rx_height=params["rx_height_m"],
+        freq_mhz=tx.band_mhz,
+        eirp_dbm=0.0,
+        max_distance=reach,
+        k_factor=params["k_factor"],
+    )
+    seen = viewshed(
+        sub,
+        local,
+        observer_height=tx.height,
+        target_height=params["rx_height_m"],
+        cell_size=(grid.cell, grid.cell),
+        curvature_coeff=1.0 / params["k_factor"],
+        max_distance=reach,
+    )
+    return win, local, gain, seen == 1
+
+
+def _sites(group: list[Transmitter]) -> list[list[int]]:
+    """Indices of the sectors of each site (same position, mast height and band)."""
+    sites: dict = {}
+    for index, tx in enumerate(group):
+        key = (round(tx.lon, 6), round(tx.lat, 6), tx.height, tx.band_mhz)
+        sites.setdefault(key, []).append(index)
+    return list(sites.values())
+
+
+def execute(run_id: int) -> CoverageRun:
+    """Compute a run (idempotent: a finished run is returned as it is; a half-done one starts over)."""
+    run = CoverageRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(f"no coverage run {run_id}")
+    if run.status == "succeeded":
+        return run
+    CoverageRun.objects.filter(pk=run_id).update(status="running", started_at=timezone.now(), message="", progress={})
+    try:
+        _compute(run)
+    except PlatformError as exc:
+        _fail(run_id, exc.message)
+    except Exception as exc:
+        _fail(run_id, f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    run.refresh_from_db()
+    return run
+
+
+def _fail(run_id: int, reason: str) -> None:
+    CoverageRun.objects.filter(pk=run_id).update(status="failed", message=reason, finished_at=timezone.now())
+
+
+def _compute(run: CoverageRun) -> None:
+    params = run.parameters
+    asset = terrain.dem_asset(params["dem_id"])
+    grid = terrain.load(asset.path, params["crs"], params["resolution_m"])
+    txs = transmitters(params)
+    combos = sorted({(t.operator, t.technology) for t in txs})
+    villages = list(Village.objects.all().order_by("pk"))
+    lon = [v.geom.x for v in villages]
+    lat = [v.geom.y for v in villages]
+    vrow, vcol, vinside = grid.rc_of(lon, lat) if villages else (np.zeros(0, int), np.zeros(0, int), np.zeros(0, bool))
+    inhabited = _inhabited(grid, vrow[vinside], vcol[vinside], params["village_buffer_m"])
+    outdir = Path(settings.DATA_DIR) / "coverage" / f"run_{run.pk}"
+    outdir.mkdir(parents=True, exist_ok=True)
+    progress = {"done": 0, "total": len(txs), "tower": "", "combo": ""}
+    records: list[VillageCoverage] = []
+    gaps: list[CoverageGap] = []
+    summary: dict = {"villages": len(villages), "combos": {}, "skipped_towers": []}
+    outputs: dict = {}
+    now = timezone.now()
+    for operator, tech in combos:
+        group = [t for t in txs if t.operator == operator and t.technology == tech]
+        best = np.full(grid.shape, -np.inf, dtype=np.float32)
+        server = np.full(grid.shape, -1, dtype=np.int32)
+        seen_any = np.zeros(grid.shape, dtype=bool)
+        for site in _sites(group):
+            result = site_gain(grid, group[site[0]], params)
+            if result is None:
+                summary["skipped_towers"].extend(group[i].label for i in site)
+            else:
+                win, local, gain, seen = result
+                seen_any[win] |= seen
+                sectors = [(i, signal_eirp(group[i], params), group[i].azimuth, group[i].beamwidth) for i in site]
+                bestserver.merge_sectors(best, server, gain, win, local, sectors, params["front_to_back_db"])
+            for index in site:
+                progress.update(done=progress["done"] + 1, tower=group[index].label, combo=f"{operator} {tech}")
+                CoverageRun.objects.filter(pk=run.pk).update(progress=dict(progress))
+        thresholds = tuple(params["thresholds"][tech])
+        classes = bestserver.classify(best, thresholds)
+        path = outdir / f"{operator}_{tech}.tif"
+        _write(path, grid, best, classes)
+        outputs[f"{operator}/{tech}"] = str(path)
+        combo_records = [
+            _village_status(
+                grid, v, int(vrow[j]), int(vcol[j]), bool(vinside[j]), best, server, seen_any, group, params
+            )
+            for j, v in enumerate(villages)
+        ]
+        for rec in combo_records:
+            rec.run = run
+            rec.operator, rec.technology = operator, tech
+        records.extend(combo_records)
+        counts = {name: sum(1 for r in combo_records if r.status == name) for name in ("covered", "weak", "none")}
+        summary["combos"][f"{operator}/{tech}"] = {**counts, "towers": len(group)}
+        if not run.what_if:
+            gaps.extend(_gaps(grid, classes, inhabited, combo_records, villages, operator, tech, params, run, now))
+        del best, server, seen_any, classes
+    summary["villages_covered_any"] = _covered_any(records, len(villages))
+    with transaction.atomic():
+        VillageCoverage.objects.filter(run=run).delete()
+        VillageCoverage.objects.bulk_create(records, batch_size=500)
+        if not run.what_if:
+            CoverageGap.objects.filter(Q(run__isnull=False) | Q(method="model")).delete()
+            CoverageGap.objects.bulk_create(gaps, batch_size=200)
+        CoverageRun.objects.filter(pk=run.pk).update(
+            status="succeeded", summary=summary, outputs=outputs, progress=progress, finished_at=timezone.now()
+        )
+
+
+def _covered_any(records: list[VillageCoverage], total: int) -> dict:
+    covered = {r.village_id for r in records if r.status == "covered"}
+    reached = {r.village_id for r in records if r.status in {"covered", "weak"}}
+    return {
+        "covered": len(covered),
+        "covered_or_weak": len(reached),
+        "share_covered": round(len(covered) / total, 4) if total else None,
+    }
+
+
+def _inhabited(grid: terrain.Grid, rows: np.ndarray, cols: np.ndarray, buffer_m: float) -> np.ndarray:
+    """Cells within the village buffer of any village point (the inhabited area)."""
+    seeds = np.ones(grid.shape, dtype=bool)
+    seeds[rows, cols] = False
+    if seeds.all():
+        return np.zeros(grid.shape, dtype=bool)
+    return ndimage.distance_transform_edt(seeds) * grid.cell <= buffer_m
+
+
+def _write(path: Path, grid: terrain.Grid, best: np.ndarray, classes: np.ndarray) -> None:
+    profile = {
+        "driver": "GTiff",
+        "width": grid.shape[1],
+        "height": grid.shape[0],
+        "count": 2,
+        "dtype": "float32",
+        "crs": grid.crs,
+        "transform": grid.transform,
+        "nodata": -999.0,
+        "compress": "deflate",
+        "zlevel": 1,
+        "predictor": 3,
+    }
+    with rasterio.open(path, "w", **profile) as out:
+        out.write(np.where(np.isfinite(best), best, -999.0).astype("float32"), 1)
+        out.write(classes.astype("float32"), 2)
+        out.set_band_description(1, "best-server received power (dBm)")
+        out.set_band_description(2, "class: 2 covered, 1 weak, 0 none")
+
+
+def _village_status(grid, village, row, col, inside, best, server, seen_any, group, params) -> VillageCoverage:
+    record = VillageCoverage(village=village, geom=village.geom)
+    if not inside:
+        record.status, record.reason_code = "none", "no_tower"
+        record.reason = "the village lies outside the terrain model (DEM)"
+        return record
+    power = float(best[row, col])
+    tech = group[0].technology
+    record.status = bestserver.status_of(power, tuple(params["thresholds"][tech]))
+    record.best_dbm = round(power, 1) if math.isfinite(power) else None
+    record.line_of_sight = bool(seen_any[row, col])
+    idx = int(server[row, col])
+    serving = group[idx] if idx >= 0 else None
+    if serving is not None:
+        record.serving_tower_id = serving.tower_id
+        record.serving_label = serving.label[:120]
+    if record.status == "covered":
+        record.reason_code = "in_range"
+        record.reason = f"served by {serving.label} at {power:.0f} dBm"
+        return record
+    _explain(record, grid, row, col, serving, group, params)
+    return record
+
+
+def _explain(record, grid, row, col, serving, group, params) -> None:
+    """Why a village is weak or without signal: beyond range, or which ridge shadows it."""
+    tech = group[0].technology
+    reach_km = params["range_km"][tech]
+    trows, tcols, tinside = grid.rc_of([t.lon for t in group], [t.lat for t in group])
+    dist_km = np.hypot(trows - row, tcols - col) * grid.cell / 1000.0
+    order = [int(i) for i in np.argsort(dist_km) if tinside[i]]
+    if not order:
+        record.reason_code = "beyond_range"
+        record.reason = f"no {group[0].operator} {tech} tower on the terrain model"
+        return
+    nearest = order[0]
+    if dist_km[nearest] > reach_km:
+        record.reason_code = "beyond_range"
+        record.reason = (
+            f"beyond range: the nearest {group[0].operator} {tech} tower, {group[nearest].label}, "
+            f"is {dist_km[nearest]:.1f} km away (model range {reach_km:.0f} km)"
+        )
+        return
+    pick = group.index(serving) if serving is not None and dist_km[group.index(serving)] <= reach_km else nearest
+    tx = group[pick]
+    edge = dominant_obstruction(
+        grid.dem,
+        (int(trows[pick]), int(tcols[pick])),
+        (row, col),
+        cell_size=grid.cell,
+        tx_height=tx.height,
+        rx_height=params["rx_height_m"],
+        freq_mhz=tx.band_mhz,
+        k_factor=params["k_factor"],
+    )
+    if edge is not None and edge.clearance_m > 0:
+        lon, lat = grid.lonlat_of([edge.row], [edge.col])
+        from_village = dist_km[pick] - edge.distance_m / 1000.0
+        record.reason_code = "terrain_shadow"
+        record.ridge = Point(float(lon[0]), float(lat[0]), srid=4326)
+        record.ridge_elevation_m = round(edge.elevation_m, 1)
+        record.reason = (
+            f"terrain shadow: a ridge of {edge.elevation_m:.0f} m at {lat[0]:.4f}N {lon[0]:.4f}E, "
+            f"{from_village:.1f} km from the village, rises {edge.clearance_m:.0f} m above the sightline "
+            f"to {tx.label} ({dist_km[pick]:.1f} km)"
+        )
+        return
+    record.reason_code = "weak_signal"
+    level = f"{record.best_dbm:.0f} dBm" if record.best_dbm is not None else "no signal"
+    record.reason = f"in sight of {tx.label} ({dist_km[pick]:.1f} km) but the path loss leaves {level}"
+
+
+@functools.lru_cache(maxsize=4)
+def _village_area(centres: tuple, buffer_m: float):
+    """The union of the village buffers (the inhabited area), reused by every operator/technology."""
+    if not centres:
+        return None
+    return shapely.union_all([ShapelyPoint(x, y).buffer(buffer_m, 32) for x, y in centres])
+
+
+def _gaps(grid, classes, inhabited, records, villages, operator, tech, params, run, now) -> list[CoverageGap]:
+    """Gap polygons per severity, limited to the inhabited area and containing every such village."""
+    wgs = Transformer.from_crs(grid.crs, "EPSG:4326", always_xy=True)
+
+    def to_wgs(coords):
+        return np.column_stack(wgs.transform(coords[:, 0], coords[:, 1]))
+
+    to_grid = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True).transform
+    buffer_m = params["village_buffer_m"]
+    centres = [ShapelyPoint(to_grid(v.geom.x, v.geom.y)) for v in villages]
+    area = _village_area(tuple((round(c.x, 3), round(c.y, 3)) for c in centres), buffer_m)
+    out = []
+    for severity, cls in (("none", bestserver.NONE), ("weak", bestserver.WEAK)):
+        members = [(v, c) for v, c, r in zip(villages, centres, records, strict=True) if r.status == severity]
+        # Specks under MIN_GAP_CELLS are model noise, not an area to survey (villages are kept below).
+        mask = features.sieve(((classes == cls) & inhabited).astype("uint8"), MIN_GAP_CELLS, connectivity=8) == 1
+        # The polygonised regions never overlap, so they form a valid MultiPolygon without a union.
+        parts = [
+            polygon
+            for geom, _ in features.shapes(mask.astype("uint8"), mask=mask, transform=grid.transform)
+            for polygon in getattr(shapely_shape(geom), "geoms", [shapely_shape(geom)])
+        ]
+        shape = shapely.MultiPolygon(parts).intersection(area) if parts and area is not None else None
+        # A village classed here is always inside its gap, even where its cell lies on a polygon edge.
+        discs = [c.buffer(grid.cell, 16) for _, c in members]
+        if discs:
+            shape = shapely_ops.unary_union([shape, *discs]) if shape is not None else shapely_ops.unary_union(discs)
+        if shape is None or shape.is_empty:
+            continue
+        geom = GEOSGeometry(shapely.transform(shape, to_wgs).wkb_hex, srid=4326)
+        if geom.geom_type == "Polygon":
+            geom = MultiPolygon(geom, srid=4326)
+        elif geom.geom_type != "MultiPolygon":
+            polys = [g for g in geom if g.geom_type == "Polygon"]
+            geom = MultiPolygon(*polys, srid=4326)
+        reasons = sorted({r.reason_code for r in records if r.status == severity and r.reason_code})
+        out.append(
+            CoverageGap(
+                run=run,
+                operator=operator,
+                technology=tech,
+                severity=severity,
+                method="model",
+                computed_at=now,
+                population=sum(v.population for v, _ in members),
+                reason=(", ".join(reasons) or "model")[:200],
+                geom=geom,
+            )
+        )
+    return out
+
+
+def compare(run_a: CoverageRun, run_b: CoverageRun) -> dict:
+    """Village statuses that differ between two runs, and each run's counts per operator/technology."""
+
+    def statuses(run):
+        return {
+            (r.village_id, r.operator, r.technology): r
+            for r in VillageCoverage.objects.filter(run=run).select_related("village")
+        }
+
+    a, b = statuses(run_a), statuses(run_b)
+    changes = []
+    for key in sorted(set(a) | set(b), key=lambda k: (k[1], k[2], k[0])):
+        ra, rb = a.get(key), b.get(key)
+        sa, sb = (ra.status if ra else None), (rb.status if rb else None)
+        if sa != sb:
+            village = (ra or rb).village
+            changes.append(
+                {
+                    "village_id": key[0],
+                    "village": village.name,
+                    "operator": key[1],
+                    "technology": key[2],
+                    "before": sa,
+                    "after": sb,
+                }
+            )
+    return {
+        "a": run_a.pk,
+        "b": run_b.pk,
+        "counts": {"a": run_a.summary.get("combos", {}), "b": run_b.summary.get("combos", {})},
+        "changes": changes,
+    }
+
+
+def figures(run: CoverageRun) -> dict:
+    """Village coverage figures of a run, per operator/technology and for the district as a whole.
+
+    ``covered_by_any``: villages with "covered" from at least one operator and technology;
+    ``covered_by_3g4g``: the same for mobile broadband (3G/4G), the district's "~97%" figure;
+    ``not_dead_zone``: villages where some operator has no "none" status in any technology (the
+    dashboard's rule read from the coverage-gaps layer).
+    """
+    rows = VillageCoverage.objects.filter(run=run).values("village_id", "operator", "technology", "status")
+    total = Village.objects.count()
+    per: dict = {}
+    covered_any, covered_broadband = set(), set()
+    operators: dict = {}
+    for row in rows:
+        key = f"{row['operator']}/{row['technology']}"
+        per.setdefault(key, {"covered": 0, "weak": 0, "none": 0})[row["status"]] += 1
+        if row["status"] == "covered":
+            covered_any.add(row["village_id"])
+            if row["technology"] in {"3G", "4G"}:
+                covered_broadband.add(row["village_id"])
+        gaps = operators.setdefault(row["village_id"], {})
+        gaps[row["operator"]] = gaps.get(row["operator"], False) or row["status"] == "none"
+    not_dead = {v for v, ops in operators.items() if any(not none for none in ops.values())}
+
+    def share(n):
+        return round(n / total, 4) if total else None
+
+    return {
+        "run": run.pk,
+        "villages": total,
+        "per_operator_technology": dict(sorted(per.items())),
+        "covered_by_any": len(covered_any),
+        "share_covered_by_any": share(len(covered_any)),
+        "covered_by_3g4g": len(covered_broadband),
+        "share_covered_by_3g4g": share(len(covered_broadband)),
+        "not_dead_zone": len(not_dead),
+        "share_not_dead_zone": share(len(not_dead)),
+    }

@@ -1,0 +1,1 @@
+"""Pure radio-propagation computations (numpy/numba only, no Django): viewshed, path loss, planning."""

@@ -1,0 +1,1 @@
+"""The map, the dashboard and the portal embeds."""

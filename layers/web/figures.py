@@ -1,0 +1,196 @@
+"""The leaders' dashboard figures, each one a query on the layers (never a stored number)."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncDay, TruncWeek
+from django.utils import timezone
+
+from ingest.models import IngestRun
+from layers.cameras.models import Camera
+from layers.feedback.models import Complaint
+from layers.fire.models import Hotspot
+from layers.places.models import Commune, Village
+from layers.telecom.models import OPERATORS, CoverageGap, WifiPoint
+
+CLOSED_COMPLAINT_STATES = ("resolved", "rejected", "closed")
+ACTIVE_ALERT_STATES = ("new", "acknowledged", "dispatched")
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
+
+def _no_signal(operator: str):
+    """Subquery: the village point lies in a "no signal" gap of this operator (any technology)."""
+    return Exists(CoverageGap.objects.filter(operator=operator, severity="none", geom__contains=OuterRef("geom")))
+
+
+def uncovered_villages():
+    """Villages with no mobile signal from any operator: inside a severity "none" gap of every operator."""
+    qs = Village.objects.all()
+    for code, _label in OPERATORS:
+        qs = qs.filter(_no_signal(code))
+    return qs
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def coverage() -> dict:
+    """Villages with mobile coverage: covered, total and percent."""
+    total = Village.objects.count()
+    covered = total - uncovered_villages().count()
+    return {"covered": covered, "total": total, "percent": _ratio(covered, total)}
+
+
+def coverage_by_commune() -> list[dict]:
+    """Covered and total villages per commune (for the chart)."""
+    uncovered = dict(
+        uncovered_villages().values("commune__name").annotate(n=Count("pk")).values_list("commune__name", "n")
+    )
+    rows = Commune.objects.annotate(total=Count("villages")).values_list("name", "total").order_by("name")
+    return [{"commune": name, "total": total, "covered": total - uncovered.get(name, 0)} for name, total in rows]
+
+
+def wifi_cultural_houses() -> dict:
+    """Village cultural houses with public Wi-Fi: an active cultural-house WifiPoint linked to the village."""
+    houses = Village.objects.filter(has_cultural_house=True)
+    wifi = WifiPoint.objects.filter(village=OuterRef("pk"), site_kind="cultural_house", status="active")
+    with_wifi = houses.filter(Exists(wifi)).count()
+    total = houses.count()
+    return {"with_wifi": with_wifi, "total": total, "percent": _ratio(with_wifi, total)}
+
+
+def _fire_event_model():
+    """fire.FireEvent once the fire theme has it, else None."""
+    try:
+        model = apps.get_model("fire", "FireEvent")
+        model._meta.get_field("alert_state")
+    except (LookupError, FieldDoesNotExist):
+        return None
+    return model
+
+
+def fire_alerts(now=None) -> dict:
+    """Active fire alerts (FireEvent in new/acknowledged/dispatched), or hotspots of the last 24 h without it."""
+    now = now or timezone.now()
+    model = _fire_event_model()
+    if model is not None:
+        return {"count": model.objects.filter(alert_state__in=ACTIVE_ALERT_STATES).count(), "basis": "events"}
+    count = Hotspot.objects.filter(acquired_at__gte=now - timedelta(hours=24), acquired_at__lte=now).count()
+    return {"count": count, "basis": "hotspots_24h"}
+
+
+def _has_expected_at() -> bool:
+    try:
+        Complaint._meta.get_field("expected_at")
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def open_complaints():
+    """Complaints not yet resolved, rejected or closed."""
+    return Complaint.objects.exclude(status__in=CLOSED_COMPLAINT_STATES)
+
+
+def complaints(now=None) -> dict:
+    """Open and overdue complaints, in total and per commune (overdue needs Complaint.expected_at)."""
+    now = now or timezone.now()
+    has_deadline = _has_expected_at()
+    overdue_q = Q(expected_at__lt=now) if has_deadline else Q(pk__in=[])
+    rows = (
+        open_complaints()
+        .values("commune__name")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_q))
+        .order_by("commune__name")
+    )
+    by_commune = [{"commune": r["commune__name"], "open": r["open"], "overdue": r["overdue"]} for r in rows]
+    return {
+        "open": sum(r["open"] for r in by_commune),
+        "overdue": sum(r["overdue"] for r in by_commune) if has_deadline else None,
+        "deadline_known": has_deadline,
+        "by_commune": by_commune,
+    }
+
+
+def cameras() -> dict:
+    """Cameras offline out of all cameras."""
+    agg = Camera.objects.aggregate(total=Count("pk"), offline=Count("pk", filter=Q(status="offline")))
+    return {"offline": agg["offline"], "total": agg["total"]}
+
+
+def ingest_runs(limit: int = 8) -> list[dict]:
+    """The latest ingestion runs with their status and counts."""
+    runs = IngestRun.objects.order_by("-started_at", "-pk")[:limit]
+    return [
+        {
+            "id": r.pk,
+            "source": r.source,
+            "kind": r.kind,
+            "status": r.status,
+            "started_at": r.started_at.isoformat(),
+            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+            "rows_new": r.rows_new,
+            "rows_rejected": r.rows_rejected,
+        }
+        for r in runs
+    ]
+
+
+def hotspots_per_day(days: int = 14, now=None) -> list[dict]:
+    """Hotspot detections per local day over the last ``days`` days (zero days included)."""
+    now = now or timezone.now()
+    tz = ZoneInfo(LOCAL_TZ)
+    start_day = (now.astimezone(tz) - timedelta(days=days - 1)).date()
+    counts = dict(
+        Hotspot.objects.filter(acquired_at__gte=now - timedelta(days=days), acquired_at__lte=now)
+        .annotate(day=TruncDay("acquired_at", tzinfo=tz))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    by_date = {day.date(): n for day, n in counts.items()}
+    out = []
+    for i in range(days):
+        d = start_day + timedelta(days=i)
+        out.append({"day": d.isoformat(), "count": by_date.get(d, 0)})
+    return out
+
+
+def complaints_per_week(weeks: int = 8, now=None) -> list[dict]:
+    """Complaints received per local ISO week over the last ``weeks`` weeks (zero weeks included)."""
+    now = now or timezone.now()
+    tz = ZoneInfo(LOCAL_TZ)
+    local_today = now.astimezone(tz).date()
+    this_monday = local_today - timedelta(days=local_today.weekday())
+    first_monday = this_monday - timedelta(weeks=weeks - 1)
+    counts = (
+        Complaint.objects.filter(created_at__gte=datetime.combine(first_monday, time.min, tz), created_at__lte=now)
+        .annotate(week=TruncWeek("created_at", tzinfo=tz))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .values_list("week", "n")
+    )
+    by_week = {week.date(): n for week, n in counts}
+    mondays = [first_monday + timedelta(weeks=i) for i in range(weeks)]
+    return [{"week": monday.isoformat(), "count": by_week.get(monday, 0)} for monday in mondays]
+
+
+def all_figures(now=None) -> dict:
+    """Every dashboard figure in one dict (the body of /dashboard/figures.json)."""
+    now = now or timezone.now()
+    return {
+        "generated_at": now.isoformat(),
+        "coverage": coverage(),
+        "coverage_by_commune": coverage_by_commune(),
+        "wifi": wifi_cultural_houses(),
+        "fire_alerts": fire_alerts(now),
+        "complaints": complaints(now),
+        "cameras": cameras(),
+        "ingest_runs": ingest_runs(),
+        "hotspots_per_day": hotspots_per_day(now=now),
+        "complaints_per_week": complaints_per_week(now=now),
+    }

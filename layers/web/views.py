@@ -1,0 +1,155 @@
+"""Pages of the map, the dashboard and the embeds; they render templates and delegate to services."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+
+from geoplatform.errors import Forbidden
+from ingest.models import IngestRun
+from layers import roles
+from layers.feedback.models import Complaint
+
+from . import basemap, embeds, figures, panels, strings, viewparams
+
+
+def _map_config(request, mode: str) -> dict:
+    """Settings the map script needs, passed as JSON (never interpolated into script text)."""
+    leaflet = settings.LEAFLET_CONFIG
+    return {
+        "mode": mode,
+        "language": (get_language() or "vi")[:2],
+        "catalogueUrl": "/api/layers/",
+        "basemap": {
+            "onlineUrl": settings.BASEMAP_URL,
+            "offlineUrl": "/basemap/{z}/{x}/{y}.png",
+            "default": "offline" if settings.BASEMAP_DEFAULT == "offline" else "online",
+        },
+        "center": list(leaflet.get("DEFAULT_CENTER", (15.3, 108.18))),
+        "zoom": leaflet.get("DEFAULT_ZOOM", 11),
+        "minZoom": leaflet.get("MIN_ZOOM", 8),
+        "maxZoom": basemap.max_zoom(),
+        "districtBbox": list(settings.DISTRICT_BBOX),
+        "vectorGridUrl": static("vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
+    }
+
+
+@require_GET
+def map_page(request):
+    """The full-screen operations map."""
+    max_zoom = basemap.max_zoom()
+    view = {
+        "bbox": viewparams.bbox(request.GET.get("bbox")),
+        "center": viewparams.center(request.GET.get("center")),
+        "zoom": viewparams.zoom(request.GET.get("zoom"), max_zoom),
+        "time": viewparams.time(request.GET.get("time")),
+        "layers": viewparams.slugs(request.GET.get("layers")),
+    }
+    config = _map_config(request, "full") | {"view": view, "panels": panels.for_user(request.user)}
+    context = {"config": config, "strings": strings.for_script(), "panels": config["panels"]}
+    return render(request, "web/map.html", context)
+
+
+@require_GET
+@xframe_options_exempt
+def embed_page(request):
+    """A minimal map for the district portal: public layers and public fields only."""
+    view = embeds.view_of(request.GET)
+    config = _map_config(request, "embed") | {"view": {**view, "layers": [layer["slug"] for layer in view["layers"]]}}
+    config["embedLayers"] = view["layers"]
+    response = render(request, "web/embed.html", {"config": config, "strings": strings.for_script()})
+    response["Content-Security-Policy"] = embeds.frame_ancestors()
+    return response
+
+
+@require_GET
+def embed_builder(request):
+    """A form that writes the <iframe> code of a chosen embed view."""
+    layers = embeds.public_layers([layer.slug for layer in _public_registry()])
+    return render(request, "web/embed_builder.html", {"layers": layers, "max_zoom": basemap.max_zoom()})
+
+
+def _public_registry():
+    from layers.registry import registry
+
+    return [layer for layer in registry.all() if layer.public]
+
+
+def _require_staff_role(user):
+    if not roles.of(user):
+        raise Forbidden("the dashboard is for staff of the operations centre")
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    """The leaders' one screen; figures are fetched from figures.json and refreshed every minute."""
+    _require_staff_role(request.user)
+    context = {
+        "figures": figures.all_figures(),
+        "links": dashboard_links(),
+        "now": timezone.now(),
+        "dashboard_strings": {
+            "url": reverse("web:dashboard-figures"),
+            "refreshSeconds": 60,
+            "covered": gettext("Có sóng"),
+            "uncovered": gettext("Không có sóng"),
+            "hotspots": gettext("Điểm cháy"),
+            "complaints": gettext("Phản ánh"),
+            "status": {code: str(label) for code, label in IngestRun.STATUS_CHOICES},
+        },
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+def _map_link(models: list[str], **params) -> str:
+    """/map/ showing the layers of these models, filtered by params."""
+    slugs = [layer.slug for name in models if (layer := _layer_of(name))]
+    return "/map/?" + urlencode({"layers": ",".join(slugs), **params}, safe=",")
+
+
+def _layer_of(model_label: str):
+    from layers.registry import registry
+
+    return next((layer for layer in registry.all() if layer.model.lower() == model_label.lower()), None)
+
+
+def dashboard_links() -> dict:
+    """Each dashboard tile's link to the map filtered to what the tile counts."""
+    open_states = [code for code, _ in Complaint.STATUS_CHOICES if code not in figures.CLOSED_COMPLAINT_STATES]
+    if figures.fire_alerts()["basis"] == "events":
+        fire = _map_link(["fire.FireEvent"], alert_state=",".join(figures.ACTIVE_ALERT_STATES))
+    else:
+        fire = _map_link(["fire.Hotspot"], time="24h")
+    return {
+        "coverage": _map_link(["places.Village", "telecom.CoverageGap"], severity="none"),
+        "wifi": _map_link(["places.Village", "telecom.WifiPoint"], site_kind="cultural_house", status="active"),
+        "fire": fire,
+        "complaints": _map_link(["feedback.Complaint"], status=",".join(open_states)),
+        "cameras": _map_link(["cameras.Camera"], status="offline"),
+    }
+
+
+@login_required
+@require_GET
+def dashboard_figures(request):
+    """Every dashboard figure as JSON."""
+    _require_staff_role(request.user)
+    return JsonResponse(figures.all_figures(), json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def basemap_tile(request, z: str, x: str, y: str):
+    """One PNG tile of the offline base map."""
+    png = basemap.tile(int(z), int(x), int(y))
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

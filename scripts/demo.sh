@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Run the platform on the demo district: migrate, load the demo, start web + worker + beat in the
+# background with pid files under .run/, print the URL and the demo logins. `make stop` ends them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source .run/env.sh
+HOST=${1:-127.0.0.1}
+PORT=${2:-8000}
+RUN=.run
+export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+export GEOPLATFORM_DATA_DIR=${GEOPLATFORM_DATA_DIR:-$PWD/var}
+
+bash scripts/stop.sh --quiet
+python manage.py migrate --noinput -v 0
+python manage.py collectstatic --noinput -v 0
+python manage.py load_demo | tee "$RUN/demo-logins.txt"
+
+start() { # name, command...
+  local name=$1; shift
+  nohup "$@" >"$RUN/$name.log" 2>&1 &
+  echo $! >"$RUN/$name.pid"
+}
+start web gunicorn geoplatform.wsgi --bind "$HOST:$PORT" --workers 3 --timeout 120
+if [ "$GEOPLATFORM_CELERY_EAGER" = "1" ]; then
+  echo "Celery: no Redis, tasks run in-process; no worker or beat started."
+else
+  start worker celery -A geoplatform worker --loglevel INFO --concurrency 2
+  start beat celery -A geoplatform beat --loglevel INFO --schedule "$RUN/celerybeat-schedule"
+fi
+for _ in $(seq 1 50); do
+  curl -fsS "http://$HOST:$PORT/health/" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fsS "http://$HOST:$PORT/health/" >/dev/null || { echo "web server did not start; see $RUN/web.log"; exit 1; }
+cat <<MSG
+
+geoplatform is running on the demo district (synthetic data):
+  map        http://$HOST:$PORT/map/
+  dashboard  http://$HOST:$PORT/dashboard/
+  API        http://$HOST:$PORT/api/layers/    OGC API  http://$HOST:$PORT/ogc/
+  admin      http://$HOST:$PORT/admin/
+Logs and pids are in .run/; stop everything with: make stop
+MSG

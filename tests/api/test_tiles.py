@@ -1,0 +1,111 @@
+"""Vector tiles: GDAL's MVT driver decodes them, private fields stay out, bad addresses are 400."""
+
+import gzip
+import subprocess
+
+import pytest
+
+from layers.api import tilemath
+
+from .conftest import SECRETS, TOWN
+from .helpers import leaks, lonlat_tile
+
+
+def _ogrinfo_tile(tmp_path, data: bytes, z: int, x: int, y: int) -> str:
+    # The MVT driver reads the tile's place from a z/x/y.pbf path.
+    path = tmp_path / str(z) / str(x) / f"{y}.pbf"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    result = subprocess.run(["ogrinfo", "-ro", "-al", str(path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_gdal_decodes_a_parcel_tile_without_private_fields_for_anonymous(world, client, clients, tmp_path):
+    z = 16
+    x, y = lonlat_tile(*TOWN, z)
+    response = client.get(f"/tiles/parcels/{z}/{x}/{y}.pbf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    assert response["Cache-Control"].startswith("public") and response["ETag"]
+    text = _ogrinfo_tile(tmp_path / "anon", response.content, z, x, y)
+    assert "Layer name: parcels" in text and "Feature Count: 2" in text
+    assert "parcel_number (String) = 34" in text and "MULTIPOLYGON" in text or "POLYGON" in text
+    assert "holder_name" not in text and not leaks(response.content, SECRETS)
+    staff = clients["urban_staff"].get(f"/tiles/parcels/{z}/{x}/{y}.pbf")
+    staff_text = _ogrinfo_tile(tmp_path / "staff", staff.content, z, x, y)
+    assert "holder_name (String) = Nguyễn Văn Chủ" in staff_text
+    assert staff["ETag"] != response["ETag"]
+
+
+def test_private_layer_tiles_are_404_for_anonymous_and_private_cache_for_readers(world, client, clients):
+    x, y = lonlat_tile(*TOWN, 14)
+    assert client.get(f"/tiles/signal-measurements/14/{x}/{y}.pbf").status_code == 404
+    response = clients["planner"].get(f"/tiles/signal-measurements/14/{x}/{y}.pbf")
+    assert response.status_code == 200 and response["Cache-Control"].startswith("private")
+
+
+def test_empty_tile_is_204_and_etag_gives_304_and_gzip_on_request(world, client):
+    assert client.get("/tiles/villages/14/0/0.pbf").status_code == 204
+    x, y = lonlat_tile(*TOWN, 14)
+    url = f"/tiles/villages/14/{x}/{y}.pbf"
+    first = client.get(url)
+    assert first.status_code == 200
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    zipped = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == first.content
+    assert "Accept-Encoding" in zipped["Vary"]
+
+
+def test_parcels_below_their_min_zoom_are_empty(world, client):
+    x, y = lonlat_tile(*TOWN, 10)
+    assert client.get(f"/tiles/parcels/10/{x}/{y}.pbf").status_code == 204
+    assert client.get(f"/tiles/villages/10/{x}/{y}.pbf").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("z", "x", "y", "part"),
+    [
+        ("23", "0", "0", "z"),
+        ("99999999", "0", "0", "z"),
+        ("-1", "0", "0", "z"),
+        ("3", "-1", "0", "x"),
+        ("3", "0", "8", "y"),
+        ("3", "8", "0", "x"),
+        ("a", "0", "0", "z"),
+        ("3", "1.5", "0", "x"),
+        ("3", "0", "1e3", "y"),
+    ],
+)
+def test_impossible_tile_addresses_are_400_json(world, client, z, x, y, part):
+    response = client.get(f"/tiles/villages/{z}/{x}/{y}.pbf")
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == part
+
+
+def test_tilejson_points_at_the_tiles_and_lists_visible_fields(world, client):
+    body = client.get("/tiles/parcels.json").json()
+    assert body["tilejson"] == "3.0.0"
+    assert body["tiles"][0].endswith("/tiles/parcels/{z}/{x}/{y}.pbf")
+    assert body["minzoom"] == 13
+    assert "holder_name" not in body["vector_layers"][0]["fields"]
+    west, south, east, north = body["bounds"]
+    assert west < TOWN[0] < east and south < TOWN[1] < north
+
+
+def test_tile_bounds_match_postgis_tile_envelope(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ST_TileEnvelope(14, 13117, 7532) e")
+        expected = cursor.fetchone()
+    assert tilemath.tile_bounds_mercator(14, 13117, 7532) == pytest.approx(expected, abs=1e-6)
+    west, south, east, north = tilemath.tile_bounds_lonlat(14, 13117, 7532, margin=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+            "FROM ST_Transform(ST_TileEnvelope(14, 13117, 7532), 4326) e"
+        )
+        assert (west, south, east, north) == pytest.approx(cursor.fetchone(), abs=1e-9)

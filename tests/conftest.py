@@ -1,0 +1,123 @@
+"""Shared fixtures: users per role, API clients, a real Celery worker process on Redis."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+
+from layers import roles
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def role_user(db):
+    """Factory: a user holding one role (group), created on demand."""
+
+    def make(role: str, username: str | None = None) -> User:
+        user = User.objects.create_user(username or f"{role}_user", password="pw-for-tests-only")
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def users(db, role_user):
+    """One user per role, keyed by role name."""
+    return {role: role_user(role) for role in roles.ALL}
+
+
+def _worker_env(redis_db: int) -> dict:
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    env.update(
+        DATABASE_URL=f"postgis://{db['USER'] or 'postgres'}@{host}/{db['NAME']}",
+        REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
+        CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{redis_db}",
+        CELERY_RESULT_BACKEND=f"redis://127.0.0.1:6379/{redis_db}",
+        GEOPLATFORM_CELERY_EAGER="0",
+        DJANGO_DEBUG="1",
+    )
+    return env
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings):
+    """A real `celery worker` subprocess on Redis, connected to the test database.
+
+    Yields the broker URL; the test's Celery app is pointed at the same broker. Tests using it
+    must commit their data (transactional_db) so that the worker sees it.
+    """
+    import redis
+
+    from geoplatform.celery import app
+
+    redis_db = int(os.environ.get("GEOPLATFORM_TEST_REDIS_DB", "9"))
+    env = _worker_env(redis_db)
+    broker = env["CELERY_BROKER_URL"]
+    redis.Redis.from_url(broker).flushdb()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "geoplatform",
+            "worker",
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            "1",
+            "--pool",
+            "prefork",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"test{redis_db}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    old = (app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager)
+    app.conf.broker_url = broker
+    app.conf.result_backend = broker
+    app.conf.task_always_eager = False
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError("celery worker exited: " + proc.stdout.read().decode(errors="replace"))
+            try:
+                if app.control.ping(timeout=0.5):
+                    break
+            except Exception:  # broker not ready yet; keep polling until the deadline
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("celery worker did not answer a ping within 60 s")
+        yield broker
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = old
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    """Folder for screenshots and other artefacts a person may look at after the run."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,303 @@
+"""The demo district as load_demo stores it: counts, geometry, terrain, idempotence, users."""
+
+import csv
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from django.contrib.auth.models import User
+from django.db import connection
+
+from ingest.models import IngestRun, RasterAsset
+from layers import roles
+from layers.cameras.models import Camera
+from layers.feedback.models import Complaint
+from layers.fire.models import Hotspot
+from layers.flood.models import FloodExtent
+from layers.parcels.models import Parcel
+from layers.places.models import Commune, District, ForestArea, River, Village
+from layers.telecom.models import CellTower, WifiPoint
+
+COMMUNES = {
+    "Trà My",
+    "Trà Sơn",
+    "Trà Kót",
+    "Trà Nú",
+    "Trà Đông",
+    "Trà Dương",
+    "Trà Giang",
+    "Trà Bui",
+    "Trà Đốc",
+    "Trà Tân",
+    "Trà Giác",
+    "Trà Giáp",
+    "Trà Ka",
+}
+CATEGORIES = {
+    "road_damage",
+    "rubbish",
+    "no_signal",
+    "landslide",
+    "water_supply",
+    "electricity",
+    "construction",
+    "public_order",
+    "other",
+}
+FIRMS_HEADER = (
+    "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,"
+    "confidence,version,bright_ti5,frp,daynight"
+)
+
+
+def _scalar(sql: str, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def test_the_district_is_synthetic_with_its_13_real_communes_and_46_villages(demo):
+    district = District.objects.get()
+    assert district.synthetic is True and district.name == "Bắc Trà My"
+    assert set(Commune.objects.values_list("name", flat=True)) == COMMUNES
+    assert Commune.objects.get(kind="town").name == "Trà My"
+    assert Commune.objects.filter(kind="commune").count() == 12
+    villages = list(Village.objects.all())
+    assert len(villages) == 46
+    assert all(v.has_cultural_house for v in villages)
+    assert all(40 <= v.households <= 250 for v in villages)
+    assert all(3.9 <= v.population / v.households <= 4.8 for v in villages)
+    for commune in Commune.objects.all():
+        assert commune.population == sum(v.population for v in villages if v.commune_id == commune.pk)
+    assert "SYNTHETIC" in demo["first"]["output"]
+    assert "demo logins" in demo["first"]["output"]
+
+
+def test_every_geometry_is_valid_and_inside_the_district(demo):
+    tables = [
+        "places_commune",
+        "places_village",
+        "places_river",
+        "places_forestarea",
+        "telecom_celltower",
+        "telecom_wifipoint",
+        "cameras_camera",
+        "parcels_parcel",
+        "feedback_complaint",
+        "flood_floodextent",
+    ]
+    assert _scalar("SELECT count(*) FROM places_district WHERE NOT ST_IsValid(geom)") == 0
+    for table in tables:
+        assert _scalar(f"SELECT count(*) FROM {table}") > 0, table  # noqa: S608 (fixed table names)
+        invalid = _scalar(f"SELECT count(*) FROM {table} WHERE NOT ST_IsValid(geom) OR ST_IsEmpty(geom)")  # noqa: S608
+        assert invalid == 0, table
+        # 1e-7 degree (1 cm) of tolerance for the boundary's own vertices.
+        district = "WITH d AS MATERIALIZED (SELECT ST_Buffer(geom, 1e-7) AS geom FROM places_district) "
+        outside = _scalar(district + f"SELECT count(*) FROM {table} t, d WHERE NOT ST_CoveredBy(t.geom, d.geom)")  # noqa: S608
+        assert outside == 0, table
+    # Hotspots are in forest land of the district (the FIRMS jitter may cross a stand's edge).
+    assert (
+        _scalar("SELECT count(*) FROM fire_hotspot h, places_district d WHERE ST_DWithin(h.geom, d.geom, 0.01)")
+        == Hotspot.objects.count()
+    )
+
+
+def test_communes_partition_the_district_without_gaps_or_overlaps(demo):
+    district_area = _scalar("SELECT ST_Area(geom::geography) FROM places_district")
+    union_area = _scalar("SELECT ST_Area(ST_Union(geom)::geography) FROM places_commune")
+    sum_area = _scalar("SELECT sum(ST_Area(geom::geography)) FROM places_commune")
+    overlap = _scalar(
+        "SELECT coalesce(sum(ST_Area(ST_Intersection(a.geom, b.geom)::geography)), 0) "
+        "FROM places_commune a JOIN places_commune b ON a.id < b.id AND ST_Intersects(a.geom, b.geom)"
+    )
+    assert 780e6 < district_area < 860e6  # about 820 km²
+    assert abs(union_area - district_area) / district_area < 1e-6
+    assert abs(sum_area - district_area) / district_area < 1e-6
+    assert overlap < 1.0  # square metres: shared edges only
+
+
+def test_villages_lie_in_their_commune_and_wifi_at_cultural_houses(demo):
+    misplaced = _scalar(
+        "SELECT count(*) FROM places_village v JOIN places_commune c ON v.commune_id = c.id "
+        "WHERE NOT ST_Contains(c.geom, v.geom)"
+    )
+    assert misplaced == 0
+    points = list(WifiPoint.objects.select_related("village__commune"))
+    assert len(points) == 10
+    assert {p.village.commune.name for p in points} == {"Trà My", "Trà Sơn"}
+    assert all(p.site_kind == "cultural_house" and p.village.has_cultural_house for p in points)
+    assert all(p.geom.distance(p.village.geom) < 1e-6 for p in points)
+    assert len({p.village_id for p in points}) == 10
+
+
+def test_dem_is_a_real_geotiff_of_steep_terrain_with_villages_in_the_valleys(demo):
+    asset = RasterAsset.objects.filter(kind="dem").latest("created_at")
+    assert asset.synthetic is True
+    assert Path(asset.path).parent == Path(demo["data_dir"]) / "demo"
+    with rasterio.open(asset.path) as ds:
+        assert ds.driver == "GTiff"
+        assert ds.crs.to_epsg() == 4326
+        assert ds.nodata is not None
+        assert abs(ds.res[0] - 1 / 3600) < 1e-12 and abs(ds.res[1] - 1 / 3600) < 1e-12
+        west, south, east, north = ds.bounds
+        assert west < 107.95 and east > 108.40 and south < 15.10 and north > 15.45
+        heights = ds.read(1, masked=True)
+        lonlat = [(v.geom.x, v.geom.y) for v in Village.objects.order_by("pk")]
+        sampled = np.array([s[0] for s in ds.sample(lonlat)])
+    assert 100 <= heights.min() < 300 and 1_500 < heights.max() <= 2_000
+    assert asset.stats["min"] == float(heights.min()) and asset.stats["max"] == float(heights.max())
+    assert abs(asset.stats["mean"] - float(heights.mean())) < 0.5
+    assert asset.bounds == [west, south, east, north]
+    median = float(np.ma.median(heights))
+    elevations = np.array(Village.objects.order_by("pk").values_list("elevation_m", flat=True))
+    assert np.allclose(elevations, sampled, atol=0.1)
+    assert (elevations < median).all()
+    # Steep: the relief inside 1 km x 1 km blocks (33 x 33 cells) is hundreds of metres.
+    rows, cols = (s // 33 * 33 for s in heights.shape)
+    blocks = heights.filled(np.nan)[:rows, :cols].reshape(rows // 33, 33, cols // 33, 33)
+    relief = np.nanmax(blocks, axis=(1, 3)) - np.nanmin(blocks, axis=(1, 3))
+    assert np.nanmax(relief) > 600 and np.nanmedian(relief) > 100
+
+
+def test_loading_twice_keeps_one_copy_and_the_same_dem(demo):
+    first, second = demo["first"], demo["second"]
+    assert {k: len(v) for k, v in first["rows"].items()} == {k: len(v) for k, v in second["rows"].items()}
+    assert first["sha256"] == second["sha256"]
+    dem = RasterAsset.objects.get(kind="dem")
+    assert hashlib.sha256(Path(dem.path).read_bytes()).hexdigest() == second["sha256"]
+    rows = second["rows"]
+    for model, label in [
+        (District, "places.District"),
+        (Commune, "places.Commune"),
+        (Village, "places.Village"),
+        (River, "places.River"),
+        (ForestArea, "places.ForestArea"),
+        (CellTower, "telecom.CellTower"),
+        (WifiPoint, "telecom.WifiPoint"),
+        (Camera, "cameras.Camera"),
+        (Parcel, "parcels.Parcel"),
+        (Complaint, "feedback.Complaint"),
+        (Hotspot, "fire.Hotspot"),
+        (FloodExtent, "flood.FloodExtent"),
+    ]:
+        assert model.objects.count() == len(rows[label]), label
+    assert IngestRun.objects.filter(kind="demo").count() == 1
+    assert IngestRun.objects.filter(kind="flood", status="succeeded").count() == 1
+    assert RasterAsset.objects.count() == 2  # the DEM and the flood mask
+    assert User.objects.filter(username__in=roles.ALL).count() == len(roles.ALL)
+
+
+def test_towers_serve_most_but_not_all_villages(demo):
+    towers = list(CellTower.objects.all())
+    assert {t.operator for t in towers} == {"viettel", "vnpt", "mobifone"}
+    assert {t.technology for t in towers} == {"2G", "3G", "4G"}
+    assert all(20 <= t.antenna_height_m <= 45 and 40 <= t.power_dbm <= 46 and 15 <= t.gain_dbi <= 18 for t in towers)
+    assert all(t.band_mhz in (900, 1800, 2100) and t.cell_id for t in towers)
+    omni = [t for t in towers if t.azimuth_deg is None]
+    assert omni and all(t.beamwidth_deg == 360 for t in omni)
+    assert all(65 <= t.beamwidth_deg <= 120 for t in towers if t.azimuth_deg is not None)
+    assert len({t.cell_id for t in towers}) == len(towers)
+    reach = IngestRun.objects.get(kind="demo").params["reach"]
+    assert 0.95 <= reach["viettel"] < 1.0
+    assert reach["vnpt"] < reach["viettel"] and reach["mobifone"] < reach["viettel"]
+    # The hidden village has no tower within 3 km.
+    far = _scalar(
+        "SELECT max(d) FROM (SELECT min(ST_Distance(v.geom::geography, t.geom::geography)) d "
+        "FROM places_village v, telecom_celltower t GROUP BY v.id) x"
+    )
+    assert far > 3_000
+
+
+def test_cameras_parcels_and_complaints(demo):
+    cameras = list(Camera.objects.all())
+    assert 13 <= len(cameras) <= 17
+    crossing = Camera.objects.get(kind="water_level")
+    assert crossing.name == "Ngầm Sông Trường"
+    assert (
+        _scalar(
+            "SELECT ST_Distance(c.geom::geography, r.geom::geography) FROM cameras_camera c, places_river r "
+            "WHERE c.kind = 'water_level' AND r.name = 'Sông Trường'"
+        )
+        < 30
+    )
+    assert all(c.stream_url.startswith("rtsp://10.") for c in cameras)
+    offline = [c for c in cameras if c.status == "offline"]
+    online = [c for c in cameras if c.status == "online"]
+    assert len(offline) >= 2 and min(c.last_seen_at for c in online) > max(c.last_seen_at for c in offline)
+
+    parcels = Parcel.objects.all()
+    assert 2_000 <= parcels.count() <= 3_500
+    assert parcels.values("map_sheet", "parcel_number").distinct().count() == parcels.count()
+    codes = set(parcels.values_list("land_use_code", flat=True))
+    assert {"ODT", "DGT", "TMD", "CLN"} <= codes
+    assert codes <= {"ODT", "CLN", "BHK", "DGT", "TMD", "DGD", "DYT", "SKC", "NTD", "TSC"}
+    assert not parcels.filter(holder_name="").exists() and not parcels.filter(address="").exists()
+    # area_m2 is metric (EPSG:3405), close to PostGIS's geodesic area.
+    worst = _scalar("SELECT max(abs(area_m2 - ST_Area(geom::geography)) / area_m2) FROM parcels_parcel")
+    assert worst < 0.005
+    in_town = _scalar(
+        "SELECT count(*) FROM parcels_parcel p JOIN places_commune c ON c.kind = 'town' "
+        "WHERE ST_Within(ST_PointOnSurface(p.geom), c.geom)"
+    )
+    assert in_town == parcels.count()
+    overlap = _scalar(
+        "SELECT count(*) FROM parcels_parcel a JOIN parcels_parcel b ON a.id < b.id "
+        "AND ST_Intersects(a.geom, b.geom) WHERE ST_Area(ST_Intersection(a.geom, b.geom)::geography) > 0.5"
+    )
+    assert overlap == 0
+
+    complaints = list(Complaint.objects.all())
+    assert 30 <= len(complaints) <= 50
+    assert {c.category for c in complaints} <= CATEGORIES
+    assert {c.status for c in complaints} <= {"received", "acknowledged", "in_progress", "resolved", "closed"}
+    assert all(re.fullmatch(r"BTM-[A-Z0-9]{6}", c.tracking_code) for c in complaints)
+    assert any(c.description == "<img src=x onerror=alert(1)>" for c in complaints)
+    assert all(c.reporter_name and c.reporter_phone for c in complaints)
+    # Routed like real reports: an office, a deadline, and workflow clocks in order.
+    assert all(c.office_id and c.expected_at and c.expected_at > c.created_at for c in complaints)
+    for c in complaints:
+        assert (c.acknowledged_at is None) == (c.status == "received")
+        assert (c.resolved_at is not None) == (c.status in ("resolved", "closed"))
+        if c.resolved_at:
+            assert c.created_at <= c.acknowledged_at <= c.resolved_at
+    wrong = _scalar(
+        "SELECT count(*) FROM feedback_complaint f LEFT JOIN places_commune c ON f.commune_id = c.id "
+        "WHERE c.id IS NULL OR NOT ST_Intersects(c.geom, f.geom)"
+    )
+    assert wrong == 0
+
+
+def test_firms_csv_has_the_exact_columns_and_lands_as_hotspots(demo):
+    path = Path(demo["data_dir"]) / "demo" / "firms_viirs_snpp_demo.csv"
+    text = path.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == FIRMS_HEADER
+    rows = list(csv.DictReader(text.splitlines()))
+    assert 200 <= len(rows) <= 400
+    assert all(not r["acq_time"].startswith("0") and 1 <= len(r["acq_time"]) <= 4 for r in rows)
+    assert {r["acq_date"][5:7] for r in rows} <= {"02", "03", "04"}
+    assert {r["confidence"] for r in rows} <= {"l", "n", "h"}
+    hotspots = Hotspot.objects.all()
+    assert 0 < hotspots.count() <= len(rows)
+    assert set(hotspots.values_list("source", flat=True)) == {"VIIRS_SNPP_NRT"}
+    mapping = {"l": "low", "n": "nominal", "h": "high"}
+    assert all(mapping[h.confidence_raw] == h.confidence for h in hotspots)
+    first = min(rows, key=lambda r: (r["acq_date"], int(r["acq_time"])))
+    earliest = hotspots.order_by("acquired_at").first().acquired_at
+    hhmm = int(first["acq_time"])
+    assert (earliest.hour, earliest.minute) == (hhmm // 100, hhmm % 100)
+    in_forest = _scalar(
+        "SELECT count(DISTINCT h.id) FROM fire_hotspot h JOIN places_forestarea f ON ST_DWithin(h.geom, f.geom, 0.01)"
+    )
+    assert in_forest == hotspots.count()
+
+
+def test_demo_users_one_per_role_with_documented_passwords(demo):
+    for role in roles.ALL:
+        user = User.objects.get(username=role)
+        assert user.check_password(f"demo-{role}")
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert user.email.endswith("@demo.bactramy.example")
+        assert user.is_superuser == (role == roles.ADMIN) and user.is_staff == (role == roles.ADMIN)
+        assert f"{role}" in demo["second"]["output"] and f"demo-{role}" in demo["second"]["output"]

@@ -1,0 +1,76 @@
+"""The report form and the officers' queue map in Debian's Chromium: XSS text shows as text, never runs."""
+
+import pytest
+from django.test import Client
+
+from layers import roles
+from layers.feedback import intake
+from layers.feedback.models import Complaint
+
+from .conftest import TOWN
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+XSS = "<script>alert(1)</script><img src=x onerror=alert(2)> rác ở chợ"
+
+
+@pytest.fixture
+def browser_context():
+    """A Chromium context placed in Trà My town (device location granted), recording script dialogs."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = chromium.new_context(
+            viewport={"width": 900, "height": 900},
+            locale="vi-VN",
+            geolocation={"latitude": TOWN[1], "longitude": TOWN[0]},
+            permissions=["geolocation"],
+        )
+        context.dialogs = []
+        context.on("page", lambda p: p.on("dialog", lambda d: (context.dialogs.append(d.message), d.dismiss())))
+        yield context
+        chromium.close()
+
+
+def test_form_and_queue_show_hostile_text_without_running_it(live_server, district, users, browser_context):
+    original, _ = intake.submit(intake.Report(category="rubbish", description=XSS, lon=TOWN[0], lat=TOWN[1]))
+    page = browser_context.new_page()
+
+    # The citizen: device location, category, and the nearby open report is suggested as plain text.
+    page.goto(live_server.url + "/feedback/")
+    page.select_option("#id_category", "rubbish")
+    page.click("#use-location")
+    page.wait_for_selector("#nearby-hint a")
+    assert page.inner_text("#nearby-hint a") == original.tracking_code
+    assert "<script>alert(1)</script>" in page.inner_text("#nearby-hint")
+    page.fill("#id_description", "Cống thoát nước bị tắc")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#duplicates")  # the server asks before a second report nearby
+    page.check("#id_confirm_new")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".fb-receipt")
+    assert Complaint.objects.count() == 2
+
+    # The officer: the queue map's popup shows the description as text.
+    client = Client()
+    client.force_login(users[roles.FEEDBACK_OFFICER])
+    browser_context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.goto(live_server.url + "/feedback/queue/")
+    page.wait_for_selector("#queue-map path.leaflet-interactive")
+    page.locator("#queue-map path.leaflet-interactive").first.click(force=True)
+    page.wait_for_selector(".leaflet-popup-content")
+    assert page.locator("#queue-map img[src='x']").count() == 0
+    assert page.locator("table.fb-table img").count() == 0
+    assert browser_context.dialogs == []

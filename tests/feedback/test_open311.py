@@ -1,0 +1,263 @@
+"""Open311 GeoReport v2 conformance: field names, types, status values, dates with offsets, errors."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from layers.feedback.models import Complaint, OutboxEvent, RateCounter
+from layers.telecom.models import SignalMeasurement
+
+from .conftest import TOWN
+
+ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
+REQUEST_TYPES = {
+    "service_request_id": str,
+    "status": str,
+    "service_name": str,
+    "service_code": str,
+    "description": str,
+    "agency_responsible": str,
+    "requested_datetime": str,
+    "updated_datetime": str,
+    "expected_datetime": str,
+    "lat": float,
+    "long": float,
+}
+SECRETS = ("Nguyễn Văn Bí Mật", "0912345678", "bimat@example.vn")
+
+
+def post(client, secret, idem=None, remote="127.0.0.1", **fields):
+    data = {"api_key": secret, "service_code": "road_damage", "lat": str(TOWN[1]), "long": str(TOWN[0])}
+    data.update({"description": "Cống bị vỡ", **fields})
+    headers = {"Idempotency-Key": idem} if idem else {}
+    return client.post("/open311/v2/requests.json", data, headers=headers, REMOTE_ADDR=remote)
+
+
+def assert_errors(response, status):
+    assert response.status_code == status
+    body = response.json()
+    assert isinstance(body, list) and body and set(body[0]) == {"code", "description"}
+    assert body[0]["code"] == status and isinstance(body[0]["description"], str)
+
+
+def test_discovery_points_at_the_v2_endpoint(client, db):
+    body = client.get("/open311/discovery.json").json()
+    endpoint = body["endpoints"][0]
+    assert endpoint["url"].endswith("/open311/v2/") and "application/json" in endpoint["formats"]
+    assert ISO_WITH_OFFSET.match(body["changeset"])
+    assert b"<discovery><changeset>" in client.get("/open311/discovery.xml").content
+
+
+def test_services_list_and_definitions(client, seeded):
+    body = client.get("/open311/v2/services.json").json()
+    codes = {s["service_code"] for s in body}
+    assert codes >= {
+        "road_damage",
+        "rubbish",
+        "no_signal",
+        "landslide",
+        "water_supply",
+        "electricity",
+        "construction",
+        "public_order",
+        "other",
+    }
+    for s in body:
+        assert set(s) == {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
+        assert isinstance(s["metadata"], bool) and s["type"] in ("realtime", "batch", "blackbox")
+    assert next(s for s in body if s["service_code"] == "no_signal")["metadata"] is True
+    definition = client.get("/open311/v2/services/no_signal.json").json()
+    assert definition["service_code"] == "no_signal"
+    attr = definition["attributes"][0]
+    expected = {"variable", "code", "datatype", "required", "datatype_description", "order", "description", "values"}
+    assert set(attr) == expected
+    assert attr["code"] == "operator" and attr["required"] is True and isinstance(attr["order"], int)
+    assert {"key": "viettel", "name": "Viettel"} in attr["values"]
+    assert_errors(client.get("/open311/v2/services/nope.json"), 404)
+    xml = client.get("/open311/v2/services.xml")
+    assert xml["Content-Type"].startswith("text/xml") and b"<services><service><service_code>" in xml.content
+
+
+def test_post_then_get_request_with_spec_fields_and_dates(client, district, api_key, settings):
+    settings.FEEDBACK_POSTS_PER_MINUTE = 100
+    _key, secret = api_key
+    r = post(client, secret, first_name=SECRETS[0], phone=SECRETS[1], email=SECRETS[2])
+    assert r.status_code == 201, r.content
+    receipt = r.json()[0]
+    assert set(receipt) >= {"service_request_id", "service_notice", "account_id"}
+    rid = receipt["service_request_id"]
+    one = client.get(f"/open311/v2/requests/{rid}.json").json()
+    assert len(one) == 1
+    row = one[0]
+    for name in (
+        "service_request_id",
+        "status",
+        "status_notes",
+        "service_name",
+        "service_code",
+        "description",
+        "agency_responsible",
+        "service_notice",
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+        "address",
+        "address_id",
+        "zipcode",
+        "lat",
+        "long",
+        "media_url",
+    ):
+        assert name in row
+    for name, kind in REQUEST_TYPES.items():
+        assert isinstance(row[name], kind), name
+    assert row["status"] == "open"
+    for name in ("requested_datetime", "updated_datetime", "expected_datetime"):
+        assert ISO_WITH_OFFSET.match(row[name]), row[name]
+    assert row["requested_datetime"].endswith("+07:00")
+    assert row["agency_responsible"] == "Phòng Kinh tế và Hạ tầng – Thị trấn Trà My"
+    assert row["lat"] == pytest.approx(TOWN[1]) and row["long"] == pytest.approx(TOWN[0])
+    # The token resolves to the same request.
+    token = client.get(f"/open311/v2/tokens/{receipt['token']}.json").json()
+    assert token == [{"service_request_id": rid, "token": receipt["token"]}]
+    # Reporter contact never appears in any public output.
+    public_urls = (
+        f"/open311/v2/requests/{rid}.json",
+        "/open311/v2/requests.json",
+        f"/open311/v2/requests/{rid}.xml",
+        f"/feedback/track/{rid}/",
+        "/api/layers/complaints/features/",
+        "/ogc/collections/complaints/items",
+        "/api/layers/complaints/export.csv",
+    )
+    for url in public_urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert rid in body, url  # the report is there, only its contact is not
+        for secret_text in SECRETS:
+            assert secret_text not in body, (url, secret_text)
+    complaint = Complaint.objects.get(tracking_code=rid)
+    assert complaint.reporter_phone == SECRETS[1]  # kept, only private
+    complaint.status = "resolved"
+    complaint.save()
+    assert client.get("/open311/v2/requests.json?status=closed").json()[0]["status"] == "closed"
+    assert client.get("/open311/v2/requests.json?status=open").json() == []
+
+
+def test_get_requests_filters_and_the_90_day_window(client, district, api_key):
+    _key, secret = api_key
+    assert post(client, secret).status_code == 201
+    assert post(client, secret, service_code="rubbish", description="Rác").status_code == 201
+    rows = client.get("/open311/v2/requests.json?service_code=rubbish").json()
+    assert [r["service_code"] for r in rows] == ["rubbish"]
+    now = timezone.localtime()
+    start = (now - timedelta(days=1)).isoformat(timespec="seconds")
+    assert len(client.get("/open311/v2/requests.json", {"start_date": start}).json()) == 2
+    old_end = (now - timedelta(days=30)).isoformat(timespec="seconds")
+    assert client.get("/open311/v2/requests.json", {"end_date": old_end}).json() == []
+    too_wide = {"start_date": "2026-01-01T00:00:00+07:00", "end_date": "2026-05-01T00:00:00Z"}
+    assert_errors(client.get("/open311/v2/requests.json", too_wide), 400)
+    assert_errors(client.get("/open311/v2/requests.json", {"start_date": "yesterday"}), 400)
+    assert_errors(client.get("/open311/v2/requests.json", {"status": "pending"}), 400)
+    assert_errors(client.get("/open311/v2/requests/PA-NOTTHERE.json"), 404)
+    assert_errors(client.get("/open311/v2/tokens/not-a-token.json"), 404)
+    assert_errors(client.get("/open311/v2/requests.json", {"jurisdiction_id": "elsewhere"}), 404)
+    xml = client.get("/open311/v2/requests/PA-NOTTHERE.xml")
+    assert xml.status_code == 404 and b"<errors><error><code>404</code>" in xml.content
+
+
+@pytest.mark.parametrize(
+    ("fields", "status"),
+    [
+        ({"api_key": "wrong"}, 400),
+        ({"service_code": "volcano"}, 400),
+        ({"description": "x" * 4001}, 400),
+        ({"lat": "15.1", "long": "108.0"}, 400),  # inside the box, outside the district
+        ({"lat": "15.5", "long": "109.5"}, 400),  # at sea
+        ({"lat": "108.2", "long": "15.35"}, 400),  # swapped
+        ({"lat": "NaN", "long": "108.2"}, 400),
+        ({"lat": "", "long": ""}, 400),
+        ({"media_url": "javascript:alert(1)"}, 400),
+        ({"service_code": "no_signal"}, 400),  # attribute[operator] is required
+        ({"attribute[colour]": "red"}, 400),
+    ],
+)
+def test_bad_posts_get_the_error_list_and_store_nothing(client, district, api_key, fields, status):
+    _key, secret = api_key
+    r = post(client, secret, **fields)
+    assert_errors(r, status)
+    assert Complaint.objects.count() == 0 and OutboxEvent.objects.count() == 0
+
+
+def test_json_body_is_refused_form_encoding_is_required(client, district, api_key):
+    _key, secret = api_key
+    body = json.dumps({"api_key": secret, "service_code": "road_damage", "lat": 15.35, "long": 108.2})
+    assert_errors(client.post("/open311/v2/requests.json", body, content_type="application/json"), 400)
+    assert Complaint.objects.count() == 0
+
+
+def test_no_signal_report_feeds_the_coverage_analysis(client, district, api_key):
+    _key, secret = api_key
+    r = post(client, secret, service_code="no_signal", description="Không có sóng", **{"attribute[operator]": "vnpt"})
+    assert r.status_code == 201, r.content
+    m = SignalMeasurement.objects.get()
+    assert (m.source, m.operator, m.technology, m.dbm) == ("complaint", "vnpt", "4G", None)
+    assert m.geom.x == pytest.approx(TOWN[0])
+
+
+def test_same_idempotency_key_gives_one_report_and_the_same_receipt(client, district, api_key):
+    _key, secret = api_key
+    first = post(client, secret, idem="retry-7f3a")
+    second = post(client, secret, idem="retry-7f3a")
+    assert first.status_code == second.status_code == 201
+    assert first.json()[0]["service_request_id"] == second.json()[0]["service_request_id"]
+    assert Complaint.objects.count() == 1 and OutboxEvent.objects.count() == 1
+    changed = post(client, secret, idem="retry-7f3a", description="Khác hẳn")
+    assert_errors(changed, 422)
+    assert Complaint.objects.count() == 1
+
+
+def test_rate_limit_per_address_answers_429_and_stores_nothing(client, district, api_key, settings):
+    settings.FEEDBACK_POSTS_PER_MINUTE = 3
+    _key, secret = api_key
+    statuses = [post(client, secret, description=f"Báo cáo {i}").status_code for i in range(20)]
+    assert statuses[:3] == [201, 201, 201] and set(statuses[3:]) == {429}
+    assert Complaint.objects.count() == 3 and OutboxEvent.objects.count() == 3
+    r = post(client, secret)
+    assert_errors(r, 429)
+    assert int(r["Retry-After"]) > 0
+    # Another address is not affected.
+    assert post(client, secret, remote="10.0.0.9").status_code == 201
+
+
+def test_rate_limit_per_api_key(client, district, api_key, settings):
+    settings.FEEDBACK_POSTS_PER_MINUTE = 100
+    key, secret = api_key
+    key.per_minute = 2
+    key.save()
+    codes = [
+        client.post(
+            "/open311/v2/requests.json",
+            {"api_key": secret, "service_code": "rubbish", "lat": "15.35", "long": "108.2", "description": f"r{i}"},
+            REMOTE_ADDR=f"10.0.0.{i}",
+        ).status_code
+        for i in range(4)
+    ]
+    assert codes == [201, 201, 429, 429]
+    assert Complaint.objects.count() == 2
+    assert RateCounter.objects.filter(bucket=f"key:{key.pk}").get().count == 4
+
+
+def test_xss_text_is_stored_verbatim_and_served_as_json_data(client, district, api_key):
+    _key, secret = api_key
+    text = "<script>alert(1)</script><img src=x onerror=alert(2)> javascript:alert(3)"
+    rid = post(client, secret, description=text).json()[0]["service_request_id"]
+    assert Complaint.objects.get(tracking_code=rid).description == text
+    r = client.get(f"/open311/v2/requests/{rid}.json")
+    assert r["Content-Type"].startswith("application/json") and r.json()[0]["description"] == text
+    xml = client.get(f"/open311/v2/requests/{rid}.xml").content.decode()
+    assert "<script>" not in xml and "&lt;script&gt;" in xml

@@ -1,0 +1,201 @@
+"""Public form, tracking page, officers' queue and workflow, CSV export and statistics."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from layers import roles
+from layers.feedback import outbox, workflow
+from layers.feedback.models import Complaint, Note, OutboxEvent, Photo
+
+from .conftest import TOWN, TRA_SON, jpeg_bytes
+
+XSS = '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>'
+
+
+def form_data(**extra):
+    data = {
+        "category": "rubbish",
+        "description": "Rác tồn đọng ở chợ",
+        "lat": TOWN[1],
+        "lon": TOWN[0],
+        "form_token": "tok-" + str(len(extra)) + str(extra.get("description", ""))[:20],
+        "reporter_name": "Lê Thị Riêng Tư",
+        "reporter_phone": "0905111222",
+    }
+    data.update(extra)
+    return data
+
+
+def test_form_submission_gives_a_tracking_page_without_contact(client, district):
+    assert client.get("/feedback/").status_code == 200
+    photo = io.BytesIO(jpeg_bytes(gps=(TRA_SON[0], TRA_SON[1])))
+    photo.name = "anh.jpg"
+    r = client.post("/feedback/", {**form_data(lat="", lon=""), "photos": [photo]})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    complaint = Complaint.objects.get()
+    # No place picked: the photo's GPS position placed it, in Trà Sơn.
+    assert complaint.commune == district["son"] and complaint.photos.count() == 1
+    assert complaint.expected_at > complaint.created_at
+    page = client.get(r["Location"])
+    html = page.content.decode()
+    assert complaint.tracking_code in html and "Lê Thị Riêng Tư" not in html and "0905111222" not in html
+    photo_url = f"/feedback/photos/{Photo.objects.get().pk}.jpg"
+    assert photo_url in html
+    assert client.get(photo_url)["Content-Type"] == "image/jpeg"
+
+
+def test_svg_named_jpg_is_refused_on_the_form_and_nothing_is_stored(client, district):
+    svg = io.BytesIO(b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
+    svg.name = "anh.jpg"
+    r = client.post("/feedback/", {**form_data(), "photos": [svg]})
+    assert r.status_code == 400 and Complaint.objects.count() == 0 and OutboxEvent.objects.count() == 0
+
+
+def test_photo_over_the_byte_cap_is_413_and_nothing_is_stored(client, district, settings):
+    settings.FEEDBACK_MAX_PHOTO_BYTES = 50_000
+    big = io.BytesIO(jpeg_bytes(size=(900, 900), color=(10, 200, 90)) + b"\0" * 60_000)
+    big.name = "anh.jpg"
+    r = client.post("/feedback/", {**form_data(), "photos": [big]})
+    assert r.status_code == 413 and Complaint.objects.count() == 0
+
+
+def test_honeypot_filled_stores_nothing(client, district):
+    r = client.post("/feedback/", form_data(website="http://spam.example"))
+    assert r.status_code == 400 and Complaint.objects.count() == 0
+
+
+def test_outside_the_district_is_refused_on_the_form(client, district):
+    r = client.post("/feedback/", form_data(lat=15.1, lon=108.0))
+    assert r.status_code == 400 and Complaint.objects.count() == 0
+
+
+def test_duplicate_suggestion_before_submitting(client, district):
+    assert client.post("/feedback/", form_data()).status_code == 302
+    near = form_data(lat=TOWN[1] + 0.0002, lon=TOWN[0], form_token="second")  # about 22 m north
+    r = client.post("/feedback/", near)
+    assert r.status_code == 200 and Complaint.objects.count() == 1
+    first = Complaint.objects.get()
+    assert first.tracking_code in r.content.decode()
+    assert (
+        client.get("/feedback/nearby.json", {"category": "rubbish", "lat": near["lat"], "lon": near["lon"]}).json()[
+            "duplicates"
+        ][0]["tracking_code"]
+        == first.tracking_code
+    )
+    far = client.get("/feedback/nearby.json", {"category": "rubbish", "lat": TOWN[1] + 0.001, "lon": TOWN[0]})
+    assert far.json()["duplicates"] == []  # about 110 m away
+    assert client.post("/feedback/", {**near, "confirm_new": "on"}).status_code == 302
+    assert Complaint.objects.count() == 2
+    # The same form token posted again (double tap) gives the same report.
+    assert client.post("/feedback/", {**near, "confirm_new": "on"}).status_code == 302
+    assert Complaint.objects.count() == 2
+
+
+def test_script_in_description_is_escaped_on_every_page(client, district, users):
+    assert client.post("/feedback/", form_data(description=XSS)).status_code == 302
+    complaint = Complaint.objects.get()
+    assert complaint.description == XSS
+    officer = Client()
+    officer.force_login(users[roles.FEEDBACK_OFFICER])
+    workflow.act(complaint.pk, "acknowledge", users[roles.FEEDBACK_OFFICER], note=XSS, public=True)
+    pages = [
+        client.get(f"/feedback/track/{complaint.tracking_code}/"),
+        officer.get("/feedback/queue/"),
+        officer.get(f"/feedback/queue/{complaint.tracking_code}/"),
+    ]
+    for page in pages:
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "<script>alert(1)" not in html and "<img src=x onerror" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    geo = officer.get("/feedback/queue/map.geojson").json()
+    assert geo["features"][0]["properties"]["description"] == XSS[:300]  # data, drawn with textContent
+
+
+def test_queue_is_for_officers_only(client, district, users):
+    assert client.get("/feedback/queue/").status_code == 302
+    planner = Client()
+    planner.force_login(users[roles.PLANNER])
+    assert planner.get("/feedback/queue/").status_code == 403
+    assert planner.get("/feedback/stats.json").status_code == 403
+    operator = Client()
+    operator.force_login(users[roles.OPERATOR])
+    assert operator.get("/feedback/queue/").status_code == 200
+
+
+def test_workflow_bulk_acknowledge_reject_duplicate_reopen(client, district, users):
+    officer_user = users[roles.FEEDBACK_OFFICER]
+    officer = Client()
+    officer.force_login(officer_user)
+    for i in range(3):
+        client.post("/feedback/", form_data(description=f"Rác {i}", lat=TOWN[1] + i * 0.01, form_token=f"t{i}"))
+    a, b, c = Complaint.objects.order_by("pk")
+    r = officer.post("/feedback/queue/acknowledge/", {"ids": [a.pk, b.pk]})
+    assert r.status_code == 302
+    assert set(Complaint.objects.values_list("status", flat=True)) == {"acknowledged", "received"}
+    r = officer.post(
+        f"/feedback/queue/{c.tracking_code}/",
+        {"action": "reject", "reason": "duplicate", "duplicate_of": a.tracking_code, "note": "Trùng"},
+    )
+    assert r.status_code == 302
+    c.refresh_from_db()
+    assert c.status == "rejected" and c.duplicate_of == a
+    # Internal notes stay internal; public answers show on the tracking page.
+    officer.post(f"/feedback/queue/{a.tracking_code}/", {"note": "ghi chú nội bộ XYZ"})
+    officer.post(f"/feedback/queue/{a.tracking_code}/", {"action": "resolve", "note": "Đã thu gom xong", "public": "1"})
+    page = client.get(f"/feedback/track/{a.tracking_code}/").content.decode()
+    assert "Đã thu gom xong" in page and "ghi chú nội bộ XYZ" not in page
+    assert client.get(f"/open311/v2/requests/{a.tracking_code}.json").json()[0]["status_notes"] == "Đã thu gom xong"
+    # Resolving needs an answer; a closed report can be reopened.
+    bad = officer.post(f"/feedback/queue/{b.tracking_code}/", {"action": "resolve", "note": ""})
+    assert bad.status_code == 400
+    workflow.act(a.pk, "close", officer_user)
+    a = workflow.act(a.pk, "reopen", officer_user, note="Người dân báo rác lại tồn đọng")
+    assert a.status == "in_progress" and a.expected_at > timezone.now()
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.act(a.pk, "close", officer_user)
+    assert Note.objects.filter(complaint=a).count() >= 4
+
+
+def test_overdue_is_flagged_escalated_once_and_counted(client, district, users):
+    client.post("/feedback/", form_data(category="landslide", description="Sạt lở taluy"))
+    complaint = Complaint.objects.get()
+    assert complaint.expected_at - complaint.created_at == timedelta(hours=3)
+    later = complaint.created_at + timedelta(hours=4)
+    assert workflow.escalate_overdue(later) == 1
+    assert workflow.escalate_overdue(later) == 0
+    event = OutboxEvent.objects.get(kind="complaint.overdue")
+    operator = users[roles.OPERATOR]
+    operator.email = "lanhdao@bactramy.example"
+    operator.save()
+    assert outbox.consume(str(event.event_id)) == 1
+    assert outbox.consume(str(event.event_id)) == 0  # a redelivery is dropped by its event id
+    assert [m.to for m in mail.outbox] == [["lanhdao@bactramy.example"]]
+    assert complaint.tracking_code in mail.outbox[0].subject
+    from layers.feedback import stats
+
+    assert stats.summary(now=later)["overdue"] == 1
+
+
+def test_csv_export_neutralises_formulas_and_stats_json(client, district, users):
+    client.post("/feedback/", form_data(description='=HYPERLINK("http://evil.example","bấm")'))
+    officer = Client()
+    officer.force_login(users[roles.FEEDBACK_OFFICER])
+    body = officer.get("/feedback/queue/export.csv").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert rows[0]["description"].startswith("'=HYPERLINK(")
+    stats = officer.get("/feedback/stats.json").json()
+    assert stats["total"]["volume"] == 1 and stats["by_category"][0]["key"] == "rubbish"
+    assert officer.get("/feedback/stats/").status_code == 200
+
+
+def test_vietnamese_first_english_second(client, seeded):
+    assert "Gửi phản ánh" in client.get("/feedback/").content.decode()
+    english = client.get("/feedback/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Send a report" in english and "Contact details are optional and never made public" in english

@@ -1,0 +1,130 @@
+"""FIRMS CSV ingest: every format, bad rows rejected with reasons, each detection stored once."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ingest import firms
+from ingest.models import IngestRun
+from layers.fire.models import Hotspot
+from tests.fire.factories import MODIS_HEADER, VIIRS_HEADER, csv_bytes, modis_row, viirs_row
+
+pytestmark = pytest.mark.django_db
+
+
+def test_viirs_rows_land_with_unpadded_times_and_normalised_confidence():
+    rows = [
+        viirs_row(15.25, 108.15, time="5", conf="l"),
+        viirs_row(15.26, 108.16, time="45", conf="n", sat="N20"),
+        viirs_row(15.27, 108.17, time="149", conf="h", sat="1"),
+        viirs_row(15.28, 108.18, time="1230", conf="h", sat="N21"),
+    ]
+    run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, rows), file_name="viirs.csv")
+    assert (run.status, run.rows_read, run.rows_new, run.rows_rejected) == ("succeeded", 4, 4, 0)
+    got = {h.lat_key: h for h in Hotspot.objects.all()}
+    assert got[152500].acquired_at == datetime(2024, 3, 10, 0, 5, tzinfo=UTC)
+    assert got[152600].acquired_at == datetime(2024, 3, 10, 0, 45, tzinfo=UTC)
+    assert got[152700].acquired_at == datetime(2024, 3, 10, 1, 49, tzinfo=UTC)
+    assert [got[k].confidence for k in (152500, 152600, 152700)] == ["low", "nominal", "high"]
+    assert got[152500].confidence_raw == "l"
+    assert {h.satellite for h in got.values()} == {"S-NPP", "NOAA-20", "NOAA-21"}
+    assert got[152700].source == "VIIRS_NOAA20_NRT" and got[152700].processing == "NRT"
+    assert got[152500].geom.x == pytest.approx(108.15)
+
+
+def test_modis_confidence_thresholds_and_archive_type():
+    rows = [
+        modis_row(15.21, 108.11, conf="29", version="6.03", typ=0),
+        modis_row(15.22, 108.12, conf="30", version="6.03", typ=2),
+        modis_row(15.23, 108.13, conf="79", sat="A", version="6.03", typ=0),
+        modis_row(15.24, 108.14, conf="80", sat="Aqua", version="6.03", typ=3),
+    ]
+    run = firms.ingest_bytes(csv_bytes(MODIS_HEADER + ",type", rows))
+    assert run.rows_new == 4
+    got = {h.lat_key: h for h in Hotspot.objects.all()}
+    assert [got[k].confidence for k in (152100, 152200, 152300, 152400)] == ["low", "nominal", "nominal", "high"]
+    assert got[152200].fire_type == 2 and got[152100].processing == "SP"
+    assert got[152300].satellite == "Aqua" and got[152300].source == "MODIS_SP"
+
+
+def test_bom_crlf_and_quoted_fields_are_fine():
+    rows = [viirs_row(15.25, 108.15), '"15.26","108.16",330.5,0.39,0.36,"2024-03-10","615",N,VIIRS,"n",2.0NRT,290,3,D']
+    run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, rows, crlf=True, bom=True))
+    assert (run.rows_new, run.rows_rejected) == (2, 0)
+
+
+def test_bad_rows_are_rejected_with_reasons_and_the_others_land():
+    rows = [
+        viirs_row(15.20, 108.10),
+        viirs_row(15.21, 108.11, date="2024-02-30"),
+        viirs_row(15.22, 108.12, date="12/06/2024"),
+        viirs_row(15.23, 108.13, conf="x"),
+        viirs_row(95.0, 108.14),
+        viirs_row(15.24, 181.0),
+        viirs_row(15.25, 108.15, time="2460"),
+        viirs_row(15.26, 108.16, sat="Z9"),
+        viirs_row(15.27, 108.17),
+        viirs_row("NaN", 108.19),
+        viirs_row("1e999", 108.19),
+    ]
+    data = csv_bytes(VIIRS_HEADER, rows) + b"15.28,108.18,330.5,0.3"  # truncated last line
+    run = firms.ingest_bytes(data)
+    assert (run.rows_read, run.rows_new, run.rows_rejected) == (12, 2, 10)
+    reasons = {r["row"]: r["reason"] for r in run.rejected}
+    assert "not a real date" in reasons[3]
+    assert "not YYYY-MM-DD" in reasons[4]
+    assert "confidence" in reasons[5]
+    assert "latitude out of range" in reasons[6]
+    assert "longitude out of range" in reasons[7]
+    assert "acq_time" in reasons[8]
+    assert "satellite" in reasons[9]
+    assert "latitude is not a number" in reasons[11] and "latitude is not a number" in reasons[12]
+    assert "truncated last line" in reasons[13]
+    assert Hotspot.objects.count() == 2
+
+
+def test_file_missing_required_columns_is_refused_whole():
+    header = "latitude,longitude,bright_ti4,acq_date,satellite,frp"
+    with pytest.raises(firms.FirmsRefused) as caught:
+        firms.ingest_bytes(csv_bytes(header, ["15.2,108.1,330,2024-03-10,N,3"]))
+    assert "acq_time" in caught.value.message and "confidence" in caught.value.message
+    assert Hotspot.objects.count() == 0
+    assert IngestRun.objects.get().status == "failed"
+
+
+def test_duplicates_in_a_file_and_across_downloads_are_stored_once_and_counted():
+    first = [viirs_row(15.25, 108.15), viirs_row(15.25, 108.15), viirs_row(15.26, 108.16)]
+    run1 = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, first))
+    assert (run1.rows_new, run1.rows_duplicate, run1.params["duplicate_in_file"]) == (2, 1, 1)
+    second = [viirs_row(15.26, 108.16), viirs_row(15.27, 108.17)]
+    run2 = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, second))
+    assert (run2.rows_new, run2.rows_duplicate) == (1, 1)
+    assert Hotspot.objects.count() == 3
+
+
+def test_nrt_row_replaced_by_standard_product_is_updated_not_duplicated():
+    firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15, conf="n", frp=5.0)]))
+    sp = csv_bytes(VIIRS_HEADER + ",type", [viirs_row(15.25, 108.15, conf="h", version="2", frp=7.5) + ",0"])
+    run = firms.ingest_bytes(sp)
+    assert (run.rows_new, run.params["rows_updated"]) == (0, 1)
+    spot = Hotspot.objects.get()
+    assert (spot.processing, spot.confidence, spot.frp, spot.fire_type) == ("SP", "high", 7.5, 0)
+    # The NRT row arriving again afterwards does not undo the standard one.
+    again = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15, conf="l"), viirs_row(15.3, 108.2)]))
+    assert (again.rows_new, again.rows_duplicate) == (1, 1)
+    assert Hotspot.objects.get(lat_key=152500).processing == "SP"
+
+
+def test_same_file_replayed_is_a_no_op():
+    data = csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15)])
+    first = firms.ingest_bytes(data)
+    replay = firms.ingest_bytes(data)
+    assert replay.params["replay_of"] == first.pk
+    assert (replay.rows_read, replay.rows_new) == (0, 0)
+    assert Hotspot.objects.count() == 1
+
+
+def test_source_option_names_the_source():
+    run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15)]), source="VIIRS_SNPP_SP")
+    spot = Hotspot.objects.get()
+    assert (spot.source, spot.processing, run.source) == ("VIIRS_SNPP_SP", "SP", "VIIRS_SNPP_SP")

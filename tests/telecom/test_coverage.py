@@ -1,0 +1,149 @@
+"""Coverage runs end to end on a synthetic ridge: statuses, reasons, gaps, CRS, calibration, planning."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.core.management import call_command
+
+from geoplatform.errors import PlatformError
+from ingest import dem
+from layers.telecom import calibration, coverage, siteplans
+from layers.telecom.models import CalibrationResult, CoverageGap, CoverageRun, SignalMeasurement, VillageCoverage
+from tests.telecom import scene
+
+
+def _run(given=None, **kwargs) -> CoverageRun:
+    run = coverage.start(given, enqueue=False, **kwargs)
+    return coverage.execute(run.pk)
+
+
+def _status(run, village, operator="viettel", technology="4G") -> VillageCoverage:
+    return VillageCoverage.objects.get(run=run, village=village, operator=operator, technology=technology)
+
+
+def test_coverage_without_a_dem_is_refused_with_a_clear_error(db, tower, district):
+    with pytest.raises(PlatformError, match="DEM") as caught:
+        coverage.start({})
+    assert caught.value.code == "dem_required"
+    assert not CoverageRun.objects.exists()
+
+
+def test_unknown_or_bad_parameters_are_refused(db, dem_asset):
+    for given in ({"frobnicate": 1}, {"k_factor": "nan"}, {"crs": "EPSG:4326"}, {"thresholds": {"4G": [-120, -100]}}):
+        with pytest.raises(PlatformError):
+            coverage.start(given, enqueue=False)
+
+
+def test_the_shadowed_village_is_explained_by_the_ridge_and_lies_in_a_gap(dem_asset, tower, district):
+    run = _run()
+    assert run.status == "succeeded", run.message
+    assert run.progress == {"done": 1, "total": 1, "tower": "BTS Trà Sơn 1", "combo": "viettel 4G"}
+    shadowed, open_ = _status(run, district["shadowed"]), _status(run, district["open"])
+    assert open_.status == "covered" and open_.line_of_sight and open_.serving_tower == tower
+    assert shadowed.status == "none" and not shadowed.line_of_sight
+    assert shadowed.reason_code == "terrain_shadow"
+    ridge_x, _ = scene.lonlat(scene.RIDGE_X, scene.TOWER_XY[1])
+    assert shadowed.ridge.x == pytest.approx(ridge_x, abs=0.001)  # the ridge named is the one built
+    assert shadowed.ridge_elevation_m > 750 and "ridge" in shadowed.reason
+    gap = CoverageGap.objects.get(operator="viettel", technology="4G", severity="none")
+    assert gap.run == run and gap.population == 420
+    assert gap.geom.contains(district["shadowed"].geom)
+    assert not gap.geom.contains(district["open"].geom)
+    assert run.summary["combos"]["viettel/4G"] == {"covered": 1, "weak": 0, "none": 1, "towers": 1}
+    assert coverage.figures(run)["share_covered_by_any"] == 0.5
+
+
+def test_without_the_ridge_every_village_is_covered_and_runs_compare(tmp_path, dem_asset, tower, district):
+    before = _run()
+    dem.ingest_path(scene.write_utm(tmp_path / "flat.tif", ridge=False))
+    after = _run()
+    assert _status(after, district["shadowed"]).status == "covered"
+    # The newest run replaced the gaps of the layer; the older run's statuses are kept.
+    assert not CoverageGap.objects.filter(severity="none").exists()
+    assert _status(before, district["shadowed"]).status == "none"
+    diff = coverage.compare(before, after)
+    assert diff["changes"] == [
+        {
+            "village_id": district["shadowed"].pk,
+            "village": "Thôn shadowed",
+            "operator": "viettel",
+            "technology": "4G",
+            "before": "none",
+            "after": "covered",
+        }
+    ]
+
+
+def test_results_do_not_depend_on_the_crs_of_the_input_dem(tmp_path, tower, district):
+    dem.ingest_path(scene.write_utm(tmp_path / "utm.tif"))
+    utm = _run()
+    dem.ingest_path(scene.write_wgs84(tmp_path / "wgs84.tif"))
+    wgs = _run()
+    for key in ("shadowed", "open"):
+        a, b = _status(utm, district[key]), _status(wgs, district[key])
+        assert (a.status, a.reason_code) == (b.status, b.reason_code)
+        assert a.best_dbm == pytest.approx(b.best_dbm, abs=1.5)
+
+
+def test_a_weak_village_and_a_village_beyond_range_are_told_apart(dem_asset, tower, district):
+    run = _run({"range_km": {"4G": 2.0}})
+    far = _status(run, district["shadowed"])
+    assert far.status == "none" and far.reason_code == "beyond_range" and "4.8 km" in far.reason
+
+
+def test_calibration_reports_errors_and_a_fitted_offset_moves_the_prediction(dem_asset, tower, district):
+    run = _run()
+    predicted = _status(run, district["open"]).best_dbm
+    when = datetime(2026, 10, 1, tzinfo=UTC)
+    for dx in (0.0, 0.0003, -0.0003):
+        SignalMeasurement.objects.create(
+            operator="viettel",
+            technology="4G",
+            dbm=predicted - 6.0,
+            measured_at=when,
+            geom=Point(district["open"].geom.x + dx, district["open"].geom.y, srid=4326),
+        )
+    SignalMeasurement.objects.create(
+        operator="viettel",
+        technology="4G",
+        dbm=None,
+        source="complaint",
+        measured_at=when,
+        geom=district["shadowed"].geom,
+    )
+    (result,) = calibration.calibrate(run)
+    assert (result.measurements, result.reports) == (3, 1)
+    assert result.mean_error_db == pytest.approx(6.0, abs=1.0)
+    assert result.rmse_db >= abs(result.mean_error_db)
+    assert result.hit_rate == 1.0
+    offsets = calibration.offsets([result])
+    tuned = _run({"operator_offset_db": offsets})
+    assert _status(tuned, district["open"]).best_dbm == pytest.approx(predicted + offsets["viettel"], abs=0.2)
+    assert CalibrationResult.objects.filter(run=run).count() == 1
+
+
+def test_plan_sites_adds_the_shadowed_village_and_the_what_if_run_shows_it(dem_asset, tower, district, capsys):
+    base = _run()
+    east_hill = {
+        "name": "east hill",
+        "lon": scene.lonlat(scene.X0 + 5415, scene.Y0 - 3315)[0],
+        "lat": scene.lonlat(scene.X0 + 5415, scene.Y0 - 3315)[1],
+    }
+    west = {"name": "west plain", "lon": scene.lonlat(*scene.TOWER_XY)[0], "lat": scene.lonlat(*scene.TOWER_XY)[1]}
+    plan = siteplans.plan(1, candidates=[west, east_hill], run=base, what_if=True)
+    (site,) = plan.candidates.filter(rank=1)
+    assert site.name == "east hill" and site.population_added == 420 == plan.population_added
+    assert site.villages_added == [
+        {"id": district["shadowed"].pk, "name": "Thôn shadowed", "commune": "Trà Sơn (test)", "population": 420}
+    ]
+    assert plan.upper_bound >= plan.population_added
+    what_if = coverage.execute(plan.what_if_run_id)
+    assert what_if.what_if and _status(what_if, district["shadowed"]).status == "covered"
+    # A what-if run leaves the gap layer as the real run left it.
+    assert CoverageGap.objects.get(severity="none").run == base
+    call_command("plan_sites", "--k", "1", "--candidates", "hilltops", "--no-what-if", "--wifi")
+    out = capsys.readouterr().out
+    assert "+420 people" in out and "Thôn shadowed" in out and "households" in out

@@ -1,0 +1,460 @@
+"""The map, dashboard and embeds in Debian's Chromium (Playwright) against a live server, offline."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+
+from layers import roles
+
+from . import district as district_module
+
+# One district for the whole module, committed so the server thread sees it. The server is this
+# module's own (not pytest-django's live_server, which would flush the database after every test).
+pytestmark = [pytest.mark.browser]
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TEST_BBOX = "108.10,15.25,108.30,15.40"
+# Nothing listens on port 9 (discard) here: the "online" base map fails the way it does without internet.
+DEAD_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+TILES_LOADED = """() => {
+  const imgs = [...document.querySelectorAll('.gp-basemap-offline img')];
+  return imgs.filter(i => i.complete && i.naturalWidth === 256).length >= 4;
+}"""
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker):
+    """A threaded server on loopback serving the test database and the static files."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost:0")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def world(server, django_db_blocker, tmp_path_factory):
+    """The synthetic district, committed; every row the module made is removed afterwards."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        _remove_district()  # a database kept from an interrupted run
+        data = district_module.build(tmp_path_factory.mktemp("web-browser"))
+    yield data
+    with django_db_blocker.unblock():
+        _remove_district()
+
+
+def _remove_district():
+    from ingest.models import IngestRun, RasterAsset
+    from layers.cameras.models import Camera
+    from layers.feedback.models import Complaint
+    from layers.fire.models import FireEvent, Hotspot
+    from layers.places.models import Commune, District, River, Village
+    from layers.telecom.models import CoverageGap, SignalMeasurement, WifiPoint
+
+    User.objects.filter(username__endswith="-browser").delete()
+    for model in (
+        Hotspot,
+        FireEvent,
+        Complaint,
+        Camera,
+        WifiPoint,
+        CoverageGap,
+        SignalMeasurement,
+        RasterAsset,
+        IngestRun,
+        Village,
+        River,
+        Commune,
+        District,
+    ):
+        model.objects.all().delete()
+
+
+@pytest.fixture(autouse=True)
+def offline(settings):
+    """An "online" base map that cannot be reached, as when the internet is down."""
+    settings.BASEMAP_URL = DEAD_TILES
+    settings.BASEMAP_DEFAULT = "online"
+
+
+@pytest.fixture
+def db_access(django_db_blocker):
+    """Direct (committed) database access inside a browser test."""
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records script dialogs (an XSS would open one)."""
+    context = browser.new_context(viewport={"width": 960, "height": 640}, locale="vi-VN")
+    pg = context.new_page()
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.errors = []
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type in ("error", "warning") else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    print("browser console:", pg.errors)
+    context.close()
+
+
+def _user(role: str) -> User:
+    user, _ = User.objects.get_or_create(username=f"{role}-browser")
+    user.set_password("pw-for-tests-only")
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+def _login(page, server, role: str):
+    _user(role)
+    page.goto(f"{server.url}/accounts/login/?next=/map/")
+    page.fill("input[name=username]", f"{role}-browser")
+    page.fill("input[name=password]", "pw-for-tests-only")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{server.url}/map/")
+    assert page.locator("[data-testid=logout]").count() == 1
+
+
+def _open_map(page, url):
+    page.goto(url)
+    page.wait_for_selector("body[data-ready]", timeout=20000)
+    assert page.get_attribute("body", "data-ready") == "1"
+
+
+def _click_at(page, lat, lon):
+    """Click the map at a coordinate (where a marker is drawn)."""
+    box = page.locator("#map").bounding_box()
+    point = page.evaluate("([lat, lon]) => window.geoplatform.map.latLngToContainerPoint([lat, lon])", [lat, lon])
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+
+
+def test_map_loads_offline_base_map_and_catalogue_layers(world, server, page, artifacts_dir):
+    _open_map(page, f"{server.url}/map/?bbox={TEST_BBOX}")
+    # The online tiles fail (no internet): the platform's own hillshade base map takes over.
+    page.wait_for_function(TILES_LOADED, timeout=20000)
+    assert page.locator(".gp-basemap-online").count() == 0
+    assert page.locator(".gp-notice").is_visible()
+    # The switcher comes from the catalogue: public layers for an anonymous visitor, never the private one.
+    toggles = page.eval_on_selector_all("#gp-layers input[data-layer]", "els => els.map(e => e.dataset.layer)")
+    assert {"villages", "communes", "rivers", "complaints", "cameras"} <= set(toggles)
+    assert "signal-measurements" not in toggles
+    assert page.locator("fieldset[data-theme=places] legend").inner_text() == "Hành chính"
+    assert page.locator(".gp-layer-villages").count() == 4
+    assert page.locator(".gp-legend-row[data-layer=villages]").count() == 1
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts_dir / "map.png"))
+    # Toggling a layer changes what is drawn.
+    page.uncheck("#gp-toggle-villages")
+    assert page.locator(".gp-layer-villages").count() == 0
+    assert page.locator(".gp-legend-row[data-layer=villages]").count() == 0
+    page.check("#gp-toggle-villages")
+    page.wait_for_function("() => document.querySelectorAll('.gp-layer-villages').length === 4")
+    # Time control: complaints of the last 7 days are the two recent ones out of four.
+    page.check("#gp-toggle-complaints")
+    page.wait_for_function("() => document.querySelectorAll('.gp-layer-complaints').length === 4")
+    page.select_option("#gp-time", "7d")
+    page.wait_for_function("() => document.querySelectorAll('.gp-layer-complaints').length === 2")
+    # Attribute filter: only the resolved complaint (time back to "all").
+    page.select_option("#gp-time", "")
+    page.wait_for_function("() => document.querySelectorAll('.gp-layer-complaints').length === 4")
+    page.click("details:has(select[data-filter='complaints.status']) summary")
+    page.select_option("select[data-filter='complaints.status']", "resolved")
+    page.wait_for_function("() => document.querySelectorAll('.gp-layer-complaints').length === 1")
+    # Cursor coordinates follow the mouse.
+    _click_at(page, 15.3, 108.2)
+    lat, lon = (float(v) for v in page.inner_text("[data-testid=coords]").split(","))
+    assert abs(lat - 15.3) < 0.01 and abs(lon - 108.2) < 0.01
+    assert page.locator(".leaflet-control-scale-line").count() == 1
+    assert page.dialogs == []
+
+
+def test_popup_and_search_show_the_right_village(world, server, page):
+    _open_map(page, f"{server.url}/map/?bbox={TEST_BBOX}")
+    village = world["villages"]["c"]
+    _click_at(page, village.geom.y, village.geom.x)
+    popup = page.locator(".leaflet-popup .gp-popup")
+    popup.wait_for()
+    assert popup.locator(".gp-popup-title").inner_text() == "Thôn Suối Đá"
+    assert popup.locator("td[data-field=commune]").inner_text() == "Xã Đông Giang"
+    assert popup.locator("td[data-field=households]").inner_text() == "40"
+    page.keyboard.press("Escape")
+    # Search without diacritics finds the village, and choosing it opens its popup.
+    page.fill("#gp-search", "lang moi")
+    page.locator("#gp-search-results .gp-hit").first.wait_for()
+    assert page.locator("#gp-search-results .gp-hit").count() == 1
+    page.locator("#gp-search-results .gp-hit").first.click()
+    page.wait_for_function(
+        "() => document.querySelector('.leaflet-popup .gp-popup-title')?.textContent === 'Thôn Làng Mới'"
+    )
+    page.fill("#gp-search", "dong giang")
+    page.locator("#gp-search-results .gp-hit").first.wait_for()
+    assert "Xã Đông Giang" in page.inner_text("#gp-search-results")
+
+
+def test_hostile_complaint_text_renders_as_text_and_runs_nothing(world, db_access, server, page):
+    _login(page, server, roles.FEEDBACK_OFFICER)
+    _open_map(page, f"{server.url}/map/?layers=complaints&bbox={TEST_BBOX}")
+    # The feedback officer's queue: open complaints, oldest first, text as text.
+    queue = page.locator("[data-panel=complaints] .gp-item")
+    queue.first.wait_for()
+    assert queue.count() == 3
+    assert "BTM-0002" in queue.first.inner_text()  # oldest first
+    hostile = queue.filter(has_text="BTM-0001")
+    assert district_module.XSS in hostile.inner_text()
+    hostile.click()
+    cell = page.locator(".leaflet-popup td[data-field=description]")
+    cell.wait_for()
+    assert cell.inner_text() == district_module.XSS
+    # The officer sees the reporter's phone (a private field of this layer for this role).
+    assert page.locator(".leaflet-popup td[data-field=reporter_phone]").inner_text() == "0905000111"
+    assert page.locator("img[src=x]").count() == 0
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+    assert page.locator("[data-panel=fire]").count() == 0
+
+
+def test_ranger_sees_fire_panel_and_hotspots_from_vector_tiles(world, db_access, server, page):
+    _login(page, server, roles.RANGER)
+    tiles = []
+    page.on("response", lambda r: tiles.append(r.status) if "/tiles/fire-hotspots/" in r.url else None)
+    _open_map(page, f"{server.url}/map/?layers=fire-hotspots&bbox={TEST_BBOX}")
+    items = page.locator("[data-panel=fire] .gp-item")
+    items.first.wait_for()
+    assert items.count() == 3  # the hotspots of the last 24 hours
+    assert page.locator("[data-panel=complaints]").count() == 0
+    page.wait_for_function("() => window.geoplatform.state['fire-hotspots'].layer !== null")
+    assert page.evaluate("() => window.geoplatform.state['fire-hotspots'].layer instanceof L.VectorGrid")
+    page.wait_for_timeout(500)
+    assert tiles and all(status in (200, 204) for status in tiles)
+    assert 200 in tiles
+
+
+def test_embed_shows_public_layers_and_fields_only(world, db_access, server, page, artifacts_dir):
+    # Even a signed-in operator's browser gets the anonymous view inside an embed.
+    _login(page, server, roles.OPERATOR)
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    camera = "108.19,15.31"
+    page.goto(f"{server.url}/embed/?layers=signal-measurements,cameras,complaints,villages&center=15.31,108.19&zoom=13")
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    page.wait_for_function(TILES_LOADED, timeout=20000)
+    legend = page.eval_on_selector_all(".gp-legend-row", "els => els.map(e => e.dataset.layer)")
+    assert legend == ["cameras", "complaints", "villages"]  # in the order asked, the private one dropped
+    assert not [u for u in requests if "signal-measurements" in u and ("/api/" in u or "/tiles/" in u)]
+    assert page.locator(".gp-layer-cameras").count() == 3
+    lon, lat = (float(v) for v in camera.split(","))
+    _click_at(page, lat, lon)
+    popup = page.locator(".leaflet-popup .gp-popup")
+    popup.wait_for()
+    assert popup.locator(".gp-popup-title").inner_text() == "Camera ngầm"
+    html = page.content()
+    assert "stream_url" not in html and "rtsp://" not in html
+    assert "0905000111" not in html and "reporter_phone" not in html
+    assert page.locator("#gp-sidebar").count() == 0
+    page.screenshot(path=str(artifacts_dir / "embed.png"))
+
+
+class _Parent(BaseHTTPRequestHandler):
+    """Serves one page that frames the platform's map and an embed."""
+
+    body = b""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+def _parent_server(target: str):
+    html = (
+        f'<!doctype html><iframe name="map" src="{target}/map/" width="400" height="300"></iframe>'
+        f'<iframe name="embed" src="{target}/embed/?layers=villages" width="400" height="300"></iframe>'
+    ).encode()
+    handler = type("Parent", (_Parent,), {"body": html})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def _frame_shows_map(page, name: str) -> bool:
+    frame = page.frame(name=name)
+    if frame is None or frame.url.startswith("chrome-error"):
+        return False
+    try:
+        frame.wait_for_selector(".leaflet-container", timeout=3000)
+    except Exception:  # a refused frame has no document of ours: nothing to find
+        return False
+    return True
+
+
+def test_framing_from_a_foreign_origin(world, server, page, settings):
+    allowed, allowed_origin = _parent_server(server.url)
+    foreign, _ = _parent_server(server.url)
+    settings.EMBED_ALLOWED_ORIGINS = [allowed_origin]
+    try:
+        page.goto(allowed_origin + "/")
+        page.wait_for_timeout(500)
+        assert _frame_shows_map(page, "embed") is True
+        assert _frame_shows_map(page, "map") is False  # X-Frame-Options DENY
+        page.goto(f"http://127.0.0.1:{foreign.server_port}/")
+        page.wait_for_timeout(500)
+        assert _frame_shows_map(page, "embed") is False  # not in EMBED_ALLOWED_ORIGINS
+        assert _frame_shows_map(page, "map") is False
+    finally:
+        allowed.shutdown()
+        foreign.shutdown()
+
+
+def _expected_figures(now) -> dict:
+    """The dashboard figures counted here row by row, independently of layers.web.figures."""
+    from layers.cameras.models import Camera
+    from layers.feedback.models import Complaint
+    from layers.fire.models import FireEvent
+    from layers.places.models import Village
+    from layers.telecom.models import CoverageGap, WifiPoint
+
+    villages = list(Village.objects.all())
+    gaps = [g for g in CoverageGap.objects.all() if g.severity == "none"]
+    uncovered = [
+        v
+        for v in villages
+        if all(
+            any(g.operator == op and g.geom.contains(v.geom) for g in gaps) for op in ("viettel", "vnpt", "mobifone")
+        )
+    ]
+    houses = [v for v in villages if v.has_cultural_house]
+    wifi = {w.village_id for w in WifiPoint.objects.all() if w.status == "active" and w.site_kind == "cultural_house"}
+    open_ = [c for c in Complaint.objects.all() if c.status not in ("resolved", "rejected", "closed")]
+    return {
+        "coverage.covered": len(villages) - len(uncovered),
+        "coverage.total": len(villages),
+        "wifi.with_wifi": len([v for v in houses if v.pk in wifi]),
+        "wifi.total": len(houses),
+        "fire_alerts.count": len(
+            [e for e in FireEvent.objects.all() if e.alert_state in ("new", "acknowledged", "dispatched")]
+        ),
+        "complaints.open": len(open_),
+        "complaints.overdue": len([c for c in open_ if getattr(c, "expected_at", None) and c.expected_at < now]),
+        "cameras.offline": len([c for c in Camera.objects.all() if c.status == "offline"]),
+        "cameras.total": Camera.objects.count(),
+    }
+
+
+def test_dashboard_figures_equal_database_counts(world, db_access, server, page, artifacts_dir):
+    from django.utils import timezone
+
+    _login(page, server, roles.OPERATOR)
+    page.goto(f"{server.url}/dashboard/")
+    page.wait_for_selector("body[data-figures-at]")
+    expected = _expected_figures(timezone.now())
+    shown = page.eval_on_selector_all(
+        "[data-figure]", "els => Object.fromEntries(els.map(e => [e.dataset.figure, e.textContent]))"
+    )
+    for key, value in expected.items():
+        assert shown[key] == str(value), key
+    assert expected["coverage.covered"] == 3 and expected["complaints.open"] == 3
+    # The refresh fetches figures.json and shows new rows without a reload.
+    from layers.cameras.models import Camera
+
+    online = list(Camera.objects.filter(status="online").values_list("pk", flat=True))
+    Camera.objects.filter(pk__in=online).update(status="offline")
+    page.evaluate("() => window.geoplatformDashboard.refresh()")
+    page.wait_for_function("() => document.querySelector('[data-figure=\"cameras.offline\"]').textContent === '3'")
+    assert page.locator("#ingest-runs tr[data-status=failed]").count() == 1
+    assert page.evaluate("() => Object.keys(Chart.instances).length") == 3
+    href = page.get_attribute("[data-tile=cameras]", "href")
+    assert href == "/map/?layers=cameras&status=offline"
+    page.screenshot(path=str(artifacts_dir / "dashboard.png"), full_page=True)
+    # The tile's link opens the map filtered to what it counts: the 3 offline cameras only.
+    page.click("[data-tile=cameras]")
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_function("() => document.querySelectorAll('.gp-layer-cameras').length === 3")
+    Camera.objects.filter(pk__in=online).update(status="online")
+
+
+def test_phone_layout_and_first_load_size(world, server, browser, artifacts_dir):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    sizes = {}
+
+    def record(response):
+        kind = response.request.resource_type
+        if kind in ("document", "script", "stylesheet"):
+            sizes[response.url] = (kind, len(response.body()))
+
+    page.on("response", record)
+    try:
+        page.goto(f"{server.url}/map/?bbox={TEST_BBOX}")
+        page.wait_for_selector("body[data-ready='1']", timeout=20000)
+        first_load = dict(sizes)
+        total = sum(size for _, size in first_load.values())
+        by_kind = {}
+        for kind, size in first_load.values():
+            by_kind[kind] = by_kind.get(kind, 0) + size
+        report = {
+            "total_bytes": total,
+            "by_kind": by_kind,
+            "files": {u.split("/", 3)[-1]: s for u, (_, s) in first_load.items()},
+        }
+        print(
+            "\nfirst load of /map/ on a phone (HTML+JS+CSS, uncompressed, before tiles):", json.dumps(report, indent=1)
+        )
+        (artifacts_dir / "first-load-bytes.json").write_text(json.dumps(report, indent=1))
+        assert total < 400_000
+        assert not any("chart" in u or "VectorGrid" in u for u in first_load)  # loaded only where needed
+        # The side panel is a drawer, closed until tapped.
+        sidebar = page.locator("#gp-sidebar")
+        assert sidebar.bounding_box()["x"] + sidebar.bounding_box()["width"] <= 1
+        page.tap("#gp-sidebar-toggle")
+        page.wait_for_function("() => document.getElementById('gp-sidebar').getBoundingClientRect().left >= 0")
+        page.tap("label[for=gp-toggle-villages]")
+        page.wait_for_function("() => document.querySelectorAll('.gp-layer-villages').length === 0")
+        page.tap("#gp-sidebar-toggle")
+        page.wait_for_function(TILES_LOADED, timeout=20000)
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(artifacts_dir / "map-phone.png"))
+    finally:
+        context.close()
+
+
+def test_english_interface(world, server, page):
+    page.goto(f"{server.url}/map/?bbox={TEST_BBOX}")
+    page.click("form.gp-lang button[value=en]")
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.locator("fieldset[data-theme=places] legend").inner_text() == "Places"
+    assert page.locator("label[for=gp-toggle-villages]").inner_text().strip() == "Villages"
+    assert settings.LANGUAGE_CODE == "vi"

@@ -1,0 +1,55 @@
+"""Dashboard figures: each is a query on the layers, checked against the synthetic district."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from layers.feedback.models import Complaint
+from layers.web import figures
+
+
+def test_coverage_counts_a_village_uncovered_only_when_every_operator_has_no_signal(district):
+    # a: "none" gaps of all three operators; c: two operators "none", MobiFone only "weak".
+    assert figures.coverage() == {"covered": 3, "total": 4, "percent": 75.0}
+    by_commune = {row["commune"]: row for row in figures.coverage_by_commune()}
+    assert by_commune["Xã Tây Sơn"] == {"commune": "Xã Tây Sơn", "total": 2, "covered": 1}
+    assert by_commune["Xã Đông Giang"]["covered"] == 2
+
+
+def test_wifi_counts_active_cultural_house_points_linked_to_villages_with_a_house(district):
+    # b: active cultural-house point; a: only planned; c: a school point; d: no cultural house.
+    assert figures.wifi_cultural_houses() == {"with_wifi": 1, "total": 3, "percent": 33.3}
+
+
+def test_fire_alerts_are_open_fire_events(district):
+    assert figures.fire_alerts() == {"count": 2, "basis": "events"}
+
+
+def test_complaints_open_and_overdue_by_commune(district):
+    result = figures.complaints()
+    assert result["open"] == 3
+    if result["deadline_known"]:
+        assert result["overdue"] == 2
+        rows = {r["commune"]: (r["open"], r["overdue"]) for r in result["by_commune"]}
+        assert rows == {"Xã Tây Sơn": (1, 1), "Xã Đông Giang": (2, 1)}
+    Complaint.objects.filter(tracking_code="BTM-0001").update(status="closed")
+    assert figures.complaints()["open"] == 2
+
+
+def test_cameras_offline(district):
+    assert figures.cameras() == {"offline": 2, "total": 3}
+
+
+def test_time_series_count_every_row_in_their_window(district):
+    days = figures.hotspots_per_day(days=14)
+    assert len(days) == 14 and sum(d["count"] for d in days) == 5
+    # Seen from four days on, every hotspot is older than 2 days: an all-zero window.
+    later = timezone.now() + timedelta(days=4)
+    assert sum(d["count"] for d in figures.hotspots_per_day(days=2, now=later)) == 0
+    weeks = figures.complaints_per_week(weeks=8)
+    assert len(weeks) == 8 and sum(w["count"] for w in weeks) == 4
+
+
+def test_ingest_runs_newest_first_with_status(district):
+    runs = figures.ingest_runs()
+    assert [r["status"] for r in runs[:2]] == ["failed", "succeeded"]
