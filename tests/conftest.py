@@ -17,6 +17,32 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+def _reseed_migration_data():
+    """Put back the rows data migrations create (roles, feedback categories) if a flush removed them."""
+    import importlib
+
+    from django.apps import apps
+
+    if Group.objects.filter(name__in=roles.ALL).count() < len(roles.ALL):
+        importlib.import_module("layers.migrations.0001_roles").create_roles(apps, None)
+    if not apps.get_model("feedback", "Category").objects.exists():
+        importlib.import_module("layers.feedback.migrations.0003_seed_categories").seed(apps, None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush (its fixtures are torn down by now), restore migration data."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    flushed = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if flushed or {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _reseed_migration_data()
+    return result
+
+
 @pytest.fixture
 def role_user(db):
     """Factory: a user holding one role (group), created on demand."""

@@ -50,9 +50,11 @@ def server(django_db_setup, django_db_blocker):
     """A threaded server on loopback serving the test database and the static files."""
     from pytest_django.live_server_helper import LiveServer
 
-    server = LiveServer("localhost:0")
-    yield server
-    server.stop()
+    # The server thread reads the database whatever the current test asked for: unblocked for the module.
+    with django_db_blocker.unblock():
+        server = LiveServer("localhost:0")
+        yield server
+        server.stop()
 
 
 @pytest.fixture(scope="module")
