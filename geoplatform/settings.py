@@ -215,11 +215,15 @@ FIRE_CLUSTER_WINDOW_HOURS = float(os.environ.get("FIRE_CLUSTER_WINDOW_HOURS", "2
 FIRE_EVENT_OUT_AFTER_HOURS = float(os.environ.get("FIRE_EVENT_OUT_AFTER_HOURS", "48"))
 FIRE_DIGEST_THRESHOLD = int(os.environ.get("FIRE_DIGEST_THRESHOLD", "3"))
 FIRE_WEBHOOK_SECRET = os.environ.get("FIRE_WEBHOOK_SECRET", "")
-CELERY_BEAT_SCHEDULE["fire-poll-firms"] = {"task": "ingest.firms_tasks.poll_all_firms", "schedule": 15 * 60}
-CELERY_BEAT_SCHEDULE["fire-refresh-events"] = {"task": "layers.fire.tasks.refresh_events", "schedule": 10 * 60}
-CELERY_BEAT_SCHEDULE["fire-flush-outbox"] = {"task": "layers.fire.tasks.flush_outbox", "schedule": 5 * 60}
-CELERY_BEAT_SCHEDULE["feedback-relay-outbox"] = {"task": "layers.feedback.tasks.relay_outbox", "schedule": 60}
-CELERY_BEAT_SCHEDULE["feedback-escalate-overdue"] = {"task": "layers.feedback.tasks.escalate_overdue", "schedule": 5 * 60}
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "fire-poll-firms": {"task": "ingest.firms_tasks.poll_all_firms", "schedule": 15 * 60},
+        "fire-refresh-events": {"task": "layers.fire.tasks.refresh_events", "schedule": 10 * 60},
+        "fire-flush-outbox": {"task": "layers.fire.tasks.flush_outbox", "schedule": 5 * 60},
+        "feedback-relay-outbox": {"task": "layers.feedback.tasks.relay_outbox", "schedule": 60},
+        "feedback-escalate-overdue": {"task": "layers.feedback.tasks.escalate_overdue", "schedule": 5 * 60},
+    }
+)
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ioc@bactramy.example")
