@@ -14,11 +14,27 @@ from layers.cameras.models import Camera
 from layers.feedback.models import Complaint
 from layers.fire.models import Hotspot
 from layers.places.models import Commune, Village
-from layers.telecom.models import OPERATORS, CoverageGap, WifiPoint
+from layers.telecom.models import OPERATORS, CoverageGap, CoverageRun, VillageCoverage, WifiPoint
 
 CLOSED_COMPLAINT_STATES = ("resolved", "rejected", "closed")
 ACTIVE_ALERT_STATES = ("new", "acknowledged", "dispatched")
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
+
+BROADBAND = ("3G", "4G")
+
+
+def latest_coverage_run() -> CoverageRun | None:
+    """The coverage app's newest succeeded real run (what-if runs of planned sites left out), or None."""
+    return CoverageRun.objects.filter(status="succeeded", what_if=False).order_by("-created_at", "-pk").first()
+
+
+def _covered_in_run(run: CoverageRun, technologies=None):
+    """Subquery: the village has status "covered" from some operator (and one of these technologies) in the run."""
+    statuses = VillageCoverage.objects.filter(run=run, village=OuterRef("pk"), status="covered")
+    if technologies:
+        statuses = statuses.filter(technology__in=technologies)
+    return Exists(statuses)
 
 
 def _no_signal(operator: str):
@@ -34,24 +50,54 @@ def uncovered_villages():
     return qs
 
 
+def covered_villages(run: CoverageRun | None = None):
+    """The villages counted as having mobile coverage, and the basis of the count.
+
+    With a coverage run (the coverage app's village statuses), a village is covered when some
+    operator's 3G or 4G reaches it with status "covered": the district's "3G/4G reaches ~97% of
+    villages" indicator. Without a run, the coverage-gaps layer decides: covered unless it lies in
+    a "no signal" gap of every operator. With neither, the figure is unknown (None).
+    """
+    run = run if run is not None else latest_coverage_run()
+    if run is not None:
+        return Village.objects.filter(_covered_in_run(run, BROADBAND)), "run", run
+    if CoverageGap.objects.exists():
+        return Village.objects.exclude(pk__in=uncovered_villages().values("pk")), "gaps", None
+    return None, None, None
+
+
 def _ratio(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
 def coverage() -> dict:
-    """Villages with mobile coverage: covered, total and percent."""
+    """Villages with mobile coverage: covered, total, percent, and where the count comes from."""
     total = Village.objects.count()
-    covered = total - uncovered_villages().count()
-    return {"covered": covered, "total": total, "percent": _ratio(covered, total)}
+    covered_qs, basis, run = covered_villages()
+    if covered_qs is None:
+        return {"covered": None, "total": total, "percent": None, "basis": None, "run": None}
+    covered = covered_qs.count()
+    out = {"covered": covered, "total": total, "percent": _ratio(covered, total), "basis": basis, "run": None}
+    if run is not None:
+        # Any network, 2G included: shown beside the 3G/4G figure.
+        any_network = Village.objects.filter(_covered_in_run(run)).count()
+        out.update(run=run.pk, covered_any_network=any_network)
+    return out
 
 
 def coverage_by_commune() -> list[dict]:
-    """Covered and total villages per commune (for the chart)."""
-    uncovered = dict(
-        uncovered_villages().values("commune__name").annotate(n=Count("pk")).values_list("commune__name", "n")
-    )
+    """Covered and total villages per commune (for the chart), by the same rule as coverage()."""
+    covered_qs, _basis, _run = covered_villages()
+    covered = {}
+    if covered_qs is not None:
+        covered = dict(
+            covered_qs.order_by().values("commune__name").annotate(n=Count("pk")).values_list("commune__name", "n")
+        )
     rows = Commune.objects.annotate(total=Count("villages")).values_list("name", "total").order_by("name")
-    return [{"commune": name, "total": total, "covered": total - uncovered.get(name, 0)} for name, total in rows]
+    return [
+        {"commune": name, "total": total, "covered": covered.get(name, 0) if covered_qs is not None else None}
+        for name, total in rows
+    ]
 
 
 def wifi_cultural_houses() -> dict:

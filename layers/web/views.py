@@ -14,7 +14,6 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from geoplatform.errors import Forbidden
-from ingest.models import IngestRun
 from layers import roles
 from layers.feedback.models import Complaint
 
@@ -37,9 +36,19 @@ def _map_config(request, mode: str) -> dict:
         "zoom": leaflet.get("DEFAULT_ZOOM", 11),
         "minZoom": leaflet.get("MIN_ZOOM", 8),
         "maxZoom": basemap.max_zoom(),
-        "districtBbox": list(settings.DISTRICT_BBOX),
+        "districtBbox": _district_bbox(),
         "vectorGridUrl": static("vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
     }
+
+
+def _district_bbox() -> list[float]:
+    """The loaded district's extent (the default view), else the configured box."""
+    from django.contrib.gis.db.models import Extent
+
+    from layers.places.models import District
+
+    extent = District.objects.aggregate(extent=Extent("geom"))["extent"]
+    return [round(v, 5) for v in extent] if extent else list(settings.DISTRICT_BBOX)
 
 
 @require_GET
@@ -104,7 +113,19 @@ def dashboard(request):
             "uncovered": gettext("Không có sóng"),
             "hotspots": gettext("Điểm cháy"),
             "complaints": gettext("Phản ánh"),
-            "status": {code: str(label) for code, label in IngestRun.STATUS_CHOICES},
+            # The ingest model's labels are Vietnamese only: translated here.
+            "status": {
+                "pending": gettext("Chờ"),
+                "running": gettext("Đang chạy"),
+                "succeeded": gettext("Thành công"),
+                "failed": gettext("Thất bại"),
+            },
+            "basis": {
+                "run": gettext("3G/4G, lần tính phủ sóng"),
+                "anyNetwork": gettext("mọi mạng kể cả 2G"),
+                "gaps": gettext("theo lớp vùng lõm sóng"),
+                "none": gettext("chưa tính vùng phủ sóng"),
+            },
         },
     }
     return render(request, "web/dashboard.html", context)

@@ -46,6 +46,26 @@ def box(w, s, e, n) -> MultiPolygon:
     return MultiPolygon(Polygon.from_bbox((w, s, e, n)), srid=4326)
 
 
+def add_coverage_run(villages: dict, covered: dict, *, what_if: bool = False, status: str = "succeeded"):
+    """A coverage run of the coverage app with village statuses: ``covered`` maps a village key to
+    the (operator, technology) pairs that cover it; every other pair of the run is "none"."""
+    from layers.telecom.models import CoverageRun, VillageCoverage
+
+    run = CoverageRun.objects.create(status=status, what_if=what_if, finished_at=timezone.now())
+    for key, village in villages.items():
+        for op in ("viettel", "vnpt", "mobifone"):
+            for tech in ("2G", "3G", "4G"):
+                VillageCoverage.objects.create(
+                    run=run,
+                    village=village,
+                    operator=op,
+                    technology=tech,
+                    status="covered" if (op, tech) in covered.get(key, ()) else "none",
+                    geom=village.geom,
+                )
+    return run
+
+
 def build(data_dir: Path, now=None) -> dict:
     """Create the district's rows and the DEM asset; return them by name."""
     from ingest.models import IngestRun, RasterAsset
@@ -218,12 +238,20 @@ def build(data_dir: Path, now=None) -> dict:
             frp=5.0 + i,
             geom=Point(108.15 + i * 0.01, 15.30, srid=4326),
         )
-    for state in ("new", "dispatched", "closed"):
+    # Two open alerts (the newer one near Làng Mới) and a closed one the panel must not list.
+    for state, hours, village in (("new", 1, "b"), ("dispatched", 5, "c"), ("closed", 30, "a")):
+        v = villages[village]
         FireEvent.objects.create(
             alert_state=state,
-            first_seen=now - timedelta(hours=6),
-            last_seen=now,
-            geom=Polygon.from_bbox((108.15, 15.29, 108.16, 15.30)),
+            alerted_at=now - timedelta(hours=hours),
+            first_seen=now - timedelta(hours=hours + 1),
+            last_seen=now - timedelta(hours=hours),
+            hotspot_count=2,
+            commune=v.commune,
+            nearest_village=v,
+            village_distance_m=450,
+            centroid=Point(v.geom.x + 0.004, v.geom.y, srid=4326),
+            geom=Polygon.from_bbox((v.geom.x + 0.003, v.geom.y - 0.001, v.geom.x + 0.005, v.geom.y + 0.001)),
         )
     SignalMeasurement.objects.create(
         operator="viettel",

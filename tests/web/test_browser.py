@@ -2,11 +2,14 @@
 
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from layers import roles
 
@@ -65,6 +68,11 @@ def world(server, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock(), transaction.atomic():
         _remove_district()  # a database kept from an interrupted run
         data = district_module.build(tmp_path_factory.mktemp("web-browser"))
+        # The coverage app's latest run: 3G/4G reaches b and c, 2G only a, nothing d.
+        v = data["villages"]
+        data["coverage_run"] = district_module.add_coverage_run(
+            v, {"a": {("vnpt", "2G")}, "b": {("viettel", "4G")}, "c": {("mobifone", "3G")}}
+        )
     yield data
     with django_db_blocker.unblock():
         _remove_district()
@@ -76,10 +84,11 @@ def _remove_district():
     from layers.feedback.models import Complaint
     from layers.fire.models import FireEvent, Hotspot
     from layers.places.models import Commune, District, River, Village
-    from layers.telecom.models import CoverageGap, SignalMeasurement, WifiPoint
+    from layers.telecom.models import CoverageGap, CoverageRun, SignalMeasurement, WifiPoint
 
     User.objects.filter(username__endswith="-browser").delete()
     for model in (
+        CoverageRun,
         Hotspot,
         FireEvent,
         Complaint,
@@ -183,6 +192,18 @@ def test_map_loads_offline_base_map_and_catalogue_layers(world, server, page, ar
     page.wait_for_function("() => document.querySelectorAll('.gp-layer-complaints').length === 4")
     page.select_option("#gp-time", "7d")
     page.wait_for_function("() => document.querySelectorAll('.gp-layer-complaints').length === 2")
+    # A chosen range, typed in local time (Asia/Ho_Chi_Minh): 10 to 5 days ago holds BTM-0002 only.
+    local = ZoneInfo("Asia/Ho_Chi_Minh")
+    now = timezone.now()
+    page.select_option("#gp-time", "range")
+    page.fill("#gp-time-from", (now - timedelta(days=10)).astimezone(local).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#gp-time-to", (now - timedelta(days=5)).astimezone(local).strftime("%Y-%m-%dT%H:%M"))
+    page.click("#gp-time-apply")
+    page.wait_for_function("() => document.querySelectorAll('.gp-layer-complaints').length === 1")
+    page.locator(".gp-layer-complaints").first.click(force=True)
+    page.wait_for_selector(".leaflet-popup td[data-field=description]")
+    assert page.inner_text(".leaflet-popup td[data-field=description]") == "Nước sinh hoạt đục"
+    page.keyboard.press("Escape")
     # Attribute filter: only the resolved complaint (time back to "all").
     page.select_option("#gp-time", "")
     page.wait_for_function("() => document.querySelectorAll('.gp-layer-complaints').length === 4")
@@ -223,11 +244,11 @@ def test_popup_and_search_show_the_right_village(world, server, page):
 def test_hostile_complaint_text_renders_as_text_and_runs_nothing(world, db_access, server, page):
     _login(page, server, roles.FEEDBACK_OFFICER)
     _open_map(page, f"{server.url}/map/?layers=complaints&bbox={TEST_BBOX}")
-    # The feedback officer's queue: open complaints, oldest first, text as text.
+    # The feedback officer's queue (the feedback app's own): open complaints, nearest deadline first.
     queue = page.locator("[data-panel=complaints] .gp-item")
     queue.first.wait_for()
-    assert queue.count() == 3
-    assert "BTM-0002" in queue.first.inner_text()  # oldest first
+    codes = queue.evaluate_all("els => els.map(e => [e.dataset.code, e.dataset.overdue])")
+    assert codes == [["BTM-0001", "1"], ["BTM-0004", "1"], ["BTM-0002", "0"]]
     hostile = queue.filter(has_text="BTM-0001")
     assert district_module.XSS in hostile.inner_text()
     hostile.click()
@@ -236,6 +257,8 @@ def test_hostile_complaint_text_renders_as_text_and_runs_nothing(world, db_acces
     assert cell.inner_text() == district_module.XSS
     # The officer sees the reporter's phone (a private field of this layer for this role).
     assert page.locator(".leaflet-popup td[data-field=reporter_phone]").inner_text() == "0905000111"
+    assert page.get_attribute(".leaflet-popup a.gp-popup-link", "href") == "/feedback/queue/BTM-0001/"
+    assert page.locator(".leaflet-popup td[data-field=status]").inner_text() == "Đã tiếp nhận"
     assert page.locator("img[src=x]").count() == 0
     page.wait_for_timeout(300)
     assert page.dialogs == []
@@ -247,9 +270,16 @@ def test_ranger_sees_fire_panel_and_hotspots_from_vector_tiles(world, db_access,
     tiles = []
     page.on("response", lambda r: tiles.append(r.status) if "/tiles/fire-hotspots/" in r.url else None)
     _open_map(page, f"{server.url}/map/?layers=fire-hotspots&bbox={TEST_BBOX}")
+    # The fire app's open alerts, newest first; the closed one is not listed.
     items = page.locator("[data-panel=fire] .gp-item")
     items.first.wait_for()
-    assert items.count() == 3  # the hotspots of the last 24 hours
+    assert items.evaluate_all("els => els.map(e => e.dataset.alertState)") == ["new", "dispatched"]
+    assert items.first.locator("strong").inner_text() == "gần Thôn Làng Mới"
+    items.first.click()
+    popup = page.locator(".leaflet-popup [data-alert]")
+    popup.wait_for()
+    assert popup.locator("td[data-field=commune]").inner_text() == "Xã Tây Sơn"
+    assert popup.locator("a.gp-popup-link").get_attribute("href") == "/fire/"
     assert page.locator("[data-panel=complaints]").count() == 0
     page.wait_for_function("() => window.geoplatform.state['fire-hotspots'].layer !== null")
     assert page.evaluate("() => window.geoplatform.state['fire-hotspots'].layer instanceof L.VectorGrid")
@@ -344,23 +374,23 @@ def _expected_figures(now) -> dict:
     from layers.feedback.models import Complaint
     from layers.fire.models import FireEvent
     from layers.places.models import Village
-    from layers.telecom.models import CoverageGap, WifiPoint
+    from layers.telecom.models import CoverageRun, VillageCoverage, WifiPoint
 
     villages = list(Village.objects.all())
-    gaps = [g for g in CoverageGap.objects.all() if g.severity == "none"]
-    uncovered = [
-        v
-        for v in villages
-        if all(
-            any(g.operator == op and g.geom.contains(v.geom) for g in gaps) for op in ("viettel", "vnpt", "mobifone")
-        )
-    ]
+    # Coverage: the coverage app's latest real run; a village counts when 3G or 4G reaches it.
+    runs = [r for r in CoverageRun.objects.all() if r.status == "succeeded" and not r.what_if]
+    latest = max(runs, key=lambda r: (r.created_at, r.pk))
+    statuses = list(VillageCoverage.objects.filter(run_id=latest.pk))
+    covered = {s.village_id for s in statuses if s.status == "covered" and s.technology in ("3G", "4G")}
+    covered_any = {s.village_id for s in statuses if s.status == "covered"}
     houses = [v for v in villages if v.has_cultural_house]
     wifi = {w.village_id for w in WifiPoint.objects.all() if w.status == "active" and w.site_kind == "cultural_house"}
     open_ = [c for c in Complaint.objects.all() if c.status not in ("resolved", "rejected", "closed")]
     return {
-        "coverage.covered": len(villages) - len(uncovered),
+        "coverage.covered": len(covered),
         "coverage.total": len(villages),
+        "coverage.run": latest.pk,
+        "coverage.covered_any_network": len(covered_any),
         "wifi.with_wifi": len([v for v in houses if v.pk in wifi]),
         "wifi.total": len(houses),
         "fire_alerts.count": len(
@@ -385,7 +415,10 @@ def test_dashboard_figures_equal_database_counts(world, db_access, server, page,
     )
     for key, value in expected.items():
         assert shown[key] == str(value), key
-    assert expected["coverage.covered"] == 3 and expected["complaints.open"] == 3
+    assert (expected["coverage.covered"], expected["coverage.covered_any_network"]) == (2, 3)
+    assert expected["complaints.open"] == 3
+    assert page.get_attribute("[data-coverage-basis]", "data-basis") == "run"
+    assert f"#{expected['coverage.run']}" in page.inner_text("[data-coverage-basis]")
     # The refresh fetches figures.json and shows new rows without a reload.
     from layers.cameras.models import Camera
 

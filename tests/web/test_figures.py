@@ -5,15 +5,43 @@ from datetime import timedelta
 from django.utils import timezone
 
 from layers.feedback.models import Complaint
+from layers.telecom import coverage as telecom_coverage
+from layers.telecom.models import CoverageGap
 from layers.web import figures
+
+from .district import add_coverage_run
 
 
 def test_coverage_counts_a_village_uncovered_only_when_every_operator_has_no_signal(district):
     # a: "none" gaps of all three operators; c: two operators "none", MobiFone only "weak".
-    assert figures.coverage() == {"covered": 3, "total": 4, "percent": 75.0}
+    # No coverage run yet: the coverage-gaps layer decides.
+    assert figures.coverage() == {"covered": 3, "total": 4, "percent": 75.0, "basis": "gaps", "run": None}
     by_commune = {row["commune"]: row for row in figures.coverage_by_commune()}
     assert by_commune["Xã Tây Sơn"] == {"commune": "Xã Tây Sơn", "total": 2, "covered": 1}
     assert by_commune["Xã Đông Giang"]["covered"] == 2
+
+
+def test_coverage_comes_from_the_latest_real_run_of_the_coverage_app(district):
+    v = district["villages"]
+    add_coverage_run(v, {key: {("viettel", "4G")} for key in v})  # older: all covered
+    run = add_coverage_run(v, {"a": {("viettel", "2G")}, "b": {("vnpt", "3G")}, "c": {("mobifone", "4G")}})
+    add_coverage_run(v, {key: {("viettel", "4G")} for key in v}, what_if=True)  # planned sites: ignored
+    add_coverage_run(v, {}, status="failed")
+    result = figures.coverage()
+    # 3G/4G: b and c; any network (2G too): a, b, c. d is covered by nothing.
+    expected = {"covered": 2, "total": 4, "percent": 50.0, "basis": "run", "run": run.pk, "covered_any_network": 3}
+    assert result == expected
+    # The same counts as the coverage app's own figures of that run.
+    theirs = telecom_coverage.figures(run)
+    assert (result["covered"], result["covered_any_network"]) == (theirs["covered_by_3g4g"], theirs["covered_by_any"])
+    by_commune = {row["commune"]: (row["covered"], row["total"]) for row in figures.coverage_by_commune()}
+    assert by_commune == {"Xã Tây Sơn": (1, 2), "Xã Đông Giang": (1, 2)}
+
+
+def test_coverage_is_unknown_without_a_run_or_a_gap_layer(district):
+    CoverageGap.objects.all().delete()
+    assert figures.coverage() == {"covered": None, "total": 4, "percent": None, "basis": None, "run": None}
+    assert {row["covered"] for row in figures.coverage_by_commune()} == {None}
 
 
 def test_wifi_counts_active_cultural_house_points_linked_to_villages_with_a_house(district):

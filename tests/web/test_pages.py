@@ -105,6 +105,31 @@ def test_map_panels_follow_the_role(db, users, role, panel_keys):
     assert [p["key"] for p in config["panels"]] == panel_keys
 
 
+def test_panels_feed_from_the_theme_apps_and_link_to_their_pages(db, users):
+    client = Client()
+    client.force_login(users["operator"])
+    panels = {p["key"]: p for p in _config(client.get("/map/"))["panels"]}
+    assert panels["fire"]["feed"] == "/api/fire/alerts/"
+    assert panels["complaints"]["feed"] == "/feedback/queue/map.geojson"
+    assert panels["coverage"]["feed"] is None
+    links = {key: [link["url"] for link in p["links"]] for key, p in panels.items()}
+    assert links == {
+        "fire": ["/fire/"],
+        "complaints": ["/feedback/queue/", "/feedback/stats/"],
+        "coverage": ["/coverage/"],
+    }
+    for urls in links.values():
+        for url in urls:
+            assert client.get(url).status_code == 200, url
+    assert client.get(panels["fire"]["feed"]).status_code == 200
+    assert client.get(panels["complaints"]["feed"]).status_code == 200
+
+
+def test_the_map_opens_on_the_loaded_district(district):
+    config = _config(Client().get("/map/"))
+    assert config["districtBbox"] == [108.10, 15.25, 108.30, 15.40]
+
+
 def test_vietnamese_by_default_and_english_on_request(db):
     client = Client()
     vi = client.get("/map/").content.decode()

@@ -44,6 +44,24 @@
     document.querySelectorAll("[data-figure-time]").forEach(function (node) {
       node.textContent = when(get(f, node.getAttribute("data-figure-time")));
     });
+    var basis = document.querySelector("[data-coverage-basis]");
+    if (basis) {
+      var c = f.coverage;
+      while (basis.firstChild) basis.removeChild(basis.firstChild);
+      basis.setAttribute("data-basis", c.basis || "");
+      var figure = function (key, value) {
+        var span = document.createElement("span");
+        span.setAttribute("data-figure", key);
+        span.textContent = String(value);
+        return span;
+      };
+      if (c.basis === "run") {
+        basis.append(" · " + S.basis.run + " #", figure("coverage.run", c.run), " · " + S.basis.anyNetwork + ": ",
+          figure("coverage.covered_any_network", c.covered_any_network));
+      } else {
+        basis.append(" · " + (c.basis === "gaps" ? S.basis.gaps : S.basis.none));
+      }
+    }
     var tb = document.getElementById("complaints-by-commune");
     while (tb.firstChild) tb.removeChild(tb.firstChild);
     f.complaints.by_commune.forEach(function (r) {
@@ -60,7 +78,7 @@
       cell(tr, r.rows_new); cell(tr, r.rows_rejected);
       runs.appendChild(tr);
     });
-    var cov = f.coverage_by_commune;
+    var cov = f.coverage_by_commune.filter(function (r) { return r.covered !== null; });
     chart("chart-coverage", "bar", cov.map(function (r) { return r.commune; }), [
       { label: S.covered, data: cov.map(function (r) { return r.covered; }), backgroundColor: "#43a047" },
       { label: S.uncovered, data: cov.map(function (r) { return r.total - r.covered; }), backgroundColor: "#e53935" },

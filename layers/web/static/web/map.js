@@ -271,7 +271,10 @@
     }
     var table = el("table");
     visibleFields(meta, props).forEach(function (name) {
-      table.appendChild(el("tr", null, el("th", { text: human(name) }), el("td", { text: display(name, props[name]), "data-field": name })));
+      var value = display(name, props[name]);
+      if (name === "status" && meta.theme === "feedback" && T.complaintStatus[props[name]]) value = T.complaintStatus[props[name]];
+      if (name === "alert_state" && T.alertState[props[name]]) value = T.alertState[props[name]];
+      table.appendChild(el("tr", null, el("th", { text: human(name) }), el("td", { text: value, "data-field": name, "data-value": String(props[name]) })));
     });
     box.appendChild(table);
     return box;
@@ -563,12 +566,14 @@
       }, 150);
     });
   }
-  function goTo(hit) {
+  function goTo(hit, extra) {
     var shape = L.geoJSON(hit.feature);
     var b = shape.getBounds();
     if (/Point/.test(hit.meta.geometry)) map.setView(b.getCenter(), Math.max(map.getZoom(), 14));
     else map.fitBounds(b, { maxZoom: 15 });
-    L.popup().setLatLng(b.getCenter()).setContent(popupContent(hit.meta, hit.feature.properties)).openOn(map);
+    var content = popupContent(hit.meta, hit.feature.properties);
+    if (extra) content.appendChild(extra);
+    L.popup().setLatLng(b.getCenter()).setContent(content).openOn(map);
     closeSidebarOnPhone();
   }
 
@@ -589,49 +594,120 @@
     b.addEventListener("click", function () { goTo({ meta: meta, feature: f }); });
     return el("li", null, b);
   }
+  function getJSON(url) {
+    return fetch(url, { credentials: CREDENTIALS, headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) throw new Error(url + " " + r.status);
+      return r.json();
+    });
+  }
+  function pageLink(url, text) {
+    return el("a", { href: url, cls: "gp-popup-link", text: text + " →" });
+  }
+  // An open fire alert of the fire app (/api/fire/alerts/): where, how big, which state.
+  function alertPopup(a, page) {
+    var box = el("div", { cls: "gp-popup", "data-alert": String(a.id) });
+    box.appendChild(el("div", { cls: "gp-popup-layer", text: T.alertState[a.alert_state] || a.alert_state }));
+    box.appendChild(el("div", { cls: "gp-popup-title", text: a.nearest_village ? T.nearVillage + " " + a.nearest_village : show(a.commune) }));
+    var table = el("table");
+    ["commune", "nearest_village", "village_distance_m", "first_seen", "last_seen", "hotspot_count", "max_frp", "max_confidence", "in_forest"].forEach(function (k) {
+      if (a[k] === undefined) return;
+      table.appendChild(el("tr", null, el("th", { text: human(k) }), el("td", { text: show(a[k]), "data-field": k })));
+    });
+    box.appendChild(table);
+    if (page) box.appendChild(pageLink(page, T.openDetail));
+    return box;
+  }
+  function firePanel(p, ul) {
+    var page = p.links && p.links[0] && p.links[0].url;
+    return getJSON(p.feed).then(function (body) {
+      var alerts = body.alerts || [];
+      listInto(ul, alerts.map(function (a) {
+        var where = a.nearest_village ? T.nearVillage + " " + a.nearest_village : a.commune || "#" + a.id;
+        var detail = [T.alertState[a.alert_state] || a.alert_state, show(a.last_seen), a.hotspot_count + " " + T.hotspots, a.nearest_village ? a.commune : null]
+          .filter(Boolean).join(" · ");
+        var b = el("button", { type: "button", cls: "gp-item", "data-alert-state": a.alert_state }, el("strong", { text: where }), el("span", { text: detail }));
+        b.addEventListener("click", function () {
+          if (a.lat === null || a.lon === null || a.lat === undefined) return;
+          var ll = L.latLng(a.lat, a.lon);
+          map.setView(ll, Math.max(map.getZoom(), 13));
+          L.popup().setLatLng(ll).setContent(alertPopup(a, page)).openOn(map);
+          closeSidebarOnPhone();
+        });
+        return el("li", null, b);
+      }), T.noFireAlerts);
+    });
+  }
+  function hotspotPanel(ul) {
+    // Without the fire app's alert feed: the hotspots of the last 24 hours from the layer.
+    var fm = layerOfTheme("fire", true);
+    if (!fm) return Promise.resolve(listInto(ul, [], T.noLayer));
+    var now = new Date();
+    return fetchFeatures(fm, {}, { datetime: new Date(now - 864e5).toISOString() + "/" + now.toISOString(), limit: 100 }).then(function (fs) {
+      fs.sort(function (a, b) { return String(b.properties[fm.timeField]).localeCompare(String(a.properties[fm.timeField])); });
+      listInto(ul, fs.slice(0, 30).map(function (f) {
+        var pr = f.properties || {};
+        return featureItem(fm, f, show(pr[fm.timeField]), [pr.confidence, pr.source].filter(Boolean).map(show).join(" · "));
+      }), T.noFireHotspots);
+    });
+  }
+  // The feedback officers' queue (/feedback/queue/map.geojson): open complaints, nearest deadline first.
+  function complaintPanel(p, ul) {
+    var cm = layerOfTheme("feedback", false);
+    var queuePage = p.links && p.links[0] && p.links[0].url;
+    var request = p.feed
+      ? getJSON(p.feed).then(function (fc) { return fc.features || []; })
+      : cm ? fetchFeatures(cm, {}, { limit: 500 }).then(function (fs) {
+          return fs.filter(function (f) { return CLOSED.indexOf(f.properties && f.properties.status) < 0; });
+        }) : Promise.resolve([]);
+    return request.then(function (open) {
+      listInto(ul, open.slice(0, 50).map(function (f) {
+        var pr = f.properties || {};
+        var code = pr.tracking_code || "";
+        var parts = [T.complaintStatus[pr.status] || show(pr.status)];
+        if (pr.overdue) parts.push(T.overdue);
+        parts.push(show(pr.description).slice(0, 80));
+        var b = el("button", { type: "button", cls: "gp-item" + (pr.overdue ? " gp-overdue" : ""), "data-code": code, "data-overdue": pr.overdue ? "1" : "0" },
+          el("strong", { text: code || show(pr.category) }), el("span", { text: parts.join(" · ") }));
+        b.addEventListener("click", function () {
+          // The layer's own feature when it is on the map (the officer's fields), else the queue's.
+          var st = cm && state[cm.slug];
+          var own = st && st.features && st.features.filter(function (g) { return g.properties && g.properties.tracking_code === code; })[0];
+          var meta = cm || { slug: "complaints", title: "", geometry: "Point", fields: null, labelField: "tracking_code", theme: "feedback" };
+          var link = queuePage && code ? pageLink(queuePage + encodeURIComponent(code) + "/", T.openDetail) : null;
+          goTo({ meta: meta, feature: own || f }, link);
+        });
+        return el("li", null, b);
+      }), T.noComplaints);
+    });
+  }
+  function coveragePanel(ul) {
+    var telecom = metas.filter(function (m) { return m.theme === "telecom"; });
+    listInto(ul, telecom.map(function (m) {
+      var b = el("button", { type: "button", cls: "gp-item gp-item-row", "data-layer": m.slug }, swatch(m), el("span", { text: m.title }));
+      b.addEventListener("click", function () {
+        var st = state[m.slug];
+        st.on = !st.on;
+        if (st.checkbox) st.checkbox.checked = st.on;
+        refresh(m.slug);
+      });
+      return el("li", null, b);
+    }), T.noLayer);
+    return Promise.resolve();
+  }
   function buildPanels() {
-    (cfg.panels || []).forEach(function (p) {
+    return Promise.all((cfg.panels || []).map(function (p) {
       var host = document.querySelector('[data-panel="' + p.key + '"] .gp-panel-body');
-      if (!host) return;
+      if (!host) return null;
       var ul = el("ul", { cls: "gp-panel-list" });
       host.appendChild(ul);
-      if (p.key === "fire") {
-        var fm = layerOfTheme("fire", true);
-        if (!fm) return listInto(ul, [], T.noLayer);
-        var now = new Date();
-        fetchFeatures(fm, {}, { datetime: new Date(now - 864e5).toISOString() + "/" + now.toISOString(), limit: 100 }).then(function (fs) {
-          fs.sort(function (a, b) { return String(b.properties[fm.timeField]).localeCompare(String(a.properties[fm.timeField])); });
-          listInto(ul, fs.slice(0, 30).map(function (f) {
-            var pr = f.properties || {};
-            return featureItem(fm, f, show(pr[fm.timeField]), [pr.confidence, pr.alert_state, pr.source].filter(Boolean).map(show).join(" · "));
-          }), T.noFireAlerts);
-        }, function () { listInto(ul, [], T.loadFailed); });
-      } else if (p.key === "complaints") {
-        var cm = layerOfTheme("feedback", false);
-        if (!cm) return listInto(ul, [], T.noLayer);
-        fetchFeatures(cm, {}, { limit: 500 }).then(function (fs) {
-          var open = fs.filter(function (f) { return CLOSED.indexOf(f.properties && f.properties.status) < 0; });
-          var tf = cm.timeField;
-          if (tf) open.sort(function (a, b) { return String(a.properties[tf]).localeCompare(String(b.properties[tf])); });
-          listInto(ul, open.slice(0, 50).map(function (f) {
-            var pr = f.properties || {};
-            return featureItem(cm, f, show(pr[cm.labelField] || pr.category), [show(pr.status), show(pr.description).slice(0, 80)].join(" · "));
-          }), T.noComplaints);
-        }, function () { listInto(ul, [], T.loadFailed); });
-      } else if (p.key === "coverage") {
-        var telecom = metas.filter(function (m) { return m.theme === "telecom"; });
-        listInto(ul, telecom.map(function (m) {
-          var b = el("button", { type: "button", cls: "gp-item" }, swatch(m), el("span", { text: m.title }));
-          b.addEventListener("click", function () {
-            var st = state[m.slug];
-            st.on = !st.on;
-            if (st.checkbox) st.checkbox.checked = st.on;
-            refresh(m.slug);
-          });
-          return el("li", null, b);
-        }), T.noLayer);
-      }
-    });
+      var job = p.key === "fire" ? (p.feed ? firePanel(p, ul) : hotspotPanel(ul))
+        : p.key === "complaints" ? complaintPanel(p, ul)
+        : p.key === "coverage" ? coveragePanel(ul) : Promise.resolve();
+      return job.then(function () { host.setAttribute("data-loaded", "1"); }, function (err) {
+        listInto(ul, [], T.loadFailed);
+        if (window.console) console.warn(err);
+      });
+    }));
   }
 
   /* ---------- phone: collapsible side panel ---------- */
