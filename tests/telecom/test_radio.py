@@ -81,6 +81,50 @@ def test_a_sector_antenna_points_its_beam_and_keeps_the_front_to_back_ratio():
     assert east - north == pytest.approx(min(12 * (90 / 65) ** 2, 25.0), abs=0.3)
 
 
+def _two_horizon_loss(z, d, zt, zr, freq_mhz):
+    """Brute-force reference: Epstein-Peterson over the antenna's and the receiver's horizons."""
+    inner_z, inner_d = z[1:-1], d[1:-1]
+    iw2 = 2 * freq_mhz * 1e6 / 299792458.0
+
+    def j(h, d1, d2):
+        return knife_edge_db(h * np.sqrt(iw2 * (1 / d1 + 1 / d2)))
+
+    t = int(np.argmax((inner_z - zt) / inner_d))  # greatest elevation angle seen from the antenna
+    r = int(np.argmax((inner_z - zr) / (d[-1] - inner_d)))  # ...and seen from the receiver
+    (et, dt), (er, dr) = (inner_z[t], inner_d[t]), (inner_z[r], inner_d[r])
+    if dt >= dr:  # one edge: the same ridge is both horizons
+        return j(et - (zt + (zr - zt) * dt / d[-1]), dt, d[-1] - dt)
+    first = j(et - (zt + (er - zt) * dt / dr), dt, dr - dt)
+    second = j(er - (et + (zr - et) * (dr - dt) / (d[-1] - dt)), dr - dt, d[-1] - dr)
+    return first + second
+
+
+def test_a_village_in_a_basin_behind_two_ridges_loses_both_knife_edges():
+    # A profile along one grid row (walls span every row): the antenna's horizon A, a higher far
+    # ridge O, and the village's own horizon I, 600 m before it at the bottom of a basin. The string
+    # antenna-A-O-I-village has three edges; "the horizon seen from A" is O, not the village's I.
+    dem = np.full((61, 260), 300.0)
+    dem[:, 40], dem[:, 140], dem[:, 180] = 700.0, 1300.0, 1100.0
+    tower, village, freq = (30, 0), (30, 200), 900.0
+    power, los = received_power(dem, tower, cell_size=30, tx_height=30, freq_mhz=freq, eirp_dbm=0.0, max_distance=7500)
+    d = np.arange(201) * 30.0
+    z = dem[30, :201] - d**2 / (2 * 4 / 3 * 6371000.0)
+    loss = -float(power[village]) - free_space_loss_db(d[-1], freq)
+    expected = _two_horizon_loss(z, d, z[0] + 30, z[-1] + 1.5, freq)
+    assert loss == pytest.approx(expected, abs=0.1)
+    # Not less than the single dominant knife edge (the village's horizon against the direct line).
+    h = z[180] - (z[0] + 30 + (z[-1] + 1.5 - z[0] - 30) * 180 / 200)
+    dominant = knife_edge_db(h * np.sqrt(2 * freq * 1e6 / 299792458.0 * (1 / d[180] + 1 / (d[-1] - d[180]))))
+    assert loss > dominant + 20
+    assert los[village] == 0
+    # Along the ray, every cell matches the reference (the sweep is incremental, the reference is not).
+    for col in (60, 120, 150, 190, 230):
+        dd = np.arange(col + 1) * 30.0
+        zz = dem[30, : col + 1] - dd**2 / (2 * 4 / 3 * 6371000.0)
+        ref = _two_horizon_loss(zz, dd, zz[0] + 30, zz[-1] + 1.5, freq)
+        assert -float(power[30, col]) - free_space_loss_db(dd[-1], freq) == pytest.approx(ref, abs=0.1), col
+
+
 def test_knife_edge_loss_follows_itu_r_p526():
     assert knife_edge_db(-1.0) == 0.0
     assert knife_edge_db(0.0) == pytest.approx(6.03, abs=0.02)  # half the field: 6 dB at grazing

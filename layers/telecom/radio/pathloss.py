@@ -2,11 +2,18 @@
 
 Rays are cast from the transmitter to every cell on the border of its square window (the "R2"
 sweep): stepping one cell along the major axis, every cell of the window is on at least one ray,
-and the work is O(cells). Along a ray the terrain profile is known incrementally, so two edges are
-tracked as the ray advances, in O(1) per cell:
+and the work is O(cells). Along a ray the terrain profile is known incrementally, and each ray
+keeps the upper convex hull of its profile (the "taut string" from the antenna over the terrain;
+Andrew's monotone chain, amortised O(1) per cell). For a receiver at a cell, the string from the
+antenna to it gives the two edges of the path, as in the two-horizon geometry of Longley-Rice:
 
-* edge 1: the transmitter's horizon (the point of greatest elevation angle seen from the antenna);
-* edge 2: the horizon seen from edge 1 towards the receiver (the next ridge behind it).
+* edge 1: the transmitter's horizon (the first vertex of the string, greatest elevation angle);
+* edge 2: the receiver's horizon (the last vertex of the string before the receiver).
+
+A village in a basin behind two ridges has its own horizon on the inner ridge; an earlier version
+took "the horizon seen from edge 1" as the second edge, which for such receivers is a farther,
+lower ridge, and under-estimated the loss (about 40 dB instead of 90 dB on the demo's hidden
+village, less even than the single dominant knife edge alone).
 
 The diffraction loss is the Epstein-Peterson sum J(v1) + J(v2) of the knife-edge losses of
 ITU-R P.526 (eq. 31): J(v) = 6.9 + 20 log10(sqrt((v - 0.1)^2 + 1) + v - 0.1) for v > -0.78, else 0,
@@ -85,6 +92,9 @@ def _edge_loss(h_edge, d_edge, h_a, d_a, h_b, d_b, inv_wavelength2, table):
     return table[i] * (1.0 - f) + table[i + 1] * f
 
 
+RAY_BLOCK = 64  # rays advanced together ring by ring (cache locality); each keeps its own hull
+
+
 @numba.njit(cache=True, fastmath=True)
 def _sweep(dem, trow, tcol, tx_h, rx_h, cell, freq_mhz, eirp, azimuth, beamwidth, ftb, k, max_dist, out, los, table):
     nrows, ncols = dem.shape
@@ -103,16 +113,6 @@ def _sweep(dem, trow, tcol, tx_h, rx_h, cell, freq_mhz, eirp, azimuth, beamwidth
     step_d = np.empty(nrays)
     step_db = np.empty(nrays)
     gain = np.zeros(nrays)
-    alive = np.ones(nrays, dtype=np.bool_)
-    # Per-ray state of the two edges (height, distance, elevation slope), updated step by step.
-    m1 = np.full(nrays, -1e30)
-    z1 = np.zeros(nrays)
-    d1 = np.zeros(nrays)
-    m2 = np.full(nrays, -1e30)
-    z2 = np.zeros(nrays)
-    d2 = np.zeros(nrays)
-    has1 = np.zeros(nrays, dtype=np.bool_)
-    has2 = np.zeros(nrays, dtype=np.bool_)
     for b in range(nrays):
         side = b // (2 * radius)
         off = b % (2 * radius) - radius
@@ -132,50 +132,74 @@ def _sweep(dem, trow, tcol, tx_h, rx_h, cell, freq_mhz, eirp, azimuth, beamwidth
             bearing = math.degrees(math.atan2(dc, -dr))  # clockwise from north (rows grow southward)
             phi = (bearing - azimuth + 540.0) % 360.0 - 180.0
             gain[b] = -min(12.0 * (phi / beamwidth) ** 2, ftb)
-    # Ring by ring (all rays advance one step together): neighbouring rays touch neighbouring
-    # cells, so the grid is walked with good cache locality instead of one long ray at a time.
-    for s in range(1, radius + 1):
-        log_s = 20.0 * math.log10(s)
-        for b in range(nrays):
-            if not alive[b]:
-                continue
-            r = int(math.floor(trow + 0.5 + fr[b] * s))
-            c = int(math.floor(tcol + 0.5 + fc[b] * s))
-            d = step_d[b] * s
-            if r < 0 or r >= nrows or c < 0 or c >= ncols or d > max_dist:
-                alive[b] = False
-                continue
-            zc = dem[r, c] - d * d * bend
-            zr = zc + rx_h
-            loss = 0.0
-            if has1[b]:
-                if has2[b]:
-                    loss = _edge_loss(z1[b], d1[b], zt, 0.0, z2[b], d2[b], iw2, table) + _edge_loss(
-                        z2[b], d2[b], z1[b], d1[b], zr, d, iw2, table
-                    )
+    # Per ray: the upper convex hull of its profile so far (the taut string from the antenna over
+    # the terrain), as step numbers and curvature-corrected heights; vertex 0 is the antenna.
+    hs = np.zeros((RAY_BLOCK, radius + 2), dtype=np.int32)
+    hz = np.zeros((RAY_BLOCK, radius + 2))
+    top = np.zeros(RAY_BLOCK, dtype=np.int64)
+    alive = np.zeros(RAY_BLOCK, dtype=np.bool_)
+    for first in range(0, nrays, RAY_BLOCK):
+        last = min(first + RAY_BLOCK, nrays)
+        for i in range(last - first):
+            top[i] = 0
+            hs[i, 0] = 0
+            hz[i, 0] = zt
+            alive[i] = True
+        # Ring by ring (the block's rays advance one step together): neighbouring rays touch
+        # neighbouring cells, so the grid is walked with good cache locality.
+        for s in range(1, radius + 1):
+            log_s = 20.0 * math.log10(s)
+            for i in range(last - first):
+                if not alive[i]:
+                    continue
+                b = first + i
+                r = int(math.floor(trow + 0.5 + fr[b] * s))
+                c = int(math.floor(tcol + 0.5 + fc[b] * s))
+                sd = step_d[b]
+                d = sd * s
+                if r < 0 or r >= nrows or c < 0 or c >= ncols or d > max_dist:
+                    alive[i] = False
+                    continue
+                zc = dem[r, c] - d * d * bend
+                zr = zc + rx_h
+                # Drop the hull vertices on or under the line from their predecessor to this
+                # ground point: they can never be an edge again (amortised O(1) per cell).
+                t = top[i]
+                while t >= 1 and (hz[i, t] - hz[i, t - 1]) * (s - hs[i, t - 1]) <= (zc - hz[i, t - 1]) * (
+                    hs[i, t] - hs[i, t - 1]
+                ):
+                    t -= 1
+                top[i] = t
+                # The receiver stands rx_h higher: the vertices under its line are skipped (not dropped).
+                j = t
+                while j >= 1 and (hz[i, j] - hz[i, j - 1]) * (s - hs[i, j - 1]) <= (zr - hz[i, j - 1]) * (
+                    hs[i, j] - hs[i, j - 1]
+                ):
+                    j -= 1
+                loss = 0.0
+                if j == 0:
+                    # In line of sight: the highest point (the antenna's horizon) may still
+                    # intrude into the first Fresnel zone.
+                    if t >= 1:
+                        loss = _edge_loss(hz[i, 1], sd * hs[i, 1], zt, 0.0, zr, d, iw2, table)
+                    los[r, c] = 1
+                elif j == 1:
+                    loss = _edge_loss(hz[i, 1], sd * hs[i, 1], zt, 0.0, zr, d, iw2, table)
                 else:
-                    loss = _edge_loss(z1[b], d1[b], zt, 0.0, zr, d, iw2, table)
-            power = eirp + gain[b] - (step_db[b] + log_s + loss)
-            if power > out[r, c]:
-                out[r, c] = power
-            if (zr - zt) / d >= m1[b]:
-                los[r, c] = 1
-            # This point becomes an edge for the receivers farther along the ray.
-            slope = (zc - zt) / d
-            if slope > m1[b]:
-                m1[b] = slope
-                z1[b] = zc
-                d1[b] = d
-                has1[b] = True
-                has2[b] = False
-                m2[b] = -1e30
-            else:
-                slope2 = (zc - z1[b]) / (d - d1[b])
-                if slope2 > m2[b]:
-                    m2[b] = slope2
-                    z2[b] = zc
-                    d2[b] = d
-                    has2[b] = True
+                    # Epstein-Peterson over the two horizons: the antenna's (vertex 1) and the
+                    # receiver's (vertex j), each against the line joining its neighbours.
+                    d1 = sd * hs[i, 1]
+                    dj = sd * hs[i, j]
+                    loss = _edge_loss(hz[i, 1], d1, zt, 0.0, hz[i, j], dj, iw2, table) + _edge_loss(
+                        hz[i, j], dj, hz[i, 1], d1, zr, d, iw2, table
+                    )
+                power = eirp + gain[b] - (step_db[b] + log_s + loss)
+                if power > out[r, c]:
+                    out[r, c] = power
+                t += 1
+                hs[i, t] = s
+                hz[i, t] = zc
+                top[i] = t
 
 
 def received_power(
