@@ -8,7 +8,6 @@ Older runs keep their rasters and village statuses so that two runs can be compa
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,6 @@ from django.db.models import Q
 from django.utils import timezone
 from pyproj import Transformer
 from rasterio import features
-from scipy import ndimage
 from shapely import ops as shapely_ops
 from shapely.geometry import Point as ShapelyPoint
 from shapely.geometry import shape as shapely_shape
@@ -243,7 +241,8 @@ def _compute(run: CoverageRun) -> None:
     lon = [v.geom.x for v in villages]
     lat = [v.geom.y for v in villages]
     vrow, vcol, vinside = grid.rc_of(lon, lat) if villages else (np.zeros(0, int), np.zeros(0, int), np.zeros(0, bool))
-    inhabited = _inhabited(grid, vrow[vinside], vcol[vinside], params["village_buffer_m"])
+    area = _inhabited_area(grid, villages, params)
+    inhabited = _inhabited(grid, area)
     outdir = Path(settings.DATA_DIR) / "coverage" / f"run_{run.pk}"
     outdir.mkdir(parents=True, exist_ok=True)
     progress = {"done": 0, "total": len(txs), "tower": "", "combo": ""}
@@ -287,7 +286,9 @@ def _compute(run: CoverageRun) -> None:
         counts = {name: sum(1 for r in combo_records if r.status == name) for name in ("covered", "weak", "none")}
         summary["combos"][f"{operator}/{tech}"] = {**counts, "towers": len(group)}
         if not run.what_if:
-            gaps.extend(_gaps(grid, classes, inhabited, combo_records, villages, operator, tech, params, run, now))
+            gaps.extend(
+                _gaps(grid, classes, inhabited, area, combo_records, villages, operator, tech, params, run, now)
+            )
         del best, server, seen_any, classes
     summary["villages_covered_any"] = _covered_any(records, len(villages))
     with transaction.atomic():
@@ -311,13 +312,35 @@ def _covered_any(records: list[VillageCoverage], total: int) -> dict:
     }
 
 
-def _inhabited(grid: terrain.Grid, rows: np.ndarray, cols: np.ndarray, buffer_m: float) -> np.ndarray:
-    """Cells within the village buffer of any village point (the inhabited area)."""
-    seeds = np.ones(grid.shape, dtype=bool)
-    seeds[rows, cols] = False
-    if seeds.all():
+def _inhabited_area(grid: terrain.Grid, villages: list, params: dict):
+    """The inhabited area in the grid CRS: village buffers plus settlement cells (residential parcels).
+
+    Settlements are the parcels whose land-use code is one of ``settlement_land_use`` (the
+    cadastral ODT urban and ONT rural residential land by default), wherever they lie.
+    """
+    to_grid = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True)
+    shapes = []
+    if villages:
+        x, y = to_grid.transform([v.geom.x for v in villages], [v.geom.y for v in villages])
+        shapes.extend(shapely.buffer(shapely.points(np.column_stack([x, y])), params["village_buffer_m"], quad_segs=32))
+    codes = params.get("settlement_land_use", [])
+    if codes:
+        from layers.parcels.models import Parcel
+
+        wkbs = Parcel.objects.filter(land_use_code__in=codes).values_list("geom", flat=True)
+        parts = shapely.from_wkb([bytes(g.wkb) for g in wkbs])
+        if len(parts):
+            shapes.extend(shapely.transform(parts, lambda xy: np.column_stack(to_grid.transform(xy[:, 0], xy[:, 1]))))
+    if not shapes:
+        return None
+    return shapely.union_all(shapely.make_valid(np.asarray(shapes, dtype=object)))
+
+
+def _inhabited(grid: terrain.Grid, area) -> np.ndarray:
+    """Cells whose centre lies in the inhabited area (a boolean grid)."""
+    if area is None or area.is_empty:
         return np.zeros(grid.shape, dtype=bool)
-    return ndimage.distance_transform_edt(seeds) * grid.cell <= buffer_m
+    return features.rasterize([area], out_shape=grid.shape, transform=grid.transform, dtype="uint8") == 1
 
 
 def _write(path: Path, grid: terrain.Grid, best: np.ndarray, classes: np.ndarray) -> None:
@@ -413,15 +436,7 @@ def _explain(record, grid, row, col, serving, group, params) -> None:
     record.reason = f"in sight of {tx.label} ({dist_km[pick]:.1f} km) but the path loss leaves {level}"
 
 
-@functools.lru_cache(maxsize=4)
-def _village_area(centres: tuple, buffer_m: float):
-    """The union of the village buffers (the inhabited area), reused by every operator/technology."""
-    if not centres:
-        return None
-    return shapely.union_all([ShapelyPoint(x, y).buffer(buffer_m, 32) for x, y in centres])
-
-
-def _gaps(grid, classes, inhabited, records, villages, operator, tech, params, run, now) -> list[CoverageGap]:
+def _gaps(grid, classes, inhabited, area, records, villages, operator, tech, params, run, now) -> list[CoverageGap]:
     """Gap polygons per severity, limited to the inhabited area and containing every such village."""
     wgs = Transformer.from_crs(grid.crs, "EPSG:4326", always_xy=True)
 
@@ -429,9 +444,7 @@ def _gaps(grid, classes, inhabited, records, villages, operator, tech, params, r
         return np.column_stack(wgs.transform(coords[:, 0], coords[:, 1]))
 
     to_grid = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True).transform
-    buffer_m = params["village_buffer_m"]
     centres = [ShapelyPoint(to_grid(v.geom.x, v.geom.y)) for v in villages]
-    area = _village_area(tuple((round(c.x, 3), round(c.y, 3)) for c in centres), buffer_m)
     out = []
     for severity, cls in (("none", bestserver.NONE), ("weak", bestserver.WEAK)):
         members = [(v, c) for v, c, r in zip(villages, centres, records, strict=True) if r.status == severity]

@@ -46,6 +46,9 @@ DEFAULTS: dict = {
     "operator_offset_db": {},
     # Radius of the inhabited area drawn around each village point for the gap polygons (m).
     "village_buffer_m": 1000.0,
+    # Settlement cells: parcels with these land-use codes are inhabited wherever they lie (cadastral
+    # ODT urban and ONT rural residential land); gap polygons cover village buffers and these.
+    "settlement_land_use": ["ODT", "ONT"],
     # Restrict the run to some operators / technologies (empty = all that have active towers).
     "operators": [],
     "technologies": [],
@@ -138,6 +141,10 @@ def resolve(given: dict | None) -> dict:
             if not isinstance(value, list | tuple) or set(value) - set(allowed):
                 raise CoverageParamsError(f"{key} must be a list among {', '.join(allowed)}", field=key)
             params[key] = list(value)
+        elif key == "settlement_land_use":
+            if not isinstance(value, list) or len(value) > 20 or not all(isinstance(c, str) and c for c in value):
+                raise CoverageParamsError("settlement_land_use is a list of land-use codes", field=key)
+            params[key] = [c.strip().upper()[:10] for c in value]
         elif key == "extra_sites":
             if not isinstance(value, list) or len(value) > 200:
                 raise CoverageParamsError("extra_sites is a list of at most 200 sites", field=key)

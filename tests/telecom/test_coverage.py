@@ -56,6 +56,30 @@ def test_the_shadowed_village_is_explained_by_the_ridge_and_lies_in_a_gap(dem_as
     assert coverage.figures(run)["share_covered_by_any"] == 0.5
 
 
+def test_gaps_cover_residential_parcels_away_from_villages_but_not_farmland(dem_asset, tower, district):
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    from layers.parcels.models import Parcel
+
+    def parcel(number, code, x, y):
+        corners = [scene.lonlat(x + dx, y + dy) for dx, dy in ((0, 0), (60, 0), (60, 60), (0, 60), (0, 0))]
+        return Parcel.objects.create(
+            map_sheet="T1", parcel_number=number, land_use_code=code, geom=MultiPolygon(Polygon(corners), srid=4326)
+        )
+
+    # 2.6 km north of the shadowed village (outside its 1 km buffer), in the ridge's shadow.
+    home = parcel("1", "ONT", scene.SHADOWED_XY[0], scene.SHADOWED_XY[1] + 2600)
+    field = parcel("2", "CLN", scene.SHADOWED_XY[0] - 300, scene.SHADOWED_XY[1] + 2600)
+    run = _run()
+    gap = CoverageGap.objects.get(run=run, severity="none")
+    assert gap.geom.contains(home.geom.centroid)
+    assert not gap.geom.intersects(field.geom.centroid.buffer(0.0001))
+    assert gap.population == 420  # people are counted by village; the parcel adds area, not people
+    # Without settlement codes the inhabited area is the village buffers only.
+    bare = _run({"settlement_land_use": []})
+    assert not CoverageGap.objects.get(run=bare, severity="none").geom.contains(home.geom.centroid)
+
+
 def test_without_the_ridge_every_village_is_covered_and_runs_compare(tmp_path, dem_asset, tower, district):
     before = _run()
     dem.ingest_path(scene.write_utm(tmp_path / "flat.tif", ridge=False))
