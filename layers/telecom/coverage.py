@@ -492,7 +492,7 @@ def compare(run_a: CoverageRun, run_b: CoverageRun) -> dict:
     def statuses(run):
         return {
             (r.village_id, r.operator, r.technology): r
-            for r in VillageCoverage.objects.filter(run=run).select_related("village")
+            for r in VillageCoverage.objects.filter(run=run).select_related("village", "village__commune")
         }
 
     a, b = statuses(run_a), statuses(run_b)
@@ -506,6 +506,9 @@ def compare(run_a: CoverageRun, run_b: CoverageRun) -> dict:
                 {
                     "village_id": key[0],
                     "village": village.name,
+                    "commune": village.commune.name,
+                    "lon": round(village.geom.x, 6),
+                    "lat": round(village.geom.y, 6),
                     "operator": key[1],
                     "technology": key[2],
                     "before": sa,

@@ -107,7 +107,7 @@ def run_detail(request, run_id: int):
 def run_villages(request, run_id: int):
     """GeoJSON of a run's village statuses (filter by ?operator= and ?technology=)."""
     _require(request)
-    rows = VillageCoverage.objects.filter(run=_run(run_id)).select_related("village")
+    rows = VillageCoverage.objects.filter(run=_run(run_id)).select_related("village", "village__commune")
     for key in ("operator", "technology"):
         if request.GET.get(key):
             rows = rows.filter(**{key: request.GET[key][:20]})
@@ -117,6 +117,7 @@ def run_villages(request, run_id: int):
             "geometry": {"type": "Point", "coordinates": [r.geom.x, r.geom.y]},
             "properties": {
                 "village": r.village.name,
+                "commune": r.village.commune.name,
                 "population": r.village.population,
                 "operator": r.operator,
                 "technology": r.technology,

@@ -93,6 +93,9 @@ def test_without_the_ridge_every_village_is_covered_and_runs_compare(tmp_path, d
         {
             "village_id": district["shadowed"].pk,
             "village": "Thôn shadowed",
+            "commune": "Trà Sơn (test)",
+            "lon": round(district["shadowed"].geom.x, 6),
+            "lat": round(district["shadowed"].geom.y, 6),
             "operator": "viettel",
             "technology": "4G",
             "before": "none",

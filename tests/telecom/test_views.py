@@ -60,6 +60,7 @@ def test_planner_page_shows_figures_and_the_run_geojson_explains_villages(db, us
     by_name = {f["properties"]["village"]: f["properties"] for f in geo["features"]}
     assert by_name["Thôn shadowed"]["status"] == "none"
     assert by_name["Thôn shadowed"]["reason_code"] == "terrain_shadow"
+    assert by_name["Thôn shadowed"]["commune"] == "Trà Sơn (test)"  # village names repeat across communes
     detail = planner.get(f"/coverage/runs/{run.pk}/").json()
     assert detail["status"] == "succeeded" and detail["parameters"]["k_factor"] == pytest.approx(4 / 3)
     calibrated = planner.post(f"/coverage/runs/{run.pk}/calibrate/")
