@@ -65,6 +65,8 @@ def when(value: datetime | None) -> str | None:
 def parse_when(text: str, name: str) -> datetime:
     """A W3C/ISO 8601 datetime from a query parameter; one without an offset is local time."""
     value = text.strip()
+    # An unencoded "+07:00" in a query string arrives as " 07:00": read it as the offset it was.
+    value = re.sub(r"(T[0-9:.]+) (\d{2}:?\d{2})$", r"\1+\2", value)
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?", value):
         raise Open311Error(f"{name} must be an ISO 8601 datetime such as 2026-11-23T08:00:00+07:00")
     try:

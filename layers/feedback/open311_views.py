@@ -208,6 +208,13 @@ def token_detail(request, token, fmt):
     return _render(rows, fmt, "service_requests", "request")
 
 
+@csrf_exempt
+def not_found(request):
+    """Any other path under /open311/: the error list with 404, as XML when the path asks for it."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return _error("no such Open311 resource; see /open311/discovery.json", 404, fmt)
+
+
 def api_key_of(raw: str) -> ApiKey:
     """The active key matching this secret (compared by SHA-256)."""
     if not raw:

@@ -38,4 +38,6 @@ urlpatterns = [
     re_path(
         r"^open311/v2/tokens/(?P<token>[A-Za-z0-9-]{1,64})" + FMT, open311_views.token_detail, name="open311_token"
     ),
+    # Anything else under /open311/ (an unknown path, id characters or format) gets the spec's 404 list.
+    re_path(r"^open311/", open311_views.not_found),
 ]

@@ -261,3 +261,107 @@ def test_xss_text_is_stored_verbatim_and_served_as_json_data(client, district, a
     assert r["Content-Type"].startswith("application/json") and r.json()[0]["description"] == text
     xml = client.get(f"/open311/v2/requests/{rid}.xml").content.decode()
     assert "<script>" not in xml and "&lt;script&gt;" in xml
+
+
+def xml_of(response):
+    """The response parsed as XML (defusedxml: no entities, no DTD)."""
+    from defusedxml import ElementTree
+
+    assert response["Content-Type"].startswith("text/xml"), response["Content-Type"]
+    return ElementTree.fromstring(response.content)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/open311/v2/requests/PA-X'Y.json",  # characters no id has
+        "/open311/v2/requests/PA-X.csv",  # a format the spec does not have
+        "/open311/v2/nothing.json",
+        "/open311/v2/services/",
+        "/open311/v3/services.json",
+    ],
+)
+def test_unknown_open311_paths_get_the_404_error_list(client, db, path):
+    assert_errors(client.get(path), 404)
+    assert_errors(client.post(path, {"api_key": "x"}), 404)
+
+
+def test_unknown_open311_xml_path_gets_the_xml_error_list(client, db):
+    r = client.get("/open311/v2/requests/PA-X'Y.xml")
+    root = xml_of(r)
+    assert r.status_code == 404 and root.tag == "errors"
+    assert root.find("error/code").text == "404" and root.find("error/description").text
+
+
+def test_dates_with_an_unencoded_plus_offset_and_the_exact_90_day_window(client, district, api_key):
+    _key, secret = api_key
+    assert post(client, secret).status_code == 201
+    now = timezone.localtime()
+    start = (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S") + " 07:00"  # "+07:00" sent unencoded
+    end = (now + timedelta(days=89)).strftime("%Y-%m-%dT%H:%M:%S") + "+07:00"
+    assert len(client.get("/open311/v2/requests.json", {"start_date": start, "end_date": end}).json()) == 1
+    wider = (now + timedelta(days=89, seconds=1)).strftime("%Y-%m-%dT%H:%M:%S") + "+07:00"
+    assert_errors(client.get("/open311/v2/requests.json", {"start_date": start, "end_date": wider}), 400)
+    backwards = {"start_date": "2026-02-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}
+    assert_errors(client.get("/open311/v2/requests.json", backwards), 400)
+    root = xml_of(client.get("/open311/v2/requests.xml", backwards))
+    assert root.tag == "errors" and root.find("error/code").text == "400"
+    # A date without an offset is local time: 00:00 local is 17:00 UTC the day before.
+    assert_errors(client.get("/open311/v2/requests.json", {"start_date": "2026-13-01"}), 400)
+
+
+def test_description_of_exactly_4000_characters_is_accepted(client, district, api_key):
+    _key, secret = api_key
+    text = "ă" * 4000  # characters, not bytes
+    r = post(client, secret, description=text)
+    assert r.status_code == 201, r.content
+    assert Complaint.objects.get().description == text
+    assert_errors(post(client, secret, description=text + "b"), 400)
+
+
+def test_every_endpoint_speaks_the_same_fields_in_xml(client, district, api_key):
+    _key, secret = api_key
+    r = client.post(
+        "/open311/v2/requests.xml",
+        {"api_key": secret, "service_code": "rubbish", "lat": TOWN[1], "long": TOWN[0], "description": "Rác <b>"},
+    )
+    assert r.status_code == 201
+    receipt = xml_of(r)
+    assert receipt.tag == "service_requests" and receipt.find("request/service_request_id").text.startswith("PA-")
+    rid, token = receipt.find("request/service_request_id").text, receipt.find("request/token").text
+    for url in (f"/open311/v2/requests/{rid}.xml", "/open311/v2/requests.xml"):
+        row = xml_of(client.get(url)).find("request")
+        names = [child.tag for child in row]
+        assert names == list(client.get(url.replace(".xml", ".json")).json()[0]), url
+        assert row.find("status").text == "open" and row.find("description").text == "Rác <b>"
+        assert ISO_WITH_OFFSET.match(row.find("requested_datetime").text)
+        assert float(row.find("lat").text) == pytest.approx(TOWN[1])
+    assert xml_of(client.get(f"/open311/v2/tokens/{token}.xml")).find("request/service_request_id").text == rid
+    services = xml_of(client.get("/open311/v2/services.xml"))
+    assert {s.find("service_code").text for s in services} >= {"rubbish", "no_signal"}
+    assert services.find("service/metadata").text in ("true", "false")
+    definition = xml_of(client.get("/open311/v2/services/no_signal.xml"))
+    assert definition.tag == "service_definition"
+    attribute = definition.find("attributes/attribute")
+    assert attribute.find("code").text == "operator" and attribute.find("required").text == "true"
+    assert {v.find("key").text for v in attribute.findall("values/value")} >= {"viettel", "vnpt", "mobifone"}
+
+
+def test_status_notes_media_url_and_address_are_strings_once_set(client, district, api_key, users):
+    from layers.feedback import intake, workflow
+
+    from .conftest import jpeg_bytes
+
+    complaint, _ = intake.submit(
+        intake.Report(
+            category="rubbish", description="Rác", lon=TOWN[0], lat=TOWN[1], address="Chợ Trà My", photos=[jpeg_bytes()]
+        )
+    )
+    workflow.act(complaint.pk, "acknowledge", users["feedback_officer"], note="Đã chuyển xã", public=True)
+    workflow.act(complaint.pk, "start", users["feedback_officer"], note="nội bộ", public=False)
+    row = client.get(f"/open311/v2/requests/{complaint.tracking_code}.json").json()[0]
+    assert row["status_notes"] == "Đã chuyển xã"  # the latest public note, never the internal one
+    assert row["address"] == "Chợ Trà My"
+    assert row["media_url"].startswith("http://testserver/feedback/photos/") and row["media_url"].endswith(".jpg")
+    assert client.get(row["media_url"])["Content-Type"] == "image/jpeg"
+    assert row["updated_datetime"] >= row["requested_datetime"]
