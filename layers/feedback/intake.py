@@ -153,22 +153,32 @@ def submit(report: Report, *, idempotency: tuple[str, str] | None = None, now=No
     lon, lat = _place(report, cleaned)
     point, commune = routing.locate(lon, lat)
     fingerprint = report.fingerprint()
-    with transaction.atomic():
-        if idempotency:
-            previous = _replay(idempotency, fingerprint)
-            if previous is not None:
-                return previous, True
-        complaint = _create(report, category, attributes, point, commune, now)
-        for photo in cleaned:
-            record = Photo(complaint=complaint, width=photo.width, height=photo.height, sha256=photo.sha256)
-            record.image.save(f"{complaint.tracking_code}-{photo.sha256[:12]}.jpg", ContentFile(photo.jpeg), save=True)
-        if category.code == "no_signal":
-            _coverage_point(complaint, attributes, now)
-        outbox.record("complaint.received", complaint)
-        if idempotency:
-            IdempotencyRecord.objects.create(
-                scope=idempotency[0][:80], key=idempotency[1][:200], fingerprint=fingerprint, complaint=complaint
-            )
+    saved: list[Photo] = []
+    try:
+        with transaction.atomic():
+            if idempotency:
+                previous = _replay(idempotency, fingerprint)
+                if previous is not None:
+                    return previous, True
+            complaint = _create(report, category, attributes, point, commune, now)
+            if category.code == "no_signal":
+                _coverage_point(complaint, attributes, now)
+            outbox.record("complaint.received", complaint)
+            if idempotency:
+                IdempotencyRecord.objects.create(
+                    scope=idempotency[0][:80], key=idempotency[1][:200], fingerprint=fingerprint, complaint=complaint
+                )
+            # Files last: they are outside the transaction, so a rollback must remove them by hand.
+            for photo in cleaned:
+                record = Photo(complaint=complaint, width=photo.width, height=photo.height, sha256=photo.sha256)
+                name = f"{complaint.tracking_code}-{photo.sha256[:12]}.jpg"
+                record.image.save(name, ContentFile(photo.jpeg), save=False)
+                saved.append(record)
+                record.save()
+    except BaseException:
+        for record in saved:
+            record.image.storage.delete(record.image.name)
+        raise
     return complaint, False
 
 

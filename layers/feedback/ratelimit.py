@@ -2,10 +2,16 @@
 
 A fixed one-minute window per bucket ("addr:<ip>", "key:<id>"); the counter is incremented in
 its own autocommit statement, so a refused post still counts and nothing else is written.
+
+Behind a reverse proxy every post arrives from the proxy's address: list the proxies in
+settings.FEEDBACK_TRUSTED_PROXIES (or the environment variable of the same name, comma-separated
+addresses or networks) and the client is the last X-Forwarded-For hop that is not one of them.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,9 +30,40 @@ def per_address_limit() -> int:
     return int(getattr(settings, "FEEDBACK_POSTS_PER_MINUTE", 10))
 
 
+def trusted_proxies() -> list:
+    """The networks of the reverse proxies in front of the site (none by default)."""
+    listed = getattr(settings, "FEEDBACK_TRUSTED_PROXIES", None)
+    if listed is None:
+        listed = [p for p in os.environ.get("FEEDBACK_TRUSTED_PROXIES", "").split(",") if p.strip()]
+    return [ipaddress.ip_network(p.strip(), strict=False) for p in listed]
+
+
+def _address(text: str):
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
 def client_address(request) -> str:
-    """The client's address as the server saw it (X-Forwarded-For is not trusted: it is forgeable)."""
-    return (request.META.get("REMOTE_ADDR") or "unknown")[:64]
+    """The client's address: REMOTE_ADDR, or behind a trusted proxy the last untrusted X-Forwarded-For hop.
+
+    X-Forwarded-For is read only when the peer is a listed proxy, and from the right: the entries
+    left of the first untrusted hop are whatever the client chose to send, so they are never used.
+    """
+    remote = (request.META.get("REMOTE_ADDR") or "unknown")[:64]
+    proxies = trusted_proxies()
+    peer = _address(remote)
+    if not proxies or peer is None or not any(peer in net for net in proxies):
+        return remote
+    hops = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops[-20:]):
+        address = _address(hop)
+        if address is None:
+            return remote  # a malformed chain: count it against the proxy, never against a made-up name
+        if not any(address in net for net in proxies):
+            return str(address)
+    return remote
 
 
 def hit(bucket: str, limit: int, now=None) -> int:
