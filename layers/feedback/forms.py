@@ -1,6 +1,7 @@
 """Forms of the public report page and of the officers' actions."""
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from layers.telecom.models import OPERATORS, TECHNOLOGIES
@@ -29,8 +30,9 @@ class PhotosField(forms.FileField):
 
 
 def category_choices():
-    """Active categories as (code, Vietnamese name) pairs."""
-    return [(c.code, c.name_vi) for c in Category.objects.filter(active=True)]
+    """Active categories as (code, name) pairs in the current language (Vietnamese by default)."""
+    language = get_language() or "vi"
+    return [(c.code, c.name(language)) for c in Category.objects.filter(active=True)]
 
 
 class ReportForm(forms.Form):

@@ -102,12 +102,12 @@ class Complaint(models.Model):
     """A citizen report at a place."""
 
     STATUS_CHOICES = [
-        ("received", "Đã tiếp nhận"),
-        ("acknowledged", "Đã xác nhận"),
-        ("in_progress", "Đang xử lý"),
-        ("resolved", "Đã giải quyết"),
-        ("rejected", "Từ chối"),
-        ("closed", "Đã đóng"),
+        ("received", _("Đã tiếp nhận")),
+        ("acknowledged", _("Đã xác nhận")),
+        ("in_progress", _("Đang xử lý")),
+        ("resolved", _("Đã giải quyết")),
+        ("rejected", _("Từ chối")),
+        ("closed", _("Đã đóng")),
     ]
     REJECTION_CHOICES = [("not_responsible", _("Không thuộc thẩm quyền")), ("duplicate", _("Trùng lặp"))]
     SOURCE_CHOICES = [("web", "Web"), ("open311", "Open311"), ("import", "Import")]

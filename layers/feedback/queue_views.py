@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from geoplatform.errors import PlatformError
@@ -19,6 +21,7 @@ from layers.places.models import Commune
 from . import export, stats, workflow
 from .forms import ActionForm, NoteForm
 from .models import CLOSED_STATUSES, Category, Complaint
+from .views import basemap_config
 
 OFFICER_ROLES = frozenset({roles.FEEDBACK_OFFICER}) | roles.READ_ALL
 
@@ -70,6 +73,7 @@ def queue(request):
         "statuses": Complaint.STATUS_CHOICES,
         "params": request.GET,
         "query": request.GET.urlencode(),
+        "basemap": basemap_config(),
     }
     return render(request, "feedback/queue.html", context)
 
@@ -102,7 +106,8 @@ def bulk_acknowledge(request):
     """Acknowledge the ticked reports."""
     ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:500]
     done = workflow.bulk_acknowledge(ids, request.user)
-    messages.success(request, f"{done}")
+    text = ngettext("Đã xác nhận %(n)d phản ánh.", "Đã xác nhận %(n)d phản ánh.", done)
+    messages.success(request, text % {"n": done})
     return redirect(
         request.POST.get("next") if str(request.POST.get("next", "")).startswith("/feedback/") else "feedback:queue"
     )
@@ -168,11 +173,17 @@ def export_csv(request):
 @require_GET
 def stats_page(request):
     """Statistics by commune, category and month with charts."""
-    return render(request, "feedback/stats.html", {"summary": stats.summary()})
+    labels = {
+        "by_month": _("Số phản ánh theo tháng"),
+        "by_category": _("% đúng hạn theo lĩnh vực"),
+        "by_commune": _("Số phản ánh theo xã"),
+    }
+    summary = stats.summary(language=get_language() or "vi")
+    return render(request, "feedback/stats.html", {"summary": summary, "chart_labels": labels})
 
 
 @officer_required
 @require_GET
 def stats_json(request):
     """The statistics as JSON (the charts' data)."""
-    return JsonResponse(stats.summary(), json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(stats.summary(language=get_language() or "vi"), json_dumps_params={"ensure_ascii": False})

@@ -55,7 +55,7 @@ def _finish(groups: dict, label) -> list[dict]:
     return sorted(out, key=lambda r: str(r["key"]))
 
 
-def summary(start=None, end=None, now=None) -> dict:
+def summary(start=None, end=None, now=None, language: str = "vi") -> dict:
     """Volume, median response time (hours) and % on time by commune, by category and by local month."""
     now = now or timezone.now()
     qs = Complaint.objects.all()
@@ -63,7 +63,7 @@ def summary(start=None, end=None, now=None) -> dict:
         qs = qs.filter(created_at__gte=start)
     if end:
         qs = qs.filter(created_at__lt=end)
-    names = dict(Category.objects.values_list("code", "name_vi"))
+    names = {c.code: c.name(language) for c in Category.objects.all()}
     by_month = qs.annotate(month=TruncMonth("created_at", tzinfo=LOCAL))
     groups = _rows(qs, "status", now)
     overall = _finish({"all": _merge(groups)}, str) if groups else []

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from layers import roles
 from layers.feedback import outbox, workflow
-from layers.feedback.models import Complaint, Note, OutboxEvent, Photo
+from layers.feedback.models import ApiKey, Complaint, Note, OutboxEvent, Photo
 
 from .conftest import TOWN, TRA_SON, jpeg_bytes
 
@@ -199,3 +200,83 @@ def test_vietnamese_first_english_second(client, seeded):
     assert "Gửi phản ánh" in client.get("/feedback/").content.decode()
     english = client.get("/feedback/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Send a report" in english and "Contact details are optional and never made public" in english
+
+
+def test_tracking_page_and_form_in_english_name_status_and_category(client, district, users):
+    assert client.post("/feedback/", form_data(category="landslide", description="Sạt lở")).status_code == 302
+    complaint = Complaint.objects.get()
+    workflow.act(complaint.pk, "start", users[roles.FEEDBACK_OFFICER], note="Đội đã tới hiện trường", public=True)
+    url = f"/feedback/track/{complaint.tracking_code}/"
+    vietnamese = client.get(url).content.decode()
+    assert "Đang xử lý" in vietnamese and "Sạt lở đất, đá" in vietnamese and "Đội đã tới hiện trường" in vietnamese
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "In progress" in english and "Landslide" in english and "Đang xử lý" not in english
+    assert "Answer due" in english and '<html lang="en">' in english
+    form = client.get("/feedback/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<option value="landslide">Landslide</option>' in form
+    assert "Sạt lở đất, đá" not in form and "within 50 m" in form  # the nearby hint's title too
+    officer = Client()
+    officer.force_login(users[roles.FEEDBACK_OFFICER])
+    stats_page = officer.get("/feedback/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Reports per month" in stats_page and '"name": "Landslide"' in stats_page
+
+
+def test_maps_get_a_base_map_with_the_offline_fallback(client, district, users):
+    import json
+
+    html = client.get("/feedback/").content.decode()
+    config = json.loads(re.search(r'<script id="fb-basemap" type="application/json">(.*?)</script>', html).group(1))
+    assert config["offlineUrl"] == "/basemap/{z}/{x}/{y}.png" and config["onlineUrl"].startswith("http")
+    officer = Client()
+    officer.force_login(users[roles.FEEDBACK_OFFICER])
+    assert 'id="fb-basemap"' in officer.get("/feedback/queue/").content.decode()
+
+
+def test_bulk_acknowledge_says_how_many_in_words(client, district, users):
+    for i in range(2):
+        client.post("/feedback/", form_data(description=f"Rác {i}", lat=TOWN[1] + i * 0.01, form_token=f"b{i}"))
+    officer = Client()
+    officer.force_login(users[roles.FEEDBACK_OFFICER])
+    ids = list(Complaint.objects.values_list("pk", flat=True))
+    page = officer.post("/feedback/queue/acknowledge/", {"ids": ids}, follow=True).content.decode()
+    assert "Đã xác nhận 2 phản ánh." in page
+    assert set(Complaint.objects.values_list("status", flat=True)) == {"acknowledged"}
+    assert Note.objects.filter(public=False, status_to="acknowledged").count() == 2
+
+
+def test_overdue_reports_are_escalated_and_counted_on_the_dashboard(district, users):
+    from django.urls import reverse
+
+    from layers.feedback import intake, stats
+
+    past = timezone.now() - timedelta(hours=5)
+    late, _ = intake.submit(intake.Report(category="landslide", description="Sạt", lon=TOWN[0], lat=TOWN[1]), now=past)
+    intake.submit(intake.Report(category="rubbish", description="Rác", lon=TRA_SON[0], lat=TRA_SON[1]))
+    assert workflow.escalate_overdue() == 1
+    late.refresh_from_db()
+    assert late.escalated_at is not None
+    assert OutboxEvent.objects.filter(kind="complaint.overdue", complaint=late).count() == 1
+    operator = Client()
+    operator.force_login(users[roles.OPERATOR])
+    figures = operator.get(reverse("web:dashboard-figures")).json()["complaints"]
+    assert figures["open"] == 2 and figures["overdue"] == 1 == stats.summary()["overdue"]
+    queue = operator.get("/feedback/queue/?overdue=1").content.decode()
+    assert late.tracking_code in queue and "fb-overdue" in queue
+
+
+def test_api_keys_are_issued_in_the_admin_and_shown_once(client, district, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("root", "root@bactramy.example", "pw-for-tests-only")
+    staff = Client()
+    staff.force_login(admin_user)
+    form = {"name": "Ứng dụng Bắc Trà My Smart", "active": "on", "per_minute": "30"}
+    page = staff.post("/admin/feedback/apikey/add/", form, follow=True).content.decode()
+
+    secret = re.search(r"(gp311_[A-Za-z0-9_-]{20,})", page).group(1)
+    key = ApiKey.objects.get()
+    assert secret not in (key.key_hash, key.prefix) and key.prefix == secret[:12]
+    r = client.post(
+        "/open311/v2/requests.json",
+        {"api_key": secret, "service_code": "rubbish", "lat": TOWN[1], "long": TOWN[0], "description": "Rác"},
+    )
+    assert r.status_code == 201, r.content
+    assert secret not in staff.get(f"/admin/feedback/apikey/{key.pk}/change/").content.decode()

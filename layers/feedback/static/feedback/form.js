@@ -10,6 +10,7 @@
   var picked = document.getElementById("picked");
   var hint = document.getElementById("nearby-hint");
   var map = L.map("pick-map").setView([15.3, 108.18], 11);
+  window.fbBasemap(map);
   var marker = null;
 
   function place(la, lo) {

@@ -3,6 +3,7 @@
   "use strict";
   var el = document.getElementById("queue-map");
   var map = L.map(el).setView([15.3, 108.18], 11);
+  window.fbBasemap(map);
   fetch(el.dataset.src, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
     var layer = L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {

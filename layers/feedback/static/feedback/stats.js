@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("stats-data").textContent);
+  var labels = JSON.parse(document.getElementById("stats-labels").textContent);
   function bars(id, rows, label, field, color) {
     new Chart(document.getElementById(id), {
       type: "bar",
@@ -10,7 +11,7 @@
       options: { responsive: true, scales: { y: { beginAtZero: true } } }
     });
   }
-  bars("chart-month", data.by_month, "Số phản ánh theo tháng", "volume", "#1565c0");
-  bars("chart-category", data.by_category, "% đúng hạn theo lĩnh vực", "on_time_percent", "#2e7d32");
-  bars("chart-commune", data.by_commune, "Số phản ánh theo xã", "volume", "#f9a825");
+  bars("chart-month", data.by_month, labels.by_month, "volume", "#1565c0");
+  bars("chart-category", data.by_category, labels.by_category, "on_time_percent", "#2e7d32");
+  bars("chart-commune", data.by_commune, labels.by_commune, "volume", "#f9a825");
 })();
