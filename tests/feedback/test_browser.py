@@ -61,6 +61,11 @@ def test_form_and_queue_show_hostile_text_without_running_it(live_server, distri
     page.wait_for_selector(".fb-receipt")
     assert Complaint.objects.count() == 2
 
+    # The public tracking page of the hostile report shows its text as text.
+    page.goto(f"{live_server.url}/feedback/track/{original.tracking_code}/")
+    assert "<script>alert(1)</script>" in page.inner_text(".fb-description")
+    assert page.locator(".fb-description img").count() == 0
+
     # The officer: the queue map's popup shows the description as text.
     client = Client()
     client.force_login(users[roles.FEEDBACK_OFFICER])

@@ -79,3 +79,29 @@ def test_report_survives_redis_down_and_is_notified_once_back(worker, smtp_sink,
     time.sleep(0.5)
     assert len(smtp_sink.messages) == 2
     assert Notification.objects.filter(event_id=event.event_id).count() == 2
+
+
+def test_mail_server_down_keeps_the_event_pending_until_it_is_back(district, settings):
+    """The mail server refuses connections: nothing is recorded as sent; once it is up, each goes once."""
+    import socket
+
+    from layers.feedback import intake
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port, 2
+    complaint, _ = intake.submit(intake.Report(category="road_damage", description="Cống", lon=TOWN[0], lat=TOWN[1]))
+    event = OutboxEvent.objects.get(complaint=complaint)
+    with pytest.raises(OSError):  # ConnectionRefusedError: the task's autoretry_for catches it
+        outbox.consume(str(event.event_id))
+    event.refresh_from_db()
+    assert event.delivered_at is None and Notification.objects.count() == 0
+    with SmtpSink() as sink:
+        settings.EMAIL_PORT = sink.port
+        assert outbox.consume(str(event.event_id)) == 2
+        assert outbox.consume(str(event.event_id)) == 0
+        assert sorted(r for m in sink.messages for r in m["to"]) == ["ktht@bactramy.example", "tramy@bactramy.example"]
+    event.refresh_from_db()
+    assert event.delivered_at is not None
