@@ -86,7 +86,10 @@ def build(seed: int, out_dir: Path, now: dt.datetime) -> Demo:
     forests = landcover.forests(dem, geo)
     towers, reach = telecom.towers(_rng(seed, 3), dem, geo)
     now = now.astimezone(dt.UTC)
-    fires = events.firms_rows(_rng(seed, 6), forests, now)
+    # The dry season before, and a few fires of the last days (so that alerts are open at load time).
+    fires = events.sort_firms(
+        events.firms_rows(_rng(seed, 6), forests, now) + events.recent_rows(_rng(seed, 8), forests, now)
+    )
     firms_path = events.write_firms(fires, out_dir / FIRMS_FILE)
     flood = events.write_flood_mask(dem, geo, out_dir / FLOOD_FILE)
     flood.update(

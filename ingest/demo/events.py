@@ -112,53 +112,91 @@ def fire_season_year(now: dt.datetime) -> int:
     return now.year if now.month >= 5 else now.year - 1
 
 
+def _point_in(rng: np.random.Generator, poly) -> tuple[float, float]:
+    minx, miny, maxx, maxy = poly.bounds
+    while True:
+        lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if shapely.contains_xy(poly, lon, lat):
+            return float(lon), float(lat)
+
+
+def _overpass(rng: np.random.Generator, lon: float, lat: float, when: dt.datetime, night: bool, pixels=None) -> list:
+    """The FIRMS rows of one VIIRS overpass over one fire: a few 375 m pixels around (lon, lat)."""
+    frp = float(rng.lognormal(1.6, 0.8))
+    rows = []
+    for _ in range(int(rng.integers(1, 6)) if pixels is None else pixels):
+        conf = "h" if frp > 12 and rng.random() < 0.7 else ("l" if frp < 2 and rng.random() < 0.5 else "n")
+        ti4 = 367.0 if conf == "h" and rng.random() < 0.4 else float(rng.uniform(300, 362))
+        rows.append(
+            {
+                "latitude": f"{lat + rng.normal(0, 0.0025):.5f}",
+                "longitude": f"{lon + rng.normal(0, 0.0025):.5f}",
+                "bright_ti4": f"{ti4:.2f}",
+                "scan": f"{rng.uniform(0.39, 0.6):.2f}",
+                "track": f"{rng.uniform(0.36, 0.7):.2f}",
+                "acq_date": when.date().isoformat(),
+                "acq_time": str(when.hour * 100 + when.minute),  # HHMM, unpadded as FIRMS writes it
+                "satellite": "N",
+                "instrument": "VIIRS",
+                "confidence": conf,
+                "version": "2.0NRT",
+                "bright_ti5": f"{rng.uniform(282, 306):.2f}",
+                "frp": f"{frp * rng.uniform(0.5, 1.5):.2f}",
+                "daynight": "N" if night else "D",
+            }
+        )
+    return rows
+
+
+def _forest_picker(rng: np.random.Generator, forests: list[dict]):
+    polys = [f["geom"] for f in forests]
+    weights = np.array(
+        [frame.area_m2(p) * (2.5 if f["kind"] == "plantation" else 1.0) for p, f in zip(polys, forests, strict=True)]
+    )
+    return lambda: polys[int(rng.choice(len(polys), p=weights / weights.sum()))]
+
+
 def firms_rows(rng: np.random.Generator, forests: list[dict], now: dt.datetime, target: int = 300) -> list[dict]:
     """VIIRS S-NPP detections (FIRMS CSV columns) clustered in forest over February-April."""
     year = fire_season_year(now)
     start = dt.date(year, 2, 1)
     span = (dt.date(year, 4, 30) - start).days
-    polys = [f["geom"] for f in forests]
-    weights = np.array(
-        [frame.area_m2(p) * (2.5 if f["kind"] == "plantation" else 1.0) for p, f in zip(polys, forests, strict=True)]
-    )
+    pick = _forest_picker(rng, forests)
     rows: list[dict] = []
     while len(rows) < target:
-        poly = polys[int(rng.choice(len(polys), p=weights / weights.sum()))]
-        minx, miny, maxx, maxy = poly.bounds
-        while True:
-            lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-            if shapely.contains_xy(poly, lon, lat):
-                break
+        lon, lat = _point_in(rng, pick())
         # The season peaks in late March and April: a triangular date distribution.
         day = start + dt.timedelta(days=int(rng.triangular(0, span * 0.75, span)))
         for _ in range(int(rng.integers(1, 4))):  # overpasses over the fire's life
             night = rng.random() < 0.3
             minutes = int(rng.integers(17 * 60 + 40, 19 * 60)) if night else int(rng.integers(5 * 60 + 30, 6 * 60 + 55))
-            frp = float(rng.lognormal(1.6, 0.8))
-            for _ in range(int(rng.integers(1, 6))):  # 375 m pixels of one fire
-                conf = "h" if frp > 12 and rng.random() < 0.7 else ("l" if frp < 2 and rng.random() < 0.5 else "n")
-                ti4 = 367.0 if conf == "h" and rng.random() < 0.4 else float(rng.uniform(300, 362))
-                rows.append(
-                    {
-                        "latitude": f"{lat + rng.normal(0, 0.0025):.5f}",
-                        "longitude": f"{lon + rng.normal(0, 0.0025):.5f}",
-                        "bright_ti4": f"{ti4:.2f}",
-                        "scan": f"{rng.uniform(0.39, 0.6):.2f}",
-                        "track": f"{rng.uniform(0.36, 0.7):.2f}",
-                        "acq_date": day.isoformat(),
-                        "acq_time": str(minutes // 60 * 100 + minutes % 60),  # HHMM, unpadded as FIRMS writes it
-                        "satellite": "N",
-                        "instrument": "VIIRS",
-                        "confidence": conf,
-                        "version": "2.0NRT",
-                        "bright_ti5": f"{rng.uniform(282, 306):.2f}",
-                        "frp": f"{frp * rng.uniform(0.5, 1.5):.2f}",
-                        "daynight": "N" if night else "D",
-                    }
-                )
+            when = dt.datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=UTC)
+            rows += _overpass(rng, lon, lat, when, night)
             day += dt.timedelta(days=int(rng.integers(0, 2)))
-    rows.sort(key=lambda r: (r["acq_date"], int(r["acq_time"]), r["latitude"]))
+    return sort_firms(rows)
+
+
+# Recent fires, hours before the load: (hours ago of each overpass, pixels per overpass). The first two
+# are still burning (alerts on the panel and the dashboard), the last is out but within the map's 7 days.
+RECENT_FIRES = (((14, 2), (4, 2)), ((9,), (3,)), ((20,), (2,)), ((100, 90), (3, 2)))
+
+
+def recent_rows(rng: np.random.Generator, forests: list[dict], now: dt.datetime) -> list[dict]:
+    """A few fires detected in the days before ``now``, so that "the last 7 days" is never empty."""
+    pick = _forest_picker(rng, forests)
+    now = now.astimezone(UTC).replace(second=0, microsecond=0)
+    rows: list[dict] = []
+    for hours_ago, pixels in RECENT_FIRES:
+        lon, lat = _point_in(rng, pick())
+        for hours, count in zip(hours_ago, pixels, strict=True):
+            when = now - dt.timedelta(hours=hours, minutes=int(rng.integers(0, 50)))
+            rows += _overpass(rng, lon, lat, when, not 0 <= when.hour < 12, count)
     return rows
+
+
+def sort_firms(rows: list[dict]) -> list[dict]:
+    """Rows in the order FIRMS files come: by date, time, latitude."""
+    return sorted(rows, key=lambda r: (r["acq_date"], int(r["acq_time"]), r["latitude"]))
 
 
 def write_firms(rows: list[dict], path: Path) -> str:

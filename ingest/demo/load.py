@@ -7,7 +7,6 @@ A real (non-synthetic) district of the same name makes the load refuse.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
@@ -19,13 +18,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from geoplatform.errors import Conflict
-from ingest import flood, runs
+from ingest import firms, flood, runs
 from ingest.models import IngestRun, RasterAsset
 from layers import roles
 from layers.cameras.models import Camera
 from layers.feedback import deadline_rules, routing
 from layers.feedback.models import Category, Complaint
-from layers.fire.models import Hotspot
+from layers.fire import services as fire_services
+from layers.fire.models import AlertRule, FireEvent, Hotspot
 from layers.flood.models import FloodExtent
 from layers.parcels.models import Parcel
 from layers.places.models import Commune, District, ForestArea, River, Village
@@ -36,7 +36,7 @@ from . import build
 KIND = "demo"
 SOURCE = "load_demo"
 FIRMS_SOURCE = "VIIRS_SNPP_NRT"
-CONFIDENCE = {"l": "low", "n": "nominal", "h": "high"}
+DEMO_RULE = "Mô phỏng: cháy trong rừng hoặc cách thôn dưới 2 km"
 USER_DOMAIN = "demo.bactramy.example"
 
 # Deletion order: rows that point at others go first.
@@ -45,6 +45,8 @@ MODELS = (
     Complaint,
     Camera,
     CellTower,
+    FireEvent,
+    AlertRule,
     Hotspot,
     FloodExtent,
     RasterAsset,
@@ -86,45 +88,6 @@ def _clear() -> int:
             model.objects.filter(pk__in=ids).delete()
     District.objects.filter(synthetic=True, name=build.names.DISTRICT[0]).delete()
     return len(previous)
-
-
-def _hotspots(path: str) -> list[Hotspot]:
-    """A deliberately small reading of the demo FIRMS CSV (the full ingester lives in ingest.firms)."""
-    seen = set()
-    out = []
-    with open(path, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            hhmm = int(row["acq_time"])
-            day = dt.date.fromisoformat(row["acq_date"])
-            at = dt.datetime(day.year, day.month, day.day, hhmm // 100, hhmm % 100, tzinfo=dt.UTC)
-            lat, lon = float(row["latitude"]), float(row["longitude"])
-            key = (row["satellite"], at, round(lat * 10_000), round(lon * 10_000))
-            if key in seen:  # the same detection twice: stored once, like the real ingester
-                continue
-            seen.add(key)
-            out.append(
-                Hotspot(
-                    source=FIRMS_SOURCE,
-                    satellite=row["satellite"],
-                    instrument=row["instrument"],
-                    acquired_at=at,
-                    confidence=CONFIDENCE[row["confidence"]],
-                    confidence_raw=row["confidence"],
-                    frp=float(row["frp"]),
-                    brightness=float(row["bright_ti4"]),
-                    brightness_2=float(row["bright_ti5"]),
-                    scan=float(row["scan"]),
-                    track=float(row["track"]),
-                    version=row["version"],
-                    daynight=row["daynight"],
-                    processing="NRT",
-                    processing_rank=Hotspot.PROCESSING_RANK["NRT"],
-                    lat_key=key[2],
-                    lon_key=key[3],
-                    geom=GEOSGeometry(f"POINT({lon} {lat})", srid=4326),
-                )
-            )
-    return out
 
 
 def _complaint(c: dict, commune: Commune | None) -> Complaint:
@@ -233,7 +196,6 @@ def _store(demo: build.Demo) -> dict[str, list[int]]:
         Complaint,
         [_complaint(c, communes.get(c["commune"])) for c in demo.complaints],
     )
-    keep(Hotspot, _hotspots(demo.firms_path))
     dem = demo.dem
     keep(
         RasterAsset,
@@ -271,6 +233,24 @@ def _flood(demo: build.Demo, rows: dict[str, list[int]]) -> IngestRun:
     return run
 
 
+def _fire(demo: build.Demo, rows: dict[str, list[int]], now: dt.datetime) -> dict:
+    """The demo FIRMS file through the real ingester, then the event pass (events, lifecycle, alerts)."""
+    run = firms.ingest_path(demo.firms_path, source=FIRMS_SOURCE)
+    if run.status != "succeeded" or run.rows_rejected:
+        raise Conflict(f"the demo FIRMS file did not load cleanly: {run.message}")
+    rows.setdefault(_label(IngestRun), []).append(run.pk)
+    rows.setdefault(_label(Hotspot), []).extend(Hotspot.objects.filter(run=run).values_list("pk", flat=True))
+    if not AlertRule.objects.filter(active=True).exists():
+        rule = AlertRule.objects.create(
+            name=DEMO_RULE, min_confidence="nominal", in_forest=True, max_village_distance_km=2
+        )
+        rows.setdefault(_label(AlertRule), []).append(rule.pk)
+    result = fire_services.refresh_events(now=now)
+    events = FireEvent.objects.filter(links__hotspot__run=run).distinct().values_list("pk", flat=True)
+    rows.setdefault(_label(FireEvent), []).extend(sorted(events))
+    return result
+
+
 def load(seed: int = build.DEFAULT_SEED, *, now: dt.datetime | None = None, out_dir: Path | None = None) -> dict:
     """Build the demo for this seed and store it, replacing the previous demo; a summary dict."""
     now = now or timezone.now()
@@ -290,6 +270,7 @@ def load(seed: int = build.DEFAULT_SEED, *, now: dt.datetime | None = None, out_
                 f"the demo collides with rows that are not demo data ({first}); use a demo database"
             ) from exc
         flood_run = _flood(demo, rows)
+        fire = _fire(demo, rows, now)
         logins = _users()
         counts = {label: len(ids) for label, ids in rows.items()}
         run = runs.start(SOURCE, KIND, file_name=Path(demo.dem["path"]).name, sha256=demo.dem["sha256"])
@@ -308,6 +289,7 @@ def load(seed: int = build.DEFAULT_SEED, *, now: dt.datetime | None = None, out_
         "reach": demo.reach,
         "dem": demo.dem,
         "firms_path": demo.firms_path,
+        "fire": fire,
         "flood_path": demo.flood["path"],
         "flood_km2": round(
             FloodExtent.objects.filter(pk=flood_run.params.get("flood_extent_id"))

@@ -3,6 +3,7 @@
 import csv
 import hashlib
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from ingest.models import IngestRun, RasterAsset
 from layers import roles
 from layers.cameras.models import Camera
 from layers.feedback.models import Complaint
-from layers.fire.models import Hotspot
+from layers.fire.models import AlertRule, FireEvent, Hotspot, HotspotLink
 from layers.flood.models import FloodExtent
 from layers.parcels.models import Parcel
 from layers.places.models import Commune, District, ForestArea, River, Village
@@ -180,6 +181,7 @@ def test_loading_twice_keeps_one_copy_and_the_same_dem(demo):
         (Parcel, "parcels.Parcel"),
         (Complaint, "feedback.Complaint"),
         (Hotspot, "fire.Hotspot"),
+        (FireEvent, "fire.FireEvent"),
         (FloodExtent, "flood.FloodExtent"),
     ]:
         assert model.objects.count() == len(rows[label]), label
@@ -276,7 +278,13 @@ def test_firms_csv_has_the_exact_columns_and_lands_as_hotspots(demo):
     rows = list(csv.DictReader(text.splitlines()))
     assert 200 <= len(rows) <= 400
     assert all(not r["acq_time"].startswith("0") and 1 <= len(r["acq_time"]) <= 4 for r in rows)
-    assert {r["acq_date"][5:7] for r in rows} <= {"02", "03", "04"}
+    # The dry season (February-April), and a few fires of the days before the load.
+    run = demo["second"]["run"]
+    loaded_at = run.started_at
+    season = [r for r in rows if r["acq_date"][5:7] in {"02", "03", "04"}]
+    recent = [r for r in rows if r not in season]
+    assert len(season) >= 200 and 5 <= len(recent) <= 30
+    assert all((loaded_at.date() - date.fromisoformat(r["acq_date"])).days <= 7 for r in recent)
     assert {r["confidence"] for r in rows} <= {"l", "n", "h"}
     hotspots = Hotspot.objects.all()
     assert 0 < hotspots.count() <= len(rows)
@@ -301,3 +309,24 @@ def test_demo_users_one_per_role_with_documented_passwords(demo):
         assert user.email.endswith("@demo.bactramy.example")
         assert user.is_superuser == (role == roles.ADMIN) and user.is_staff == (role == roles.ADMIN)
         assert f"{role}" in demo["second"]["output"] and f"demo-{role}" in demo["second"]["output"]
+
+
+def test_demo_hotspots_go_through_the_firms_ingester_into_events_and_alerts(demo):
+    run = IngestRun.objects.get(kind="firms", status="succeeded")
+    assert run.pk in demo["second"]["rows"]["ingest.IngestRun"]
+    assert run.rows_rejected == 0 and run.rows_new == Hotspot.objects.filter(run=run).count() > 200
+    # Every hotspot is in an event; the season's fires are out, the recent ones are alerted.
+    assert HotspotLink.objects.count() == Hotspot.objects.count()
+    events = FireEvent.objects.filter(merged_into__isnull=True)
+    loaded_at = demo["second"]["run"].started_at
+    assert events.filter(status="out").count() > 20
+    live = events.filter(last_seen__gte=loaded_at - timedelta(hours=48))
+    assert live.exclude(status="out").count() >= 2
+    assert all(e.commune_id and e.nearest_village_id and e.in_forest for e in live)
+    alerts = events.filter(alert_state="new")
+    assert 2 <= alerts.count() <= live.count()
+    assert set(alerts.values_list("alert_rule__name", flat=True)) <= set(
+        AlertRule.objects.values_list("name", flat=True)
+    )
+    assert Hotspot.objects.filter(acquired_at__gte=loaded_at - timedelta(days=7)).count() >= 5
+    assert not Hotspot.objects.filter(acquired_at__gt=loaded_at).exists()
