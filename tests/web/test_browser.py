@@ -37,9 +37,9 @@ TILES_LOADED = """() => {
 }"""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One Chromium for the whole session."""
+    """One Chromium for the module (closed before the test database is dropped: no request thread left)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -493,3 +493,81 @@ def test_english_interface(world, server, page):
     assert page.locator("fieldset[data-theme=places] legend").inner_text() == "Places"
     assert page.locator("label[for=gp-toggle-villages]").inner_text().strip() == "Villages"
     assert settings.LANGUAGE_CODE == "vi"
+
+
+def test_planner_panel_links_to_the_coverage_tools_and_logout_drops_the_role(world, db_access, server, page):
+    _login(page, server, roles.PLANNER)
+    _open_map(page, f"{server.url}/map/?bbox={TEST_BBOX}")
+    panel = page.locator("[data-panel=coverage]")
+    assert page.locator("[data-panel=fire], [data-panel=complaints]").count() == 0
+    # The planner's tools toggle the telecom layers: the coverage gaps appear on the map.
+    assert page.locator(".gp-layer-coverage-gaps").count() == 0
+    panel.locator(".gp-item[data-layer=coverage-gaps]").click()
+    page.wait_for_function("() => document.querySelectorAll('.gp-layer-coverage-gaps').length === 6")
+    # A private layer of the planner's theme is offered to the planner only.
+    assert page.locator("#gp-toggle-signal-measurements").count() == 1
+    link = panel.locator("a[data-testid=panel-link]")
+    assert link.get_attribute("href") == "/coverage/"
+    with page.expect_navigation():
+        link.click()
+    assert page.url == f"{server.url}/coverage/"
+    # Log out: back to an anonymous visitor, without panels or private layers.
+    with page.expect_navigation():
+        page.click("[data-testid=logout]")
+    assert page.locator("[data-testid=login]").count() == 1
+    _open_map(page, f"{server.url}/map/?bbox={TEST_BBOX}")
+    assert page.locator("[data-panel]").count() == 0
+    assert page.locator("#gp-toggle-signal-measurements").count() == 0
+    assert page.locator("#gp-toggle-coverage-gaps").count() == 1  # a public layer stays
+
+
+def test_dense_points_are_clustered(world, db_access, server, page):
+    from django.contrib.gis.geos import Point
+
+    from layers.telecom.models import WifiPoint
+
+    # 240 points in a small square: more than the map draws one by one.
+    points = [
+        WifiPoint(
+            name=f"dense-{i}", site_kind="other", geom=Point(108.20 + (i % 16) * 0.001, 15.33 + (i // 16) * 0.001)
+        )
+        for i in range(240)
+    ]
+    WifiPoint.objects.bulk_create(points)
+    try:
+        _open_map(page, f"{server.url}/map/?layers=wifi-points&bbox={TEST_BBOX}")
+        assert page.locator(".marker-cluster").count() >= 1
+        drawn = page.locator(".gp-layer-wifi-points").count()
+        assert drawn < 50, drawn  # clustered, not 243 separate markers
+        total = page.evaluate(
+            "() => [...document.querySelectorAll('.marker-cluster span')]"
+            ".reduce((n, s) => n + Number(s.textContent), 0)"
+        )
+        assert total + drawn == WifiPoint.objects.count()
+    finally:
+        WifiPoint.objects.filter(name__startswith="dense-").delete()
+
+
+def test_embed_builder_writes_the_iframe_code_of_the_chosen_view(world, server, page):
+    page.goto(f"{server.url}/embed/builder/")
+    offered = page.eval_on_selector_all("input[name=layers]", "els => els.map(e => e.value)")
+    assert "villages" in offered and "signal-measurements" not in offered
+    for value in page.eval_on_selector_all("input[name=layers]:checked", "els => els.map(e => e.value)"):
+        page.uncheck(f"input[name=layers][value={value}]")
+    page.check("input[name=layers][value=villages]")
+    page.check("input[name=layers][value=cameras]")
+    page.fill("input[name=center]", "15.31,108.19")
+    page.fill("input[name=zoom]", "13")
+    page.wait_for_function("() => document.getElementById('gp-builder-code').value.includes('zoom=13')")
+    code = page.input_value("[data-testid=embed-code]")
+    assert code.startswith(
+        f'<iframe src="{server.url}/embed/?layers=villages,cameras&amp;center=15.31,108.19&amp;zoom=13"'
+    )
+    # The preview is that iframe: the embed with the two layers, centred where asked.
+    frame = page.frame_locator("#gp-builder-preview iframe")
+    frame.locator("body[data-ready='1']").wait_for(timeout=20000)
+    assert frame.locator(".gp-legend-row").evaluate_all("els => els.map(e => e.dataset.layer)") == [
+        "villages",
+        "cameras",
+    ]
+    assert frame.locator(".gp-layer-cameras").count() == 3

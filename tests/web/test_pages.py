@@ -138,3 +138,13 @@ def test_vietnamese_by_default_and_english_on_request(db):
     en = client.get("/map/").content.decode()
     assert 'lang="en"' in en and "Map layers" in en
     assert _config(client.get("/map/"))["language"] == "en"
+
+
+def test_dashboard_in_both_languages(db, users):
+    client = Client()
+    client.force_login(users["operator"])
+    assert "Thôn có sóng di động" in client.get("/dashboard/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/dashboard/"})
+    en = client.get("/dashboard/").content.decode()
+    assert "Villages with mobile coverage" in en and "Thôn có sóng di động" not in en
+    assert '"succeeded": "Succeeded"' in en
