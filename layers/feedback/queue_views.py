@@ -65,6 +65,10 @@ def filtered(params, now=None):
 def queue(request):
     """The officer's queue: filters, a list with bulk acknowledge, and a map."""
     page = Paginator(filtered(request.GET), 50).get_page(request.GET.get("page"))
+    language = get_language() or "vi"
+    names = {c.code: c.name(language) for c in Category.objects.all()}
+    for complaint in page:
+        complaint.category_name = names.get(complaint.category, complaint.category)
     context = {
         "page": page,
         "now": timezone.now(),

@@ -280,3 +280,17 @@ def test_api_keys_are_issued_in_the_admin_and_shown_once(client, district, djang
     )
     assert r.status_code == 201, r.content
     assert secret not in staff.get(f"/admin/feedback/apikey/{key.pk}/change/").content.decode()
+
+
+def test_stats_page_shows_zero_percent_on_time_as_zero_and_names_in_the_queue(district, users):
+    from layers.feedback import intake
+
+    past = timezone.now() - timedelta(hours=5)
+    intake.submit(intake.Report(category="landslide", description="Sạt", lon=TOWN[0], lat=TOWN[1]), now=past)
+    officer = Client()
+    officer.force_login(users[roles.FEEDBACK_OFFICER])
+    html = officer.get("/feedback/stats/").content.decode()
+    row = re.search(r"<tr><td>Sạt lở đất, đá</td><td>1</td><td>(.*?)</td><td>(.*?)</td></tr>", html)
+    assert row.groups() == ("—", "0,0")  # no response yet; late, so 0 % on time (not "no data"); vi decimal comma
+    assert "<td>Sạt lở đất, đá</td>" in officer.get("/feedback/queue/").content.decode()
+    assert "<td>Landslide</td>" in officer.get("/feedback/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
