@@ -135,9 +135,39 @@ def prepare(data: bytes) -> Prepared:
     ends_cleanly = body.endswith(b"\n") or not body
     if body and not body.endswith(b"\n"):
         body += b"\n"
+    body, unreadable = _blank_unreadable(body)
     if b'"' in body:
-        return _prepare_quoted(names, columns, body, ends_cleanly)
-    return _prepare_plain(names, columns, body, ends_cleanly)
+        prepared = _prepare_quoted(names, columns, body, ends_cleanly)
+    else:
+        prepared = _prepare_plain(names, columns, body, ends_cleanly)
+    if unreadable:
+        prepared.rejected = sorted(prepared.rejected + unreadable)
+        prepared.read += len(unreadable)
+    return prepared
+
+
+def _blank_unreadable(body: bytes) -> tuple[bytes, list[tuple[int, str]]]:
+    """Lines that are not UTF-8 or hold a NUL byte, rejected and blanked (line numbers stay; COPY never sees them)."""
+    if b"\x00" not in body:
+        try:
+            body.decode("utf-8")
+            return body, []
+        except UnicodeDecodeError:
+            pass
+    lines = body.split(b"\n")
+    rejected = []
+    for index, line in enumerate(lines):
+        if b"\x00" in line:
+            reason = "the line holds a NUL byte"
+        else:
+            try:
+                line.decode("utf-8")
+                continue
+            except UnicodeDecodeError:
+                reason = "the line is not UTF-8 text"
+        rejected.append((index + 2, reason))  # the header is line 1
+        lines[index] = b""
+    return b"\n".join(lines), rejected
 
 
 def _prepare_plain(names, columns, body: bytes, ends_cleanly: bool) -> Prepared:

@@ -128,3 +128,25 @@ def test_source_option_names_the_source():
     run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15)]), source="VIIRS_SNPP_SP")
     spot = Hotspot.objects.get()
     assert (spot.source, spot.processing, run.source) == ("VIIRS_SNPP_SP", "SP", "VIIRS_SNPP_SP")
+
+
+def test_lines_that_are_not_utf8_or_hold_nul_are_rejected_and_the_others_land():
+    rows = [viirs_row(15.25, 108.15), viirs_row(15.26, 108.16), viirs_row(15.27, 108.17), viirs_row(15.28, 108.18)]
+    data = csv_bytes(VIIRS_HEADER, rows)
+    data = data.replace(b"108.16,330.5", b"108.16,3\xe930.5").replace(b"108.17,330.5", b"108.17,33\x000.5")
+    run = firms.ingest_bytes(data)
+    assert (run.status, run.rows_read, run.rows_new, run.rows_rejected) == ("succeeded", 4, 2, 2)
+    assert {r["row"]: r["reason"] for r in run.rejected} == {
+        3: "the line is not UTF-8 text",
+        4: "the line holds a NUL byte",
+    }
+    assert sorted(Hotspot.objects.values_list("lat_key", flat=True)) == [152500, 152800]
+
+
+def test_unknown_and_hostile_column_names_never_reach_sql():
+    header = VIIRS_HEADER + ',"x"" text); DROP TABLE fire_hotspot; --",n'
+    run = firms.ingest_bytes(csv_bytes(header, [viirs_row(15.25, 108.15) + ",1,2"]))
+    assert (run.status, run.rows_new) == ("succeeded", 1)
+    assert Hotspot.objects.count() == 1
+    with pytest.raises(firms.FirmsRefused, match="repeats a column"):
+        firms.ingest_bytes(csv_bytes(VIIRS_HEADER + ",frp", [viirs_row(15.25, 108.15) + ",1"]))
