@@ -173,6 +173,15 @@ def _asset(ds, file: Path, kind: str, run: IngestRun, stats: dict) -> None:
     )
 
 
+def _footprint_4326(ds) -> str:
+    """The raster's extent as a WKT polygon in EPSG:4326 (edges densified, so curved in any CRS)."""
+    from rasterio.warp import transform_geom
+    from shapely.geometry import box, shape
+
+    edge = box(*ds.bounds).segmentize(max(ds.bounds.right - ds.bounds.left, ds.bounds.top - ds.bounds.bottom) / 32)
+    return shape(transform_geom(ds.crs, "EPSG:4326", edge.__geo_interface__)).wkt
+
+
 def _year(file: Path, ds, given) -> int:
     if given:
         return int(given)
@@ -218,6 +227,7 @@ def ingest_burned_area(
                 multi = merged if merged.geom_type == "MultiPolygon" else MultiPolygon([merged])
                 polygons[int(doy)] = (multi, int((data == doy).sum()))
             counts = {"burned": int(valid.sum()), "unmapped": int((data == -1).sum()), "water": int((data == -2).sum())}
+            footprint = _footprint_4326(ds)
             _asset(ds, file, "burned-area", run, counts)
         rows = []
         for doy, (geom, pixels) in polygons.items():
@@ -226,6 +236,14 @@ def ingest_burned_area(
                 continue  # day 366 of a common year is not a date
             rows.append((burn_date, pixels, geom.wkt))
         with connection.cursor() as cursor:
+            # The same tile again (a second download, a reprocessed version): it replaces what an earlier file
+            # said for these dates inside its footprint, so overlapping files never count an area twice.
+            cursor.execute(
+                "DELETE FROM fire_burnedarea WHERE source = 'MCD64A1' AND burn_date = ANY(%s)"
+                " AND ST_Intersects(ST_PointOnSurface(geom), ST_GeomFromText(%s, 4326))",
+                [[r[0] for r in rows], footprint],
+            )
+            replaced = cursor.rowcount
             for burn_date, pixels, wkt in rows:
                 cursor.execute(
                     "INSERT INTO fire_burnedarea (source, burn_date, area_ha, pixel_count, run_id, geom)"
@@ -233,9 +251,14 @@ def ingest_burned_area(
                     " FROM (SELECT ST_Multi(ST_GeomFromText(%s, 4326)) AS g) x",
                     [burn_date, pixels, run.pk, wkt],
                 )
-        run.params = {**params, "year": the_year, "classes": counts}
+        run.params = {**params, "year": the_year, "classes": counts, "replaced": replaced}
         return runs.finish(
-            run, read=int(valid.sum()), new=len(rows), duplicate=0, rejected=[], message=f"{len(rows)} burn dates"
+            run,
+            read=int(valid.sum()),
+            new=len(rows),
+            duplicate=0,
+            rejected=[],
+            message=f"{len(rows)} burn dates ({replaced} earlier polygons replaced)",
         )
 
     return _run_guarded("burned-area", path, params, work)

@@ -98,6 +98,12 @@ def test_burn_date_becomes_polygons_by_date(tmp_path):
     # 4 cells of 0.01 degree at 15.3 N are about 4 x 1.07 km2 = 430 ha.
     assert 380 < areas[date(2024, 3, 1)].area_ha < 480
     assert areas[date(2024, 3, 15)].geom.contains(areas[date(2024, 3, 15)].geom.centroid)
+    # The same tile in another file (new bytes): it replaces the earlier polygons, never adds to them.
+    burn[0:2, 0:3] = 61
+    again = write_tiff(tmp_path / "MCD64A1.A2024061.v2.tif", burn, nodata=-32768, tags={"version": "reprocessed"})
+    assert raster_kinds.ingest(again, "burned-area").params["replaced"] == 2
+    assert BurnedArea.objects.count() == 2
+    assert BurnedArea.objects.get(burn_date=date(2024, 3, 1)).pixel_count == 6
 
 
 def test_raster_without_crs_is_refused_with_a_failed_run(tmp_path):
@@ -132,3 +138,52 @@ def test_ingest_raster_command_and_kinds_table(tmp_path, capsys):
     no_year = write_tiff(tmp_path / "burn.tif", np.zeros((2, 2), "int16"))
     with pytest.raises(CommandError, match="needs a year"):
         call_command("ingest_raster", no_year, "--kind", "burned-area")
+
+
+SINUSOIDAL = "+proj=sinu +lon_0=0 +x_0=0 +y_0=0 +R=6371007.181 +units=m +no_defs"  # the MODIS tile grid
+
+
+def test_fire_mask_in_the_modis_sinusoidal_grid_lands_in_4326(tmp_path):
+    mask = np.full((4, 4), 5, dtype="uint8")
+    mask[2, 1] = 8
+    # A 4 km tile whose corner is Trà My (108.23 E, 15.35 N): x = R * lon * cos(lat), y = R * lat (radians).
+    x0, y0 = 11_606_000.0, 1_707_000.0
+    path = write_tiff(tmp_path / "MYD14.A2024070.0615.tif", mask, crs=SINUSOIDAL, origin=(x0, y0), cell=1000)
+    run = fire_rasters.ingest_fire_mask(path)
+    spot = Hotspot.objects.get()
+    lon, lat = spot.geom.x, spot.geom.y
+    assert 15.3 < lat < 15.4 and 108.15 < lon < 108.3
+    # Back to the grid: the point is the centre of pixel (2, 1).
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", SINUSOIDAL, always_xy=True).transform(lon, lat)
+    assert (x, y) == (pytest.approx(x0 + 1500, abs=0.01), pytest.approx(y0 - 2500, abs=0.01))
+    assert (spot.satellite, run.params["acquired_at"]) == ("Aqua", "2024-03-10T06:15:00+00:00")
+
+
+def test_burn_date_from_netcdf_in_a_projected_crs(tmp_path):
+    # UTM 48N metres around Trà My, y descending as most grids are written; 500 m cells like MCD64A1.
+    x = 800_250.0 + 500.0 * np.arange(6)
+    y = 1_700_250.0 - 500.0 * np.arange(5)
+    burn = np.zeros((5, 6), dtype="int16")
+    burn[1:3, 1:4] = 70  # 2023-03-11
+    burn[4, 5] = -2
+    ds = xr.Dataset({"burn_date": (("y", "x"), burn)}, coords={"y": y, "x": x}).rio.write_crs("EPSG:32648")
+    ds.to_netcdf(tmp_path / "MCD64A1.A2023060.h28v07.nc")
+    run = raster_kinds.ingest(str(tmp_path / "MCD64A1.A2023060.h28v07.nc"), "burned-area")
+    assert (run.status, run.rows_new, run.params["year"]) == ("succeeded", 1, 2023)
+    area = BurnedArea.objects.get()
+    assert (area.burn_date, area.pixel_count) == (date(2023, 3, 11), 6)
+    assert 140 < area.area_ha < 160  # six 500 m cells = 150 ha
+    assert 107.5 < area.geom.centroid.x < 109 and 15 < area.geom.centroid.y < 16
+
+
+def test_netcdf_burn_date_without_a_crs_is_refused(tmp_path):
+    burn = np.zeros((3, 3), dtype="int16")
+    burn[1, 1] = 70
+    xr.Dataset(
+        {"burn_date": (("lat", "lon"), burn)}, coords={"lat": [15.2, 15.21, 15.22], "lon": [108.1, 108.11, 108.12]}
+    ).to_netcdf(tmp_path / "MCD64A1.A2023060.nc")
+    with pytest.raises(rasters.RasterRefused, match="needs a CRS"):
+        raster_kinds.ingest(str(tmp_path / "MCD64A1.A2023060.nc"), "burned-area")
+    assert BurnedArea.objects.count() == 0 and IngestRun.objects.get().status == "failed"
