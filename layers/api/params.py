@@ -3,7 +3,7 @@
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,9 +16,11 @@ from .errors import BadParameter
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 MAX_OFFSET = 10_000_000
+MAX_VALUE_LENGTH = 500  # longer than any value a filter field holds
 # Parameters every feature endpoint understands; anything else must be a filter field.
 RESERVED = frozenset({"bbox", "bbox-crs", "datetime", "limit", "offset", "sortby", "f", "crs", "lang"})
 CRS84 = {"http://www.opengis.net/def/crs/OGC/1.3/CRS84", "http://www.opengis.net/def/crs/EPSG/0/4326", ""}
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SORT_TERM = re.compile(r"^([+-]?)([A-Za-z_][A-Za-z0-9_]{0,62})$")
 
 
@@ -57,7 +59,7 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def parse_instant(text: str) -> datetime:
-    """An RFC 3339 date-time (a bare date means its midnight, UTC when no offset is given)."""
+    """An RFC 3339 date-time (a bare date is its midnight; UTC when no offset is given)."""
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -66,9 +68,14 @@ def parse_instant(text: str) -> datetime:
 
 
 def parse_datetime(text: str) -> tuple[datetime | None, datetime | None]:
-    """An instant, or an interval ``a/b`` with ``..`` or nothing for an open end."""
+    """An instant, or an interval ``a/b`` with ``..`` or nothing for an open end.
+
+    A bare date (``2024-03-01``) alone means that whole UTC day, not only its first instant.
+    """
     if "/" not in text:
         instant = parse_instant(text)
+        if _DATE_ONLY.match(text.strip()):
+            return instant, instant + timedelta(days=1) - timedelta(microseconds=1)
         return instant, instant
     left, _, right = text.partition("/")
     start = None if left in ("", "..") else parse_instant(left)
@@ -93,6 +100,8 @@ def parse_count(text: str, name: str, minimum: int, maximum: int) -> int:
 
 def typed_value(col: columns.Column, text: str):
     """A filter value converted by the model field (a foreign key takes the related id)."""
+    if "\x00" in text or len(text) > MAX_VALUE_LENGTH:
+        raise BadParameter(f"value for {col.name} is too long or holds a NUL character", field=col.name)
     target = col.field.target_field if isinstance(col.field, models.ForeignKey) else col.field
     if isinstance(target, models.BooleanField):
         text = {"true": "True", "false": "False"}.get(text.lower(), text)

@@ -93,6 +93,8 @@ def test_huge_limit_is_capped_not_refused(world, client):
         ({"geom__intersects": "POINT(0 0)"}, "geom__intersects"),
         ({"name__regex": ".*"}, "name__regex"),
         ({"bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/3857"}, "crs"),
+        ({"name": "Tổ\x001"}, "name"),
+        ({"name": "x" * 5000}, "name"),
     ],
 )
 def test_hostile_or_malformed_parameters_are_400_naming_the_field(world, client, params, field):
@@ -145,3 +147,10 @@ def test_repeated_parameter_is_refused(world, client):
 def test_json_output_keeps_script_text_verbatim_as_data(world, clients):
     body = json.loads(clients["feedback_officer"].get("/api/layers/complaints/features/").content)
     assert body["features"][0]["properties"]["description"].startswith("<script>")
+
+
+def test_a_bare_date_means_that_whole_day(world, client):
+    body = json.loads(client.get("/api/layers/fire-hotspots/features/", {"datetime": "2024-03-02"}).content)
+    assert [f["properties"]["confidence"] for f in body["features"]] == ["nominal"]
+    body = json.loads(client.get("/ogc/collections/fire-hotspots/items", {"datetime": "2024-03-03"}).content)
+    assert [f["properties"]["confidence"] for f in body["features"]] == ["low"]
