@@ -67,6 +67,18 @@ def endpoint(view):
     return wrapper
 
 
+def read_only(view):
+    """An endpoint that only reads: GET and HEAD are served, any other method is a 405."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return method_not_allowed(request, ["GET", "HEAD"])
+        return view(request, *args, **kwargs)
+
+    return endpoint(guarded)
+
+
 def method_not_allowed(request, allowed: list[str]) -> JsonResponse:
     """405 in the platform's error shape."""
     response = JsonResponse(

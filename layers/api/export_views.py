@@ -3,11 +3,11 @@
 from django.http import HttpResponse
 
 from . import exports, params
-from .access import endpoint, layer_for
+from .access import layer_for, read_only
 from .errors import NotAcceptable
 
 
-@endpoint
+@read_only
 def export(request, slug, fmt):
     """Download the matching features of a layer as GeoJSON, GeoPackage, zipped Shapefile, CSV or KML."""
     layer = layer_for(slug, request.user)

@@ -4,18 +4,24 @@ Rows are picked with ``&&`` against the tile's lon/lat box (grown by the tile bu
 4326 GiST index does the filtering; only those rows are transformed to 3857.
 """
 
+from dataclasses import replace
+
 import psycopg
 from django.db import connection
 
 from layers.registry import Layer
 
 from . import columns, sql, tilemath
+from .params import FeatureQuery
 
 POINT_TYPES = {"Point", "MultiPoint"}
 
 
-def tile_sql(layer: Layer, cols: list[columns.Column], z: int) -> str:
-    """The statement for one tile; parameters are (z, x, y, west, south, east, north)."""
+def tile_sql(layer: Layer, cols: list[columns.Column], z: int, filters: str = "TRUE") -> str:
+    """The statement for one tile.
+
+    Parameters are (z, x, y, west, south, east, north, *the filter clause's parameters, layer name).
+    """
     merc = f"ST_Transform({sql.geom(layer)}, 3857)"
     if layer.geometry_type not in POINT_TYPES:
         # Below half a pixel nothing shows: drop those vertices before clipping.
@@ -26,21 +32,30 @@ def tile_sql(layer: Layer, cols: list[columns.Column], z: int) -> str:
         f"rows AS (SELECT {sql.pk(layer)} AS id, "
         f"ST_AsMVTGeom({merc}, env.box, {tilemath.EXTENT}, {tilemath.BUFFER}, true) AS mvtgeom{props} "
         f"FROM {sql.table(layer)} t, env "
-        f"WHERE {sql.geom(layer)} && ST_MakeEnvelope(%s, %s, %s, %s, 4326)) "
+        f"WHERE {sql.geom(layer)} && ST_MakeEnvelope(%s, %s, %s, %s, 4326) AND {filters}) "
         f"SELECT ST_AsMVT(rows.*, %s, {tilemath.EXTENT}, 'mvtgeom', 'id') FROM rows WHERE mvtgeom IS NOT NULL"
     )
 
 
-def tile(layer: Layer, user, z: int, x: int, y: int) -> bytes:
-    """The tile's protobuf bytes (empty when no feature touches it or below the layer's min zoom)."""
+def tile(layer: Layer, user, z: int, x: int, y: int, query: FeatureQuery | None = None) -> bytes:
+    """The tile's protobuf bytes (empty when no feature touches it or below the layer's min zoom).
+
+    ``query`` carries the same time and attribute filters as the feature API (its bbox, paging
+    and ordering do not apply to a tile).
+    """
     if z < layer.min_zoom:
         return b""
     cols = columns.visible(layer, user)
     west, south, east, north = tilemath.tile_bounds_lonlat(z, x, y)
+    filters, args = "TRUE", []
+    if query is not None:
+        filters, args = sql.where(layer, replace(query, bbox=None))
     connection.ensure_connection()
     # A binary result spares hex-encoding every tile on the server and decoding it here; Django's
     # client-side-binding cursor cannot ask for one, so use a plain psycopg cursor on its connection.
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(tile_sql(layer, cols, z), [z, x, y, west, south, east, north, layer.slug], binary=True)
+        cursor.execute(
+            tile_sql(layer, cols, z, filters), [z, x, y, west, south, east, north, *args, layer.slug], binary=True
+        )
         data = cursor.fetchone()[0]
     return bytes(data or b"")

@@ -5,7 +5,7 @@ from django.http import HttpResponse, JsonResponse
 from layers.registry import registry
 
 from . import features, links, openapi, params, sql
-from .access import endpoint, layer_for, method_not_allowed
+from .access import layer_for, read_only
 from .errors import NotAcceptable
 
 GEOJSON = "application/geo+json"
@@ -20,8 +20,6 @@ MAX_LIMIT = 10_000
 
 
 def _check_format(request) -> None:
-    if request.method != "GET":
-        return
     if request.GET.get("f", "json") not in ("json", "geojson"):
         raise NotAcceptable("only f=json is served", field="f")
 
@@ -34,12 +32,10 @@ def _url(request, name, **kwargs) -> str:
     return links.absolute(request, name, **kwargs)
 
 
-@endpoint
+@read_only
 def landing(request):
     """The landing page with self, service-desc, conformance and data links."""
     _check_format(request)
-    if request.method != "GET":
-        return method_not_allowed(request, ["GET"])
     return _json(
         {
             "title": "geoplatform: Bắc Trà My",
@@ -58,14 +54,14 @@ def landing(request):
     )
 
 
-@endpoint
+@read_only
 def api_document(request):
     """The OpenAPI 3.0 description of this OGC API."""
     _check_format(request)
     return _json(openapi.ogc_document(request, request.user), "application/vnd.oai.openapi+json;version=3.0")
 
 
-@endpoint
+@read_only
 def conformance(request):
     """The conformance classes implemented."""
     _check_format(request)
@@ -93,7 +89,7 @@ def _collection(request, layer) -> dict:
     }
 
 
-@endpoint
+@read_only
 def collections(request):
     """Every collection this user may read."""
     _check_format(request)
@@ -105,14 +101,14 @@ def collections(request):
     )
 
 
-@endpoint
+@read_only
 def collection(request, slug):
     """One collection's metadata."""
     _check_format(request)
     return _json(_collection(request, layer_for(slug, request.user)))
 
 
-@endpoint
+@read_only
 def items(request, slug):
     """Features of a collection, paged by limit/offset with a next link."""
     layer = layer_for(slug, request.user)
@@ -135,7 +131,7 @@ def items(request, slug):
     return HttpResponse(links.collection_text(head, text), content_type=GEOJSON)
 
 
-@endpoint
+@read_only
 def item(request, slug, fid):
     """One feature of a collection."""
     layer = layer_for(slug, request.user)

@@ -84,6 +84,37 @@ def _query_params(layer: Layer, user, default_limit: int) -> list[dict]:
     return out
 
 
+_PAGING = ("bbox", "limit", "offset", "sortby")
+IMPORT_FORM = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "GeoJSON, GeoPackage, zipped SHP, KML, CSV"},
+        "srs": {"type": "string", "description": "EPSG:XXXX or +proj when the file has none (EPSG:3405, EPSG:5899)"},
+        "mode": {"type": "string", "enum": ["all", "valid-only"], "default": "all"},
+        "dry_run": {"type": "boolean", "default": False},
+        "source_layer": {"type": "string", "description": "the layer inside a file that holds several"},
+    },
+}
+
+
+def _import_path(layer: Layer) -> dict:
+    """The upload endpoint of one layer (ingest.views.LayerImportView)."""
+    return {
+        "post": {
+            "summary": f"{layer.title_en}: import a vector file",
+            "description": "Reprojected to EPSG:4326. The answer is the report: rows accepted, written and "
+            "rejected with the reason per row. mode=all writes every row or none.",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": IMPORT_FORM}}},
+            "responses": {
+                "201": {"description": "written; the report"},
+                "200": {"description": "dry run; the report"},
+            }
+            | _error_responses(400, 401, 403, 404, 413),
+        }
+    }
+
+
 def _document(title: str, paths: dict, layers: list[Layer], user, server: str) -> dict:
     return {
         "openapi": "3.0.3",
@@ -163,6 +194,10 @@ def rest_document(request, user) -> dict:
                 | _error_responses(400, 404),
             },
         }
+        tile_filters = [p for p in _query_params(layer, user, 0) if p["name"] not in _PAGING]
+        paths[tile_path]["get"]["parameters"] = tile_filters
+        if layer.can_edit(user):
+            paths[reverse("layer-import", kwargs={"slug": slug})] = _import_path(layer)
         paths[reverse("api:tilejson", kwargs={"slug": slug})] = {
             "get": {"summary": f"{layer.title_en}: TileJSON", "responses": {"200": {"description": "ok"}}}
         }

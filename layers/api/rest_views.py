@@ -5,7 +5,7 @@ from django.http import HttpResponse, JsonResponse
 from layers.registry import registry
 
 from . import bodies, describe, features, links, openapi, params
-from .access import endpoint, layer_for, method_not_allowed
+from .access import endpoint, layer_for, method_not_allowed, read_only
 
 GEOJSON = "application/geo+json"
 
@@ -79,7 +79,7 @@ def feature_detail(request, slug, fid):
     return method_not_allowed(request, ["GET", "PUT", "PATCH", "DELETE"])
 
 
-@endpoint
+@read_only
 def schema(request):
     """GET /api/schema/: the OpenAPI 3 document of the layers this user may read."""
     return _json(openapi.rest_document(request, request.user), content_type="application/vnd.oai.openapi+json")

@@ -5,19 +5,33 @@ import hashlib
 
 from django.http import HttpResponse, JsonResponse
 
-from . import columns, links, mvt, sql, tilemath
-from .access import endpoint, layer_for
+from . import columns, links, mvt, params, sql, tilemath
+from .access import layer_for, read_only
 from .errors import BadParameter
 
 MVT = "application/vnd.mapbox-vector-tile"
 
 
-def _cache_control(layer) -> str:
-    # Private layers may differ per user: never let a shared cache keep them.
-    return "public, max-age=300" if layer.public else "private, max-age=300"
+def _cache_control(layer, user) -> str:
+    # A tile holding a private layer or private fields differs per user: never let a shared cache keep it.
+    shared = layer.public and not any(c.private for c in columns.visible(layer, user))
+    return "public, max-age=300" if shared else "private, max-age=300"
 
 
-@endpoint
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip (``gzip;q=0`` refuses it)."""
+    for item in header.lower().split(","):
+        name, _, rest = item.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            quality = rest.strip().removeprefix("q=").strip() if rest.strip().startswith("q=") else "1"
+            try:
+                return float(quality) > 0
+            except ValueError:
+                return False
+    return False
+
+
+@read_only
 def tile(request, slug, z, x, y):
     """One tile; 204 when empty, 304 when the client's ETag still matches, gzip on request."""
     layer = layer_for(slug, request.user)
@@ -25,12 +39,15 @@ def tile(request, slug, z, x, y):
         zoom, col, row = tilemath.parse_address(z, x, y)
     except tilemath.TileAddressError as exc:
         raise BadParameter(str(exc), field=exc.part) from None
-    data = mvt.tile(layer, request.user, zoom, col, row)
+    # The map sends the same time and attribute filters as to the feature API.
+    query = params.parse(layer, request.user, request.GET)
+    data = mvt.tile(layer, request.user, zoom, col, row, query)
+    cache_control = _cache_control(layer, request.user)
     if not data:
         response = HttpResponse(status=204)
-        response["Cache-Control"] = _cache_control(layer)
+        response["Cache-Control"] = cache_control
         return response
-    zipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    zipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
     # One ETag per representation: the gzip body is a different byte sequence.
     etag = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + ('-gz"' if zipped else '"')
     if etag in request.headers.get("If-None-Match", ""):
@@ -41,12 +58,12 @@ def tile(request, slug, z, x, y):
     else:
         response = HttpResponse(data, content_type=MVT)
     response["ETag"] = etag
-    response["Cache-Control"] = _cache_control(layer)
+    response["Cache-Control"] = cache_control
     response["Vary"] = "Accept-Encoding, Cookie, Authorization"
     return response
 
 
-@endpoint
+@read_only
 def tilejson(request, slug):
     """TileJSON 3.0.0 describing the layer's tiles and the fields this user will find in them."""
     layer = layer_for(slug, request.user)

@@ -1,11 +1,15 @@
 """Every interface serves every registered layer, and each role sees exactly what it may."""
 
+import io
 import json
+import zipfile
 
 import mapbox_vector_tile
+import pyogrio
 import pytest
 
 from layers import roles
+from layers.api.links import EXPORT_FORMATS
 from layers.registry import registry
 
 from .conftest import ROLE_NAMES, SECRETS
@@ -95,6 +99,7 @@ def test_features_items_tiles_and_exports_serve_every_layer_with_the_right_field
             f"/api/layers/{slug}/export.geojson",
         ]
         if not may_read(slug, role):
+            urls += [f"/tiles/{slug}/14/0/0.pbf", f"/ogc/collections/{slug}/items/1", f"/api/layers/{slug}/export.csv"]
             for url in urls:
                 response = client.get(url)
                 assert response.status_code == 404, (role, url)
@@ -157,3 +162,71 @@ def test_editing_needs_the_layers_edit_role(world, clients, role):
         assert "error" in response.json()
         response = client.post(f"/api/layers/{layer.slug}/features/", b"{}", content_type="application/geo+json")
         assert response.status_code in ({401, 403, 404} if expected != 404 or role == "anonymous" else {400, 404})
+
+
+def _export_text(fmt: str, content: bytes, folder) -> bytes:
+    """Every byte an export file holds once unpacked (zip members), plus what GDAL reads from it."""
+    if fmt == "shp":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            archive.extractall(folder)
+            raw = b"".join(archive.read(name) for name in archive.namelist())
+        path = next(folder.glob("*.shp"))
+    elif fmt == "csv":
+        return content
+    else:
+        raw = content
+        path = folder / f"export.{fmt}"
+        path.write_bytes(content)
+    frame = pyogrio.read_dataframe(path)
+    return raw + frame.drop(columns="geometry").to_csv().encode() + " ".join(frame.columns).encode()
+
+
+def test_anonymous_exports_in_every_format_hold_no_private_value_or_field(world, client, tmp_path):
+    private_names = {name for layer in LAYERS for name in layer.private_fields}
+    for layer in LAYERS:
+        for fmt in EXPORT_FORMATS:
+            response = client.get(f"/api/layers/{layer.slug}/export.{fmt}")
+            if not layer.public:
+                assert response.status_code == 404
+                continue
+            assert response.status_code == 200, (layer.slug, fmt, response.content[:200])
+            if not layer.model_class.objects.exists():
+                continue
+            folder = tmp_path / layer.slug / fmt
+            folder.mkdir(parents=True)
+            text = _export_text(fmt, response.content, folder)
+            assert not leaks(text, SECRETS), (layer.slug, fmt)
+            # dBASE cuts names to 10 characters: look for those too.
+            assert not [n for n in private_names if n.encode() in text or n[:10].encode() in text], (layer.slug, fmt)
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_read_only_interfaces_answer_other_methods_with_405(world, clients, method):
+    client = clients[roles.ADMIN]
+    for url in (
+        "/ogc",
+        "/ogc/conformance",
+        "/ogc/collections",
+        "/ogc/collections/villages",
+        "/ogc/collections/villages/items",
+        "/ogc/collections/villages/items/1",
+        "/tiles/villages/14/0/0.pbf",
+        "/tiles/villages.json",
+        "/api/layers/villages/export.csv",
+        "/api/schema/",
+    ):
+        response = getattr(client, method)(url)
+        assert response.status_code == 405, (method, url)
+        assert response.json()["error"]["code"] == "method_not_allowed" and "GET" in response["Allow"]
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_the_schema_offers_the_import_upload_only_on_layers_the_role_edits(world, clients, role):
+    paths = clients[role].get("/api/schema/").json()["paths"]
+    for layer in LAYERS:
+        listed = f"/api/layers/{layer.slug}/import/" in paths
+        editor = role == roles.ADMIN or role in layer.edit_roles
+        assert listed is editor, (role, layer.slug)
+        if listed:
+            form = paths[f"/api/layers/{layer.slug}/import/"]["post"]["requestBody"]["content"]["multipart/form-data"]
+            assert {"file", "srs", "mode"} <= set(form["schema"]["properties"])

@@ -3,6 +3,7 @@
 import gzip
 import subprocess
 
+import mapbox_vector_tile
 import pytest
 
 from layers.api import tilemath
@@ -109,3 +110,42 @@ def test_tile_bounds_match_postgis_tile_envelope(db):
             "FROM ST_Transform(ST_TileEnvelope(14, 13117, 7532), 4326) e"
         )
         assert (west, south, east, north) == pytest.approx(cursor.fetchone(), abs=1e-9)
+
+
+def test_tiles_apply_the_time_and_attribute_filters_the_map_sends(world, client, tmp_path):
+    z = 14
+    x, y = lonlat_tile(TOWN[0] + 0.01, TOWN[1] + 0.01, z)
+    url = f"/tiles/fire-hotspots/{z}/{x}/{y}.pbf"
+
+    def confidences(response):
+        assert response.status_code == 200, response.content[:200]
+        return sorted(
+            f["properties"]["confidence"]
+            for f in mapbox_vector_tile.decode(response.content)["fire-hotspots"]["features"]
+        )
+
+    assert confidences(client.get(url)) == ["high", "low", "nominal"]
+    assert confidences(client.get(url, {"confidence": "high"})) == ["high"]
+    assert confidences(client.get(url, {"datetime": "2024-03-02T00:00:00Z/.."})) == ["low", "nominal"]
+    assert confidences(client.get(url, {"datetime": "2024-03-02"})) == ["nominal"]
+    assert client.get(url, {"confidence": "high", "datetime": "2024-03-02"}).status_code == 204
+    response = client.get(url, {"frp__gt": "1"})
+    assert response.status_code == 400 and response.json()["error"]["field"] == "frp__gt"
+
+
+def test_tiles_with_private_fields_are_never_for_shared_caches(world, client, clients):
+    x, y = lonlat_tile(*TOWN, 16)
+    url = f"/tiles/parcels/16/{x}/{y}.pbf"
+    assert client.get(url)["Cache-Control"].startswith("public")
+    assert clients["urban_staff"].get(url)["Cache-Control"].startswith("private")
+    assert clients["ranger"].get(url)["Cache-Control"].startswith("public")  # sees what anonymous sees
+
+
+@pytest.mark.parametrize(
+    ("header", "zipped"),
+    [("gzip", True), ("br, gzip;q=0.5", True), ("gzip;q=0", False), ("identity", False), ("*", True)],
+)
+def test_gzip_only_when_the_client_accepts_it(world, client, header, zipped):
+    x, y = lonlat_tile(*TOWN, 14)
+    response = client.get(f"/tiles/villages/14/{x}/{y}.pbf", HTTP_ACCEPT_ENCODING=header)
+    assert (response.get("Content-Encoding") == "gzip") is zipped
