@@ -54,6 +54,7 @@ FORBIDDEN_PROJ_KEYS = {"init", "nadgrids", "geoidgrids", "hgridshift", "vgridshi
 # Fields GDAL's KML drivers add to every placemark; they describe display, not the feature.
 KML_DISPLAY_FIELDS = {"id", "timestamp", "begin", "end", "altitudemode", "tessellate", "extrude", "visibility"}
 KML_DISPLAY_FIELDS |= {"draworder", "icon", "snippet"}
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 WKT_STARTS = ("PROJCS[", "GEOGCS[", "PROJCRS[", "GEOGCRS[", "GEODCRS[", "BOUNDCRS[", "COMPOUNDCRS[", "COMPD_CS[")
 
 
@@ -198,10 +199,43 @@ def detect(path: Path, name: str | None = None) -> str:
 # Readers.
 
 
+def without_strings(data: bytes) -> bytes:
+    """JSON text with every string emptied, so brackets inside text are not taken for structure."""
+    return _JSON_STRING.sub(b'""', data)
+
+
+def largest_leaf_object(bare: bytes) -> int:
+    """How many ``[`` the JSON object holding the most of them, and no other object, has.
+
+    ``bare`` is JSON text passed through ``without_strings``. In GeoJSON such a leaf object is a
+    geometry (or a flat properties object), and its brackets bound its positions from above.
+    Linear numpy work on the raw bytes: no JSON is parsed.
+    """
+    chars = np.frombuffer(bare, dtype=np.uint8)
+    braces = np.flatnonzero((chars == ord("{")) | (chars == ord("}")))
+    if braces.size < 2:
+        return int(np.count_nonzero(chars == ord("[")))
+    kinds = chars[braces]
+    leaf = (kinds[:-1] == ord("{")) & (kinds[1:] == ord("}"))
+    starts, ends = braces[:-1][leaf], braces[1:][leaf]
+    if not starts.size:
+        return 0
+    opens = np.flatnonzero(chars == ord("["))
+    return int((np.searchsorted(opens, ends) - np.searchsorted(opens, starts)).max())
+
+
 def _read_geojson(path: Path, limit: int) -> tuple[list[Row], pyproj.CRS | None, list[str]]:
     data = path.read_bytes()
-    if validation.text_depth(data, b"[{", b"]}") > validation.MAX_TEXT_DEPTH + 4:
+    bare = without_strings(data)
+    if validation.text_depth(bare, b"[{", b"]}") > validation.MAX_TEXT_DEPTH + 4:
         raise VectorFileError("GeoJSON nested deeper than any geometry needs", code="too_deep")
+    # Parsing a 10-million-vertex polygon into Python lists takes minutes and gigabytes: measure first.
+    if largest_leaf_object(bare) > 2 * limit + 16:
+        raise VectorFileError(
+            f"a geometry in the file has more than {limit} vertices; nothing was imported",
+            code="geometry_too_complex",
+        )
+    del bare
     try:
         document = validation.strict_json_loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:

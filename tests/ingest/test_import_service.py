@@ -11,7 +11,7 @@ import shapely
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
-from ingest import imports
+from ingest import imports, vector
 from ingest.models import IngestRun
 from layers.parcels.models import Parcel
 from layers.places.models import Village
@@ -308,3 +308,41 @@ def test_upload_with_srs_lands_a_vn2000_csv(commune, client, users):
     assert abs(village.geom.x - 108.23) < 1e-5 and abs(village.geom.y - 15.35) < 1e-5
     run = IngestRun.objects.get(pk=response.json()["run"])
     assert run.params["user"] == users["planner"].username and run.file_name == "v.csv"
+
+
+def test_a_ten_million_vertex_polygon_file_is_refused_before_json_parsing(db, tmp_path, monkeypatch):
+    path = tmp_path / "huge.geojson"
+    # Short coordinates keep the file (60 MB) under the text-format size cap: the vertex guard must catch it.
+    ring = ",".join(["[1,1]"] * 10_000_000)
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"map_sheet":"1"},'
+        f'"geometry":{{"type":"Polygon","coordinates":[[{ring}]]}}}}]}}'
+    )
+    del ring
+
+    def never(*args, **kwargs):
+        raise AssertionError("the file was handed to the JSON parser")
+
+    monkeypatch.setattr(vector.validation, "strict_json_loads", never)
+    with pytest.raises(vector.VectorFileError) as info:
+        imports.import_file(path, "parcels", staff=True, mode="valid-only")
+    assert info.value.code == "geometry_too_complex" and "more than 200000 vertices" in info.value.message
+    assert Parcel.objects.count() == 0
+
+
+def test_brackets_inside_strings_count_neither_as_vertices_nor_as_nesting(db, tmp_path, settings):
+    settings.GEOPLATFORM_MAX_VERTICES = 10
+    noisy = '{[ "' + "[" * 150 + '\\"{[['
+    path = geojson_file(
+        tmp_path / "p.geojson",
+        [
+            (
+                shapely.geometry.mapping(square(108.23, 15.35)),
+                {"map_sheet": "1", "parcel_number": "1", "land_use_code": "ODT", "address": noisy},
+            )
+        ],
+    )
+    report = imports.import_file(path, "parcels", staff=True, mode="all")
+    assert report.written == 1 and Parcel.objects.get().address == noisy
+    bare = vector.without_strings(b'{"a":"{[[[[\\"[","g":{"type":"Point","coordinates":[1,2]}}')
+    assert bare == b'{"":"","":{"":"","":[1,2]}}' and vector.largest_leaf_object(bare) == 1
