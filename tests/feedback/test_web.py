@@ -294,3 +294,13 @@ def test_stats_page_shows_zero_percent_on_time_as_zero_and_names_in_the_queue(di
     assert row.groups() == ("—", "0,0")  # no response yet; late, so 0 % on time (not "no data"); vi decimal comma
     assert "<td>Sạt lở đất, đá</td>" in officer.get("/feedback/queue/").content.decode()
     assert "<td>Landslide</td>" in officer.get("/feedback/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [("-91", "108.2"), ("15.35", "181"), ("NaN", "108.2"), ("15.35", "Infinity"), ("1e999", "108.2"), ("108.2", "15.35")],
+)
+def test_hostile_coordinates_on_the_form_are_refused_and_store_nothing(client, district, lat, lon):
+    r = client.post("/feedback/", form_data(lat=lat, lon=lon))
+    assert r.status_code == 400 and Complaint.objects.count() == 0 and OutboxEvent.objects.count() == 0
+    assert client.get("/feedback/nearby.json", {"category": "rubbish", "lat": lat, "lon": lon}).status_code == 400
