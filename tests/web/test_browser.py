@@ -317,10 +317,11 @@ class _Parent(BaseHTTPRequestHandler):
     """Serves one page that frames the platform's map and an embed."""
 
     body = b""
+    content_type = "text/html; charset=utf-8"
 
     def do_GET(self):  # noqa: N802 (http.server's name)
         self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", self.content_type)
         self.end_headers()
         self.wfile.write(self.body)
 
@@ -337,6 +338,32 @@ def _parent_server(target: str):
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def test_online_base_map_is_used_when_its_tiles_load(world, server, page, settings):
+    import io
+
+    from PIL import Image
+
+    # A stand-in for the online tile server (OpenStreetMap by default): every tile a plain blue PNG.
+    png = io.BytesIO()
+    Image.new("RGB", (256, 256), (20, 90, 200)).save(png, "PNG")
+    handler = type("Tiles", (_Parent,), {"body": png.getvalue(), "content_type": "image/png"})
+    tiles = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=tiles.serve_forever, daemon=True).start()
+    settings.BASEMAP_URL = f"http://127.0.0.1:{tiles.server_port}/{{z}}/{{x}}/{{y}}.png"
+    try:
+        _open_map(page, f"{server.url}/map/?bbox={TEST_BBOX}")
+        page.wait_for_function(TILES_LOADED.replace("gp-basemap-offline", "gp-basemap-online"), timeout=20000)
+        assert page.locator(".gp-basemap-offline").count() == 0
+        assert page.locator("#gp-notice").is_hidden()
+        # The switcher offers the platform's own base map too.
+        page.hover(".leaflet-control-layers")
+        page.locator(".leaflet-control-layers-base label", has_text="ngoại tuyến").click()
+        page.wait_for_function(TILES_LOADED, timeout=20000)
+        assert page.locator(".gp-basemap-online").count() == 0
+    finally:
+        tiles.shutdown()
 
 
 def _frame_shows_map(page, name: str) -> bool:
@@ -404,12 +431,16 @@ def _expected_figures(now) -> dict:
 
 
 def test_dashboard_figures_equal_database_counts(world, db_access, server, page, artifacts_dir):
-    from django.utils import timezone
+    from layers.cameras.models import Camera
+    from layers.feedback.models import Complaint
+    from layers.fire.models import Hotspot
 
     _login(page, server, roles.OPERATOR)
+    page.clock.install()  # the page's own timer, fast-forwarded below
     page.goto(f"{server.url}/dashboard/")
     page.wait_for_selector("body[data-figures-at]")
-    expected = _expected_figures(timezone.now())
+    now = timezone.now()
+    expected = _expected_figures(now)
     shown = page.eval_on_selector_all(
         "[data-figure]", "els => Object.fromEntries(els.map(e => [e.dataset.figure, e.textContent]))"
     )
@@ -418,24 +449,41 @@ def test_dashboard_figures_equal_database_counts(world, db_access, server, page,
     assert (expected["coverage.covered"], expected["coverage.covered_any_network"]) == (2, 3)
     assert expected["complaints.open"] == 3
     assert page.get_attribute("[data-coverage-basis]", "data-basis") == "run"
-    assert f"#{expected['coverage.run']}" in page.inner_text("[data-coverage-basis]")
-    # The refresh fetches figures.json and shows new rows without a reload.
-    from layers.cameras.models import Camera
-
+    # Complaints open / overdue by commune, counted here.
+    rows = page.eval_on_selector_all(
+        "#complaints-by-commune tr", "trs => trs.map(tr => [...tr.children].map(td => td.textContent))"
+    )
+    by_commune = {}
+    for c in Complaint.objects.select_related("commune"):
+        if c.status not in ("resolved", "rejected", "closed"):
+            n_open, n_late = by_commune.get(c.commune.name, (0, 0))
+            by_commune[c.commune.name] = (n_open + 1, n_late + (c.expected_at < now))
+    assert {name: (int(a), int(b)) for name, a, b in rows} == by_commune
+    # Charts: three, and the hotspot chart holds every hotspot of the last 14 days.
+    assert page.evaluate("() => Object.keys(Chart.instances).length") == 3
+    charted = page.evaluate(
+        "() => Object.values(Chart.instances).find(c => c.canvas.id === 'chart-hotspots')"
+        ".data.datasets[0].data.reduce((a, b) => a + b, 0)"
+    )
+    assert charted == sum(1 for h in Hotspot.objects.all() if h.acquired_at >= now - timedelta(days=14))
+    # Every tile opens the map with the layers it counts.
+    hrefs = page.eval_on_selector_all("[data-tile]", "els => els.map(e => e.getAttribute('href'))")
+    assert len(hrefs) == 5 and all(h.startswith("/map/?layers=") for h in hrefs)
+    assert page.get_attribute("[data-tile=cameras]", "href") == "/map/?layers=cameras&status=offline"
+    page.screenshot(path=str(artifacts_dir / "dashboard.png"), full_page=True)
+    # The page refreshes itself: a minute later it shows what changed, without a reload.
     online = list(Camera.objects.filter(status="online").values_list("pk", flat=True))
     Camera.objects.filter(pk__in=online).update(status="offline")
-    page.evaluate("() => window.geoplatformDashboard.refresh()")
-    page.wait_for_function("() => document.querySelector('[data-figure=\"cameras.offline\"]').textContent === '3'")
-    assert page.locator("#ingest-runs tr[data-status=failed]").count() == 1
-    assert page.evaluate("() => Object.keys(Chart.instances).length") == 3
-    href = page.get_attribute("[data-tile=cameras]", "href")
-    assert href == "/map/?layers=cameras&status=offline"
-    page.screenshot(path=str(artifacts_dir / "dashboard.png"), full_page=True)
-    # The tile's link opens the map filtered to what it counts: the 3 offline cameras only.
-    page.click("[data-tile=cameras]")
-    page.wait_for_selector("body[data-ready='1']")
-    page.wait_for_function("() => document.querySelectorAll('.gp-layer-cameras').length === 3")
-    Camera.objects.filter(pk__in=online).update(status="online")
+    try:
+        page.clock.run_for(61_000)
+        page.wait_for_function("() => document.querySelector('[data-figure=\"cameras.offline\"]').textContent === '3'")
+        assert page.locator("#ingest-runs tr[data-status=failed]").count() == 1
+        # The tile's link opens the map filtered to what it counts: the 3 offline cameras only.
+        page.click("[data-tile=cameras]")
+        page.wait_for_selector("body[data-ready='1']")
+        page.wait_for_function("() => document.querySelectorAll('.gp-layer-cameras').length === 3")
+    finally:
+        Camera.objects.filter(pk__in=online).update(status="online")
 
 
 def test_phone_layout_and_first_load_size(world, server, browser, artifacts_dir):
