@@ -20,6 +20,7 @@ MAX_VALUE_LENGTH = 500  # longer than any value a filter field holds
 # Parameters every feature endpoint understands; anything else must be a filter field.
 RESERVED = frozenset({"bbox", "bbox-crs", "datetime", "limit", "offset", "sortby", "f", "crs", "lang"})
 CRS84 = {"http://www.opengis.net/def/crs/OGC/1.3/CRS84", "http://www.opengis.net/def/crs/EPSG/0/4326", ""}
+_LAST_DAY = datetime(9999, 12, 30, tzinfo=UTC)
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SORT_TERM = re.compile(r"^([+-]?)([A-Za-z_][A-Za-z0-9_]{0,62})$")
 
@@ -75,7 +76,7 @@ def parse_datetime(text: str) -> tuple[datetime | None, datetime | None]:
     if "/" not in text:
         instant = parse_instant(text)
         if _DATE_ONLY.match(text.strip()):
-            return instant, instant + timedelta(days=1) - timedelta(microseconds=1)
+            return instant, min(instant, _LAST_DAY) + timedelta(days=1) - timedelta(microseconds=1)
         return instant, instant
     left, _, right = text.partition("/")
     start = None if left in ("", "..") else parse_instant(left)

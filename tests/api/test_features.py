@@ -154,3 +154,6 @@ def test_a_bare_date_means_that_whole_day(world, client):
     assert [f["properties"]["confidence"] for f in body["features"]] == ["nominal"]
     body = json.loads(client.get("/ogc/collections/fire-hotspots/items", {"datetime": "2024-03-03"}).content)
     assert [f["properties"]["confidence"] for f in body["features"]] == ["low"]
+    for edge in ("9999-12-31", "0001-01-01", "0001-01-01T00:00:00+05:00"):
+        response = client.get("/api/layers/fire-hotspots/features/", {"datetime": edge})
+        assert response.status_code == 200 and json.loads(response.content)["numberMatched"] == 0, edge
