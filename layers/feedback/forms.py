@@ -50,7 +50,12 @@ class ReportForm(forms.Form):
     reporter_phone = forms.CharField(label=_("Điện thoại (không công khai)"), max_length=40, required=False)
     reporter_email = forms.EmailField(label=_("Email (không công khai)"), max_length=200, required=False)
     # Hidden from people by CSS; bots fill every field.
-    website = forms.CharField(required=False, label=_("Để trống ô này"))
+    website = forms.CharField(
+        required=False,
+        label=_("Để trống ô này"),
+        # Kept out of the browser's autofill and the keyboard's tab order, so people never fill it by accident.
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
     confirm_new = forms.BooleanField(required=False, label=_("Tôi vẫn muốn gửi phản ánh mới"))
     form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 

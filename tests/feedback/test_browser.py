@@ -79,3 +79,24 @@ def test_form_and_queue_show_hostile_text_without_running_it(live_server, distri
     assert page.locator("#queue-map img[src='x']").count() == 0
     assert page.locator("table.fb-table img").count() == 0
     assert browser_context.dialogs == []
+
+
+def test_a_photo_with_gps_pre_fills_the_place_before_sending(live_server, district, browser_context, tmp_path):
+    from .conftest import TRA_SON, jpeg_bytes
+
+    photo = tmp_path / "anh.jpg"
+    photo.write_bytes(jpeg_bytes(gps=TRA_SON))
+    page = browser_context.new_page()
+    page.goto(live_server.url + "/feedback/")
+    page.select_option("#id_category", "road_damage")
+    page.fill("#id_description", "Cống vỡ, ảnh có vị trí")
+    page.set_input_files("#id_photos", str(photo))
+    page.wait_for_function("() => document.getElementById('id_lat').value !== ''")
+    assert float(page.input_value("#id_lat")) == pytest.approx(TRA_SON[1], abs=1e-4)
+    assert float(page.input_value("#id_lon")) == pytest.approx(TRA_SON[0], abs=1e-4)
+    assert page.locator("#pick-map .leaflet-marker-icon").count() == 1
+    page.click("button[type=submit]")
+    page.wait_for_selector(".fb-receipt")
+    complaint = Complaint.objects.get()
+    assert complaint.commune == district["son"] and complaint.photos.count() == 1
+    assert browser_context.dialogs == []

@@ -298,7 +298,14 @@ def test_stats_page_shows_zero_percent_on_time_as_zero_and_names_in_the_queue(di
 
 @pytest.mark.parametrize(
     ("lat", "lon"),
-    [("-91", "108.2"), ("15.35", "181"), ("NaN", "108.2"), ("15.35", "Infinity"), ("1e999", "108.2"), ("108.2", "15.35")],
+    [
+        ("-91", "108.2"),
+        ("15.35", "181"),
+        ("NaN", "108.2"),
+        ("15.35", "Infinity"),
+        ("1e999", "108.2"),
+        ("108.2", "15.35"),  # swapped
+    ],
 )
 def test_hostile_coordinates_on_the_form_are_refused_and_store_nothing(client, district, lat, lon):
     r = client.post("/feedback/", form_data(lat=lat, lon=lon))

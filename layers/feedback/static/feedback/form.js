@@ -50,6 +50,66 @@
     document.querySelectorAll(".fb-operator, .fb-technology").forEach(function (el) { el.hidden = !show; });
   }
 
+  // The GPS position in a JPEG's EXIF (the server strips EXIF; only this position is used, to pre-fill).
+  function exifGps(buffer) {
+    var v = new DataView(buffer);
+    if (v.byteLength < 4 || v.getUint16(0) !== 0xFFD8) { return null; }
+    var at = 2;
+    while (at + 4 <= v.byteLength) {
+      var marker = v.getUint16(at);
+      var size = v.getUint16(at + 2);
+      if (marker === 0xFFE1 && v.getUint32(at + 4) === 0x45786966) { return tiffGps(v, at + 10); }
+      if ((marker & 0xFF00) !== 0xFF00 || marker === 0xFFDA) { return null; }
+      at += 2 + size;
+    }
+    return null;
+  }
+
+  function tiffGps(v, base) {
+    try {
+      var little = v.getUint16(base) === 0x4949;
+      var u16 = function (o) { return v.getUint16(base + o, little); };
+      var u32 = function (o) { return v.getUint32(base + o, little); };
+      var entry = function (ifd, tag) {
+        for (var i = 0, n = u16(ifd); i < n; i++) {
+          if (u16(ifd + 2 + i * 12) === tag) { return ifd + 2 + i * 12; }
+        }
+        return null;
+      };
+      var pointer = entry(u32(4), 0x8825);
+      if (pointer === null) { return null; }
+      var gps = u32(pointer + 8);
+      var angle = function (tag) {
+        var e = entry(gps, tag);
+        if (e === null) { return NaN; }
+        var o = u32(e + 8);
+        var part = function (k) { return u32(o + 8 * k) / u32(o + 8 * k + 4); };
+        return part(0) + part(1) / 60 + part(2) / 3600;
+      };
+      var ref = function (tag) {
+        var e = entry(gps, tag);
+        return e === null ? "" : String.fromCharCode(v.getUint8(base + e + 8));
+      };
+      var la = angle(2) * (ref(1) === "S" ? -1 : 1);
+      var lo = angle(4) * (ref(3) === "W" ? -1 : 1);
+      if (!isFinite(la) || !isFinite(lo) || Math.abs(la) > 90 || Math.abs(lo) > 180) { return null; }
+      return [la, lo];
+    } catch (err) { return null; }  // a malformed block: no position, the photo is still sent
+  }
+
+  document.getElementById("id_photos").addEventListener("change", function (e) {
+    var file = e.target.files && e.target.files[0];
+    if (!file || (lat.value && lon.value) || !file.slice) { return; }
+    file.slice(0, 256 * 1024).arrayBuffer().then(function (buffer) {
+      var pos = exifGps(buffer);
+      if (pos && !(lat.value && lon.value)) {
+        place(pos[0], pos[1]);
+        map.setView(pos, 16);
+        picked.textContent += " " + (picked.dataset.fromPhoto || "");
+      }
+    });
+  });
+
   map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
   document.getElementById("use-location").addEventListener("click", function () {
     if (!navigator.geolocation) { return; }
