@@ -4,19 +4,24 @@
    our viewshed (grid already in memory; and including reading the GeoTIFF) vs ``gdal_viewshed``
    (reads the file, writes its result), both with curvature coefficient 0.75 (k = 4/3).
 2. 50 towers with a 15 km range: ours = viewshed + received power (free space + knife-edge
-   diffraction) per tower, the DEM read once; GDAL = ``gdal_viewshed -md 15000`` looped 50 times.
+   diffraction) per tower, the DEM read once, one tower at a time and in two threads (as
+   ``compute_coverage`` runs its sites); GDAL = ``gdal_viewshed -md 15000`` looped 50 times.
 
-Prints times, ratios (ours / GDAL; below 1 means faster) and the cell agreement of the viewsheds.
+Prints times, ratios (ours / GDAL; below 1 means faster), the CPU load of the machine during the
+run (the figures are wall-clock times, so a loaded machine slows both sides) and the cell agreement
+of the viewsheds.
 Run: ``nice python bench/viewshed.py`` (about a minute; needs gdal-bin).
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -118,12 +123,9 @@ def main() -> None:
         margin = int(REACH / CELL) // 2
         towers = rng.integers(margin, N - margin, size=(50, 2))
         radius = int(np.ceil(REACH / CELL))
-        start = time.perf_counter()
-        with rasterio.open(path) as ds:
-            loaded = ds.read(1)
-        covered = 0
-        agree = []
-        for i, (r, c) in enumerate(towers):
+
+        def one(loaded, r, c):
+            """Viewshed and received power of one tower over its range window."""
             win = (slice(max(r - radius, 0), r + radius + 1), slice(max(c - radius, 0), c + radius + 1))
             local = (r - win[0].start, c - win[1].start)
             sub = loaded[win]
@@ -139,12 +141,28 @@ def main() -> None:
             power, _ = received_power(
                 sub, local, cell_size=CELL, tx_height=TOWER_H, freq_mhz=1800, eirp_dbm=28.2, max_distance=REACH
             )
-            covered += int((power >= -105).sum())
-            if i < 5:  # keep our windows for an agreement check against GDAL below
-                full = np.full((N, N), 2, dtype=np.uint8)
-                full[win] = seen
-                agree.append(full)
+            return win, seen, int((power >= -105).sum())
+
+        start = time.perf_counter()
+        with rasterio.open(path) as ds:
+            loaded = ds.read(1)
+        results = [one(loaded, r, c) for r, c in towers]
         ours50 = time.perf_counter() - start
+        covered = sum(n for _, _, n in results)
+        agree = []
+        for win, seen, _ in results[:5]:  # keep our windows for an agreement check against GDAL below
+            full = np.full((N, N), 2, dtype=np.uint8)
+            full[win] = seen
+            agree.append(full)
+        del results
+        # The same in two threads, as compute_coverage runs sites (the numba kernels release the GIL).
+        start = time.perf_counter()
+        with rasterio.open(path) as ds:
+            loaded = ds.read(1)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            covered2 = sum(n for _, _, n in pool.map(lambda rc: one(loaded, *rc), towers.tolist()))
+        ours50t = time.perf_counter() - start
+        assert covered2 == covered
         start = time.perf_counter()
         for i, (r, c) in enumerate(towers):
             gdal(path, folder / f"t{i}.tif", int(r), int(c), REACH)
@@ -152,9 +170,12 @@ def main() -> None:
         agree50 = [agreement(full, folder / f"t{i}.tif") for i, full in enumerate(agree)]
         print(f"50 towers, {REACH / 1000:.0f} km range")
         print(f"  ours (viewshed + path loss, DEM read once) {ours50:6.2f} s   ratio ours/gdal {ours50 / gdal50:5.2f}")
+        threads = f"{ours50t:6.2f} s   ratio ours/gdal {ours50t / gdal50:5.2f}"
+        print(f"  ours, two threads (as compute_coverage)    {threads}")
         print(f"  gdal_viewshed x 50 (viewshed only)         {gdal50:6.2f} s")
         print(f"  cells in agreement (5 towers)              {100 * min(agree50):6.2f} % (min)")
         print(f"  cells covered at RSRP >= -105 dBm (sum)    {covered}")
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

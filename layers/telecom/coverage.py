@@ -8,7 +8,11 @@ Older runs keep their rasters and village statuses so that two runs can be compa
 
 from __future__ import annotations
 
+import functools
 import math
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +41,8 @@ from .radio.profile import dominant_obstruction
 from .radio.viewshed import viewshed
 
 MIN_GAP_CELLS = 4  # 4 cells of 30 m = 0.36 ha
+# Sites computed at once, in threads (the numba kernels release the GIL).
+THREADS = min(os.cpu_count() or 1, 4)
 
 
 @dataclass
@@ -199,6 +205,26 @@ def site_gain(grid: terrain.Grid, tx: Transmitter, params: dict):
     return win, local, gain, seen == 1
 
 
+def _in_threads(fn, items: list, workers: int | None = None):
+    """``fn`` over ``items`` in threads (the numba kernels release the GIL), results in order.
+
+    At most ``workers + 1`` results are held at a time, so memory stays bounded by a few site
+    windows whatever the number of towers.
+    """
+    workers = workers or THREADS
+    if workers <= 1 or len(items) <= 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def _sites(group: list[Transmitter]) -> list[list[int]]:
     """Indices of the sectors of each site (same position, mast height and band)."""
     sites: dict = {}
@@ -256,8 +282,9 @@ def _compute(run: CoverageRun) -> None:
         best = np.full(grid.shape, -np.inf, dtype=np.float32)
         server = np.full(grid.shape, -1, dtype=np.int32)
         seen_any = np.zeros(grid.shape, dtype=bool)
-        for site in _sites(group):
-            result = site_gain(grid, group[site[0]], params)
+        sites = _sites(group)
+        gains = _in_threads(functools.partial(site_gain, grid, params=params), [group[s[0]] for s in sites])
+        for site, result in zip(sites, gains, strict=True):
             if result is None:
                 summary["skipped_towers"].extend(group[i].label for i in site)
             else:

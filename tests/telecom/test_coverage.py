@@ -104,6 +104,22 @@ def test_without_the_ridge_every_village_is_covered_and_runs_compare(tmp_path, d
     ]
 
 
+def test_sites_computed_in_threads_give_the_same_run_as_one_by_one(dem_asset, tower, district, monkeypatch):
+    from layers.telecom.models import CellTower
+
+    for name, xy in (("east", (scene.X0 + 5415, scene.Y0 - 3315)), ("north", (scene.X0 + 3000, scene.Y0 - 600))):
+        CellTower.objects.create(name=name, operator="viettel", technology="4G", geom=Point(*scene.lonlat(*xy)))
+    monkeypatch.setattr(coverage, "THREADS", 1)
+    serial = _run()
+    monkeypatch.setattr(coverage, "THREADS", 3)
+    threaded = _run()
+    assert serial.progress["done"] == threaded.progress["done"] == 3
+    for key in ("shadowed", "open"):
+        a, b = _status(serial, district[key]), _status(threaded, district[key])
+        assert (a.status, a.best_dbm, a.serving_tower_id) == (b.status, b.best_dbm, b.serving_tower_id)
+    assert _status(threaded, district["shadowed"]).serving_tower.name == "east"
+
+
 def test_results_do_not_depend_on_the_crs_of_the_input_dem(tmp_path, tower, district):
     dem.ingest_path(scene.write_utm(tmp_path / "utm.tif"))
     utm = _run()

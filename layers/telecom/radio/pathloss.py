@@ -92,10 +92,7 @@ def _edge_loss(h_edge, d_edge, h_a, d_a, h_b, d_b, inv_wavelength2, table):
     return table[i] * (1.0 - f) + table[i + 1] * f
 
 
-RAY_BLOCK = 64  # rays advanced together ring by ring (cache locality); each keeps its own hull
-
-
-@numba.njit(cache=True, fastmath=True)
+@numba.njit(cache=True, fastmath=True, nogil=True)
 def _sweep(dem, trow, tcol, tx_h, rx_h, cell, freq_mhz, eirp, azimuth, beamwidth, ftb, k, max_dist, out, los, table):
     nrows, ncols = dem.shape
     iw2 = 2.0 * freq_mhz * 1e6 / SPEED_OF_LIGHT  # 2 / wavelength
@@ -106,6 +103,9 @@ def _sweep(dem, trow, tcol, tx_h, rx_h, cell, freq_mhz, eirp, azimuth, beamwidth
     directional = beamwidth < 360.0 and not math.isnan(azimuth)
     out[trow, tcol] = max(out[trow, tcol], eirp - (fspl0 + 20.0 * math.log10(cell / 2000.0)))
     los[trow, tcol] = 1
+    logs = np.zeros(radius + 1)
+    for s in range(1, radius + 1):
+        logs[s] = 20.0 * math.log10(s)
     # One ray to every border cell of the (2 radius + 1)^2 square around the transmitter.
     nrays = 8 * radius
     fr = np.empty(nrays)
@@ -132,74 +132,59 @@ def _sweep(dem, trow, tcol, tx_h, rx_h, cell, freq_mhz, eirp, azimuth, beamwidth
             bearing = math.degrees(math.atan2(dc, -dr))  # clockwise from north (rows grow southward)
             phi = (bearing - azimuth + 540.0) % 360.0 - 180.0
             gain[b] = -min(12.0 * (phi / beamwidth) ** 2, ftb)
-    # Per ray: the upper convex hull of its profile so far (the taut string from the antenna over
-    # the terrain), as step numbers and curvature-corrected heights; vertex 0 is the antenna.
-    hs = np.zeros((RAY_BLOCK, radius + 2), dtype=np.int32)
-    hz = np.zeros((RAY_BLOCK, radius + 2))
-    top = np.zeros(RAY_BLOCK, dtype=np.int64)
-    alive = np.zeros(RAY_BLOCK, dtype=np.bool_)
-    for first in range(0, nrays, RAY_BLOCK):
-        last = min(first + RAY_BLOCK, nrays)
-        for i in range(last - first):
-            top[i] = 0
-            hs[i, 0] = 0
-            hz[i, 0] = zt
-            alive[i] = True
-        # Ring by ring (the block's rays advance one step together): neighbouring rays touch
-        # neighbouring cells, so the grid is walked with good cache locality.
+    # Ray by ray, each with the upper convex hull of its profile so far (the taut string from the
+    # antenna over the terrain) as step numbers and curvature-corrected heights; vertex 0 is the
+    # antenna. Consecutive rays are neighbours and walk neighbouring cells, so a fan of rays
+    # stays in cache; the hull needs O(radius) memory only.
+    hs = np.zeros(radius + 2)
+    hz = np.zeros(radius + 2)
+    hz[0] = zt
+    for b in range(nrays):
+        frb = fr[b]
+        fcb = fc[b]
+        sd = step_d[b]
+        base = eirp + gain[b] - step_db[b]
+        t = 0
         for s in range(1, radius + 1):
-            log_s = 20.0 * math.log10(s)
-            for i in range(last - first):
-                if not alive[i]:
-                    continue
-                b = first + i
-                r = int(math.floor(trow + 0.5 + fr[b] * s))
-                c = int(math.floor(tcol + 0.5 + fc[b] * s))
-                sd = step_d[b]
-                d = sd * s
-                if r < 0 or r >= nrows or c < 0 or c >= ncols or d > max_dist:
-                    alive[i] = False
-                    continue
-                zc = dem[r, c] - d * d * bend
-                zr = zc + rx_h
-                # Drop the hull vertices on or under the line from their predecessor to this
-                # ground point: they can never be an edge again (amortised O(1) per cell).
-                t = top[i]
-                while t >= 1 and (hz[i, t] - hz[i, t - 1]) * (s - hs[i, t - 1]) <= (zc - hz[i, t - 1]) * (
-                    hs[i, t] - hs[i, t - 1]
-                ):
-                    t -= 1
-                top[i] = t
-                # The receiver stands rx_h higher: the vertices under its line are skipped (not dropped).
-                j = t
-                while j >= 1 and (hz[i, j] - hz[i, j - 1]) * (s - hs[i, j - 1]) <= (zr - hz[i, j - 1]) * (
-                    hs[i, j] - hs[i, j - 1]
-                ):
-                    j -= 1
-                loss = 0.0
-                if j == 0:
-                    # In line of sight: the highest point (the antenna's horizon) may still
-                    # intrude into the first Fresnel zone.
-                    if t >= 1:
-                        loss = _edge_loss(hz[i, 1], sd * hs[i, 1], zt, 0.0, zr, d, iw2, table)
-                    los[r, c] = 1
-                elif j == 1:
-                    loss = _edge_loss(hz[i, 1], sd * hs[i, 1], zt, 0.0, zr, d, iw2, table)
-                else:
-                    # Epstein-Peterson over the two horizons: the antenna's (vertex 1) and the
-                    # receiver's (vertex j), each against the line joining its neighbours.
-                    d1 = sd * hs[i, 1]
-                    dj = sd * hs[i, j]
-                    loss = _edge_loss(hz[i, 1], d1, zt, 0.0, hz[i, j], dj, iw2, table) + _edge_loss(
-                        hz[i, j], dj, hz[i, 1], d1, zr, d, iw2, table
-                    )
-                power = eirp + gain[b] - (step_db[b] + log_s + loss)
-                if power > out[r, c]:
-                    out[r, c] = power
-                t += 1
-                hs[i, t] = s
-                hz[i, t] = zc
-                top[i] = t
+            r = int(math.floor(trow + 0.5 + frb * s))
+            c = int(math.floor(tcol + 0.5 + fcb * s))
+            d = sd * s
+            if r < 0 or r >= nrows or c < 0 or c >= ncols or d > max_dist:
+                break
+            fs = float(s)
+            zc = dem[r, c] - d * d * bend
+            zr = zc + rx_h
+            # Drop the hull vertices on or under the line from their predecessor to this ground
+            # point: they can never be an edge again (amortised O(1) per cell).
+            while t >= 1 and (hz[t] - hz[t - 1]) * (fs - hs[t - 1]) <= (zc - hz[t - 1]) * (hs[t] - hs[t - 1]):
+                t -= 1
+            # The receiver stands rx_h higher: the vertices under its line are skipped (not dropped).
+            j = t
+            while j >= 1 and (hz[j] - hz[j - 1]) * (fs - hs[j - 1]) <= (zr - hz[j - 1]) * (hs[j] - hs[j - 1]):
+                j -= 1
+            loss = 0.0
+            if j == 0:
+                # In line of sight: the highest point (the antenna's horizon) may still intrude
+                # into the first Fresnel zone.
+                if t >= 1:
+                    loss = _edge_loss(hz[1], sd * hs[1], zt, 0.0, zr, d, iw2, table)
+                los[r, c] = 1
+            elif j == 1:
+                loss = _edge_loss(hz[1], sd * hs[1], zt, 0.0, zr, d, iw2, table)
+            else:
+                # Epstein-Peterson over the two horizons: the antenna's (vertex 1) and the
+                # receiver's (vertex j), each against the line joining its neighbours.
+                d1 = sd * hs[1]
+                dj = sd * hs[j]
+                loss = _edge_loss(hz[1], d1, zt, 0.0, hz[j], dj, iw2, table) + _edge_loss(
+                    hz[j], dj, hz[1], d1, zr, d, iw2, table
+                )
+            power = base - (logs[s] + loss)
+            if power > out[r, c]:
+                out[r, c] = power
+            t += 1
+            hs[t] = fs
+            hz[t] = zc
 
 
 def received_power(

@@ -40,7 +40,7 @@ def _edge(i, j, za, zb, zo):
     return ((za - zo) * i + (zb - zo) * (j - i)) / (j - 1) + zo
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _scan(dem, orow, ocol, obs_h, tgt_h, dx, dy, cc, diameter, max_dist):
     nrows, ncols = dem.shape
     horizon = np.empty((nrows, ncols), dtype=np.float64)
