@@ -43,3 +43,18 @@ def test_a_utc_time_is_counted_on_the_local_calendar():
     # 18:00 UTC Friday is 01:00 local Saturday: a day off, so one working day is all of Monday.
     utc_friday_evening = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
     assert add_working_days(utc_friday_evening, 1, frozenset()) == local(2026, 12, 1, 0, 0)
+
+
+def test_category_rules_use_the_national_calendar_and_the_districts_own_days(seeded):
+    from layers.feedback.deadline_rules import expected_for
+    from layers.feedback.models import Category, DistrictHoliday
+
+    rubbish, construction, landslide = (Category.objects.get(code=c) for c in ("rubbish", "construction", "landslide"))
+    received = local(2027, 2, 3, 9, 0)  # Wednesday before Tết 2027
+    assert expected_for(rubbish, received) == local(2027, 2, 15, 9, 0)
+    assert expected_for(landslide, received) == received + timedelta(hours=3)
+    # Seven working days: Thu 11, Fri 12, Mon 15, Tue 16, Wed 17, Thu 18, Fri 19.
+    assert expected_for(construction, received) == local(2027, 2, 19, 9, 0)
+    DistrictHoliday.objects.create(date=date(2027, 2, 12), name="Ngày hội văn hoá dân tộc Ca Dong")
+    assert expected_for(rubbish, received) == local(2027, 2, 16, 9, 0)
+    assert expected_for("no_such_category", received) is None
