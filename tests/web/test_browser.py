@@ -48,8 +48,36 @@ def browser():
         chromium.close()
 
 
+def _on_test_database() -> bool:
+    from django.db import connection
+    from django.db.backends.base.creation import TEST_DATABASE_PREFIX
+
+    return connection.settings_dict["NAME"].startswith(TEST_DATABASE_PREFIX)
+
+
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
+def test_database(django_db_setup, django_db_blocker):
+    """The test database, also when no selected test asked pytest-django for one.
+
+    pytest-django creates the test database only for the aliases that the session's tests mark
+    (django_db, db, live_server); these tests use none of those (they commit for the server thread),
+    so run alone they would read and clean up the developer's real database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    if _on_test_database():
+        yield
+        return
+    with django_db_blocker.unblock():
+        created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    assert _on_test_database()
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(created, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def server(test_database, django_db_blocker):
     """A threaded server on loopback serving the test database and the static files."""
     from pytest_django.live_server_helper import LiveServer
 
@@ -86,6 +114,8 @@ def _remove_district():
     from layers.places.models import Commune, District, River, Village
     from layers.telecom.models import CoverageGap, CoverageRun, SignalMeasurement, WifiPoint
 
+    # Never on a real database: this empties whole tables.
+    assert _on_test_database(), "refusing to clean up a database that is not a test database"
     User.objects.filter(username__endswith="-browser").delete()
     for model in (
         CoverageRun,
