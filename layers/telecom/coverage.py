@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from .radio.viewshed import viewshed
 MIN_GAP_CELLS = 4  # 4 cells of 30 m = 0.36 ha
 # Sites computed at once, in threads (the numba kernels release the GIL).
 THREADS = min(os.cpu_count() or 1, 4)
+PROGRESS_EVERY_S = 0.25
 
 
 @dataclass
@@ -272,6 +274,7 @@ def _compute(run: CoverageRun) -> None:
     outdir = Path(settings.DATA_DIR) / "coverage" / f"run_{run.pk}"
     outdir.mkdir(parents=True, exist_ok=True)
     progress = {"done": 0, "total": len(txs), "tower": "", "combo": ""}
+    reported = 0.0
     records: list[VillageCoverage] = []
     gaps: list[CoverageGap] = []
     summary: dict = {"villages": len(villages), "combos": {}, "skipped_towers": []}
@@ -294,7 +297,10 @@ def _compute(run: CoverageRun) -> None:
                 bestserver.merge_sectors(best, server, gain, win, local, sectors, params["front_to_back_db"])
             for index in site:
                 progress.update(done=progress["done"] + 1, tower=group[index].label, combo=f"{operator} {tech}")
+            # Progress counts every tower; it is written at most every PROGRESS_EVERY_S seconds.
+            if time.monotonic() - reported >= PROGRESS_EVERY_S or progress["done"] == progress["total"]:
                 CoverageRun.objects.filter(pk=run.pk).update(progress=dict(progress))
+                reported = time.monotonic()
         thresholds = tuple(params["thresholds"][tech])
         classes = bestserver.classify(best, thresholds)
         path = outdir / f"{operator}_{tech}.tif"

@@ -39,14 +39,15 @@ def merge(best: np.ndarray, server: np.ndarray, power: np.ndarray, win: tuple[sl
     server[win][stronger] = tower_index
 
 
-@numba.njit(cache=True, fastmath=True)
+@numba.njit(cache=True, fastmath=True, nogil=True)
 def _merge_sectors(best, server, gain, tx_r, tx_c, eirps, azimuths, beamwidths, ftb, indices):
     rows, cols = gain.shape
     n = eirps.size
+    top = eirps.max()  # the pattern is never above boresight: no sector can beat g + top
     for r in range(rows):
         for c in range(cols):
             g = gain[r, c]
-            if not math.isfinite(g):
+            if not math.isfinite(g) or g + top <= best[r, c]:
                 continue
             bearing = 0.0
             if n > 1 or beamwidths[0] < 360.0:
