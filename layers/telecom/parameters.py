@@ -17,9 +17,9 @@ OPERATORS = ("viettel", "vnpt", "mobifone")
 TECHNOLOGIES = ("2G", "3G", "4G")
 
 DEFAULTS: dict = {
-    # Metric CRS the DEM is reprojected into on the fly (WGS 84 / UTM 48N covers Quảng Nam;
-    # EPSG:3405 VN-2000 / UTM 48N also works).
-    "crs": "EPSG:32648",
+    # Metric CRS the DEM is reprojected into on the fly: VN-2000 / UTM 48N, the national datum
+    # (any projected CRS in metres is accepted, e.g. EPSG:32648 WGS 84 / UTM 48N).
+    "crs": "EPSG:3405",
     # Analysis cell size in metres (SRTM / Copernicus DEM are 1 arc-second, about 30 m).
     "resolution_m": 30.0,
     # Receiver (phone) height above the ground in metres.

@@ -55,6 +55,20 @@ def write_wgs84(path, *, ridge: bool = True) -> str:
     return str(path)
 
 
+def write_projected(path, crs: str, *, ridge: bool = True) -> str:
+    """The same terrain on a 30 m grid of another projected CRS (e.g. VN-2000 / UTM 48N), with margin."""
+    to_crs = Transformer.from_crs("EPSG:32648", crs, always_xy=True)
+    xs, ys = to_crs.transform([X0 - 300, X0 + SIZE * CELL + 300], [Y0 + 300, Y0 - SIZE * CELL - 300])
+    west, north = min(xs) - 47.0, max(ys) + 13.0  # deliberately off the analysis grid's 30 m lattice
+    ncols, nrows = int((max(xs) - west) / CELL) + 2, int((north - min(ys)) / CELL) + 2
+    cx = west + (np.arange(ncols) + 0.5) * CELL
+    cy = north - (np.arange(nrows) + 0.5) * CELL
+    xx, yy = np.meshgrid(cx, cy)
+    ux, uy = Transformer.from_crs(crs, "EPSG:32648", always_xy=True).transform(xx, yy)
+    write(path, height(ux, uy, ridge).astype("float32"), from_origin(west, north, CELL, CELL), crs)
+    return str(path)
+
+
 def write(path, array, transform, crs, nodata=None) -> None:
     """A single-band GeoTIFF."""
     with rasterio.open(

@@ -121,14 +121,22 @@ def test_sites_computed_in_threads_give_the_same_run_as_one_by_one(dem_asset, to
 
 
 def test_results_do_not_depend_on_the_crs_of_the_input_dem(tmp_path, tower, district):
-    dem.ingest_path(scene.write_utm(tmp_path / "utm.tif"))
-    utm = _run()
-    dem.ingest_path(scene.write_wgs84(tmp_path / "wgs84.tif"))
-    wgs = _run()
+    runs = {}
+    for label, write in (
+        ("utm", lambda p: scene.write_utm(p)),
+        ("wgs84", lambda p: scene.write_wgs84(p)),
+        ("vn2000", lambda p: scene.write_projected(p, "EPSG:3405")),
+    ):
+        dem.ingest_path(write(tmp_path / f"{label}.tif"))
+        runs[label] = _run()
+        assert runs[label].parameters["crs"] == "EPSG:3405"  # analysed in VN-2000 / UTM 48N
     for key in ("shadowed", "open"):
-        a, b = _status(utm, district[key]), _status(wgs, district[key])
-        assert (a.status, a.reason_code) == (b.status, b.reason_code)
-        assert a.best_dbm == pytest.approx(b.best_dbm, abs=1.5)
+        a = _status(runs["utm"], district[key])
+        for other in ("wgs84", "vn2000"):
+            b = _status(runs[other], district[key])
+            assert (a.status, a.reason_code) == (b.status, b.reason_code), (key, other)
+            assert a.best_dbm == pytest.approx(b.best_dbm, abs=1.5), (key, other)
+    assert _status(runs["vn2000"], district["shadowed"]).status == "none"
 
 
 def test_a_weak_village_and_a_village_beyond_range_are_told_apart(dem_asset, tower, district):
