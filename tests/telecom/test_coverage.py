@@ -198,3 +198,29 @@ def test_plan_sites_adds_the_shadowed_village_and_the_what_if_run_shows_it(dem_a
     call_command("plan_sites", "--k", "1", "--candidates", "hilltops", "--no-what-if", "--wifi")
     out = capsys.readouterr().out
     assert "+420 people" in out and "Thôn shadowed" in out and "households" in out
+
+
+def test_wifi_ranking_skips_cultural_houses_with_wifi_and_ranks_by_households(dem_asset, tower, district, capsys):
+    from layers.places.models import Village
+    from layers.telecom.models import WifiPoint
+
+    commune = district["open"].commune
+    big = Village.objects.create(
+        commune=commune, name="Thôn lớn", households=400, population=1700, geom=commune.geom.centroid
+    )
+    Village.objects.create(
+        commune=commune, name="Thôn không nhà văn hoá", households=900, has_cultural_house=False, geom=big.geom
+    )
+    WifiPoint.objects.create(name="Wi-Fi Thôn open", village=district["open"], geom=district["open"].geom)
+    _run()
+    ranked = siteplans.wifi_priorities()
+    # open has Wi-Fi; the 900-household village has no cultural house; shadowed (105 households) is last.
+    assert [(r["rank"], r["village"], r["households"]) for r in ranked] == [
+        (1, "Thôn lớn", 400),
+        (2, "Thôn shadowed", 105),
+    ]
+    assert ranked[1]["mobile"] == "none"
+    call_command("plan_sites", "--k", "1", "--no-what-if", "--wifi")
+    wifi = capsys.readouterr().out.split("Wi-Fi: cultural houses", 1)[1]
+    assert "1. Thôn lớn (Trà Sơn (test)): 400 households" in wifi
+    assert wifi.index("Thôn lớn") < wifi.index("Thôn shadowed") and "Thôn open" not in wifi
