@@ -69,3 +69,28 @@ def test_planner_page_shows_figures_and_the_run_geojson_explains_villages(db, us
     assert plan.status_code == 400 and plan.json()["error"]["field"] == "k"
     assert planner.get("/coverage/compare/?a=x&b=1").status_code == 400
     assert planner.get(f"/coverage/compare/?a={run.pk}&b=999999").status_code == 404
+
+
+def test_calibration_figures_are_shown_on_the_planner_page(db, users, dem_asset, tower, district):
+    from datetime import UTC, datetime
+
+    from layers.telecom.models import SignalMeasurement
+
+    run = coverage.execute(coverage.start({}, enqueue=False).pk)
+    predicted = run.villages.get(village=district["open"]).best_dbm
+    SignalMeasurement.objects.create(
+        operator="viettel",
+        technology="4G",
+        dbm=predicted - 4.0,
+        measured_at=datetime(2026, 10, 1, tzinfo=UTC),
+        geom=district["open"].geom,
+    )
+    planner = _client(users[roles.PLANNER])
+    answer = planner.post(f"/coverage/runs/{run.pk}/calibrate/").json()
+    (result,) = answer["results"]
+    assert result["mean_error_db"] == pytest.approx(4.0, abs=0.06)  # best_dbm is rounded to 0.1 dB
+    assert answer["offsets"]["viettel"] == pytest.approx(-4.0, abs=0.06)
+    html = planner.get("/coverage/").content.decode()
+    table = html.split('data-testid="calibration"', 1)[1].split("</table>", 1)[0]
+    # Vietnamese number format (decimal comma): mean error, RMSE, hit rate, fitted offset.
+    assert "<td>viettel 4G</td><td>1</td><td>4,0 dB</td><td>4,0 dB</td><td>1,00</td><td>-4,0 dB</td>" in table
