@@ -30,6 +30,8 @@ MAX_PHOTOS = 3
 # Crockford-like alphabet: no 0/O, 1/I/L to misread when a code is read out on the phone.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PHONE = re.compile(r"^\+?[0-9 .()-]{6,20}$")
+CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # a category code (Open311 service_code)
+TRACKING = re.compile(r"[A-Z0-9-]{1,20}")  # a tracking code as stored (PA-XXXXXXXX)
 
 
 @dataclass
@@ -72,7 +74,10 @@ def max_photo_pixels() -> int:
 
 def category_of(code: str) -> Category:
     """The active category with this code (the Open311 service_code)."""
-    category = Category.objects.select_related("office").filter(code=(code or "").strip(), active=True).first()
+    code = (code or "").strip()
+    if not CODE.fullmatch(code):
+        raise UnknownCategory(_("Lĩnh vực phản ánh không tồn tại."), field="category")
+    category = Category.objects.select_related("office").filter(code=code, active=True).first()
     if category is None:
         raise UnknownCategory(_("Lĩnh vực phản ánh không tồn tại."), field="category")
     return category
@@ -93,6 +98,20 @@ def clean_photos(files: list[bytes]) -> list[photos.CleanPhoto]:
 
 
 def _check_text(report: Report) -> None:
+    texts = {
+        "description": report.description,
+        "address": report.address,
+        "name": report.reporter_name,
+        "phone": report.reporter_phone,
+        "email": report.reporter_email,
+        "media_url": report.media_url,
+        "category": report.category,
+    }
+    texts.update({f"attribute[{k}]": f"{k}{v}" for k, v in report.attributes.items()})
+    for name, text in texts.items():
+        # PostgreSQL text cannot hold NUL: refuse it as bad input rather than fail at the INSERT.
+        if "\x00" in str(text):
+            raise InvalidReport(_("Nội dung có ký tự không hợp lệ."), field=name)
     description = report.description.strip()
     if not description:
         raise InvalidReport(_("Cần mô tả nội dung phản ánh."), field="description")

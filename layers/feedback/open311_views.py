@@ -41,6 +41,9 @@ def endpoint(view):
     @wraps(view)
     def wrapper(request, *args, fmt: str = "json", **kwargs):
         try:
+            params = [*request.GET.lists(), *(request.POST.lists() if request.method == "POST" else [])]
+            if any("\x00" in key or any("\x00" in v for v in values) for key, values in params):
+                raise Open311Error("parameters may not contain NUL characters")
             jurisdiction = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
             if jurisdiction and jurisdiction != JURISDICTION:
                 raise Open311Error(f"jurisdiction_id {jurisdiction[:60]!r} not found", 404)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
@@ -18,7 +19,7 @@ from geoplatform.errors import PlatformError
 from layers import roles
 from layers.places.models import Commune
 
-from . import export, stats, workflow
+from . import export, intake, stats, workflow
 from .forms import ActionForm, NoteForm
 from .models import CLOSED_STATUSES, Category, Complaint
 from .views import basemap_config
@@ -50,13 +51,16 @@ def filtered(params, now=None):
     elif status in dict(Complaint.STATUS_CHOICES):
         qs = qs.filter(status=status)
     if params.get("category"):
-        qs = qs.filter(category=params["category"])
+        # Unknown codes (or text no code has, like a NUL) simply match nothing.
+        code = params["category"]
+        qs = qs.filter(category=code) if intake.CODE.fullmatch(code) else qs.none()
     if params.get("commune", "").isdigit():
         qs = qs.filter(commune_id=int(params["commune"]))
     if params.get("overdue") == "1":
         qs = qs.exclude(status__in=CLOSED_STATUSES).filter(expected_at__lt=now)
     if params.get("q"):
-        qs = qs.filter(tracking_code__icontains=params["q"].strip()[:20])
+        code = re.sub(r"[^A-Za-z0-9-]", "", params["q"])[:20]
+        qs = qs.filter(tracking_code__icontains=code) if code else qs.none()
     return qs
 
 
@@ -120,6 +124,8 @@ def bulk_acknowledge(request):
 @officer_required
 def detail(request, code: str):
     """One complaint for officers: everything incl. reporter contact and internal notes, and its actions."""
+    if not intake.TRACKING.fullmatch(code):
+        raise Http404
     complaint = get_object_or_404(
         Complaint.objects.select_related("commune", "office", "duplicate_of"), tracking_code=code
     )

@@ -91,11 +91,10 @@ def report(request):
 @require_GET
 def track(request, code: str):
     """The public page of one report: status, deadline, public answers, photos; never the reporter."""
-    complaint = (
-        Complaint.objects.select_related("commune", "duplicate_of")
-        .filter(tracking_code=code.strip().upper()[:20])
-        .first()
-    )
+    code = code.strip().upper()
+    complaint = None
+    if intake.TRACKING.fullmatch(code):
+        complaint = Complaint.objects.select_related("commune", "duplicate_of").filter(tracking_code=code).first()
     if complaint is None:
         raise Http404(_("Không tìm thấy phản ánh."))
     category = Category.objects.filter(code=complaint.category).first()
@@ -113,9 +112,12 @@ def track(request, code: str):
 @require_GET
 def track_lookup(request):
     """Find a report by its tracking code."""
-    code = (request.GET.get("code") or "").strip().upper()[:20]
-    if code:
+    code = (request.GET.get("code") or "").strip().upper()
+    if code and intake.TRACKING.fullmatch(code):
         return redirect("feedback:track", code=code)
+    if code:
+        message = _("Mã phản ánh gồm chữ, số và dấu gạch ngang, ví dụ PA-7KQ2M9XD.")
+        return render(request, "feedback/track_lookup.html", {"message": message}, status=400)
     return render(request, "feedback/track_lookup.html")
 
 
@@ -132,6 +134,11 @@ def nearby(request):
         return JsonResponse(
             {"error": {"code": "bad_request", "message": "lon/lat out of range", "field": "lon"}}, status=400
         )
+    category = request.GET.get("category", "")
+    if category and not intake.CODE.fullmatch(category):
+        return JsonResponse(
+            {"error": {"code": "bad_request", "message": "unknown category", "field": "category"}}, status=400
+        )
     rows = [
         {
             "tracking_code": c.tracking_code,
@@ -140,7 +147,7 @@ def nearby(request):
             "description": c.description[:200],
             "url": reverse("feedback:track", args=[c.tracking_code]),
         }
-        for c in intake.nearby_open(request.GET.get("category", ""), lon, lat)
+        for c in intake.nearby_open(category, lon, lat)
     ]
     return JsonResponse({"duplicates": rows}, json_dumps_params={"ensure_ascii": False})
 

@@ -311,3 +311,57 @@ def test_hostile_coordinates_on_the_form_are_refused_and_store_nothing(client, d
     r = client.post("/feedback/", form_data(lat=lat, lon=lon))
     assert r.status_code == 400 and Complaint.objects.count() == 0 and OutboxEvent.objects.count() == 0
     assert client.get("/feedback/nearby.json", {"category": "rubbish", "lat": lat, "lon": lon}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/feedback/track/%00/", 404),
+        ("/feedback/track/PA-%00X/", 404),
+        ("/feedback/track/?code=a%2Fb", 400),  # a slash would not even make a URL
+        ("/feedback/track/?code=%00", 400),
+        ("/feedback/nearby.json?lon=108.2&lat=15.35&category=%00", 400),
+        ("/open311/v2/requests.json?service_code=%00", 400),
+        ("/open311/v2/requests.json?service_request_id=PA-%00", 400),
+        ("/open311/v2/services.json?jurisdiction_id=%00", 400),
+    ],
+)
+def test_nul_and_malformed_codes_are_4xx_never_500(client, district, path, status):
+    assert client.get(path).status_code == status
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feedback/queue/?category=%00",
+        "/feedback/queue/?q=%00",
+        "/feedback/queue/map.geojson?category=%00",
+        "/feedback/queue/export.csv?q=%00",
+        "/feedback/queue/%00/",
+    ],
+)
+def test_nul_in_the_officers_queue_is_never_500(district, users, path):
+    officer = Client()
+    officer.force_login(users[roles.FEEDBACK_OFFICER])
+    assert officer.get(path).status_code in (200, 404)
+
+
+@pytest.mark.parametrize("field", ["description", "address_string", "email", "first_name", "attribute[operator]"])
+def test_nul_in_an_open311_post_is_a_400_error_list_and_stores_nothing(client, district, api_key, field):
+    _key, secret = api_key
+    data = {"api_key": secret, "service_code": "no_signal", "lat": TOWN[1], "long": TOWN[0], "description": "Mất sóng"}
+    data["attribute[operator]"] = "viettel"
+    data[field] = data.get(field, "x") + "\x00"
+    r = client.post("/open311/v2/requests.json", data)
+    assert r.status_code == 400 and r.json()[0]["code"] == 400
+    assert Complaint.objects.count() == 0
+
+
+def test_nul_in_a_report_made_in_code_is_refused_before_the_database(district):
+    from layers.feedback import intake
+
+    with pytest.raises(intake.InvalidReport):
+        intake.submit(intake.Report(category="rubbish", description="a\x00b", lon=TOWN[0], lat=TOWN[1]))
+    with pytest.raises(intake.UnknownCategory):
+        intake.submit(intake.Report(category="rub\x00bish", description="ab", lon=TOWN[0], lat=TOWN[1]))
+    assert Complaint.objects.count() == 0
