@@ -18,6 +18,7 @@ MAX_DESCRIPTION = 4000
 MAX_RANGE = timedelta(days=90)
 DEFAULT_RANGE = timedelta(days=90)
 MAX_RESULTS = 1000
+MIN_YEAR, MAX_YEAR = 2000, 2100
 REQUEST_FIELDS = (
     "service_request_id",
     "status",
@@ -73,6 +74,9 @@ def parse_when(text: str, name: str) -> datetime:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise Open311Error(f"{name} is not a valid date") from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        # Also keeps the 90-day arithmetic away from datetime's limits (year 1 and 9999).
+        raise Open311Error(f"{name} must be between {MIN_YEAR} and {MAX_YEAR}")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import wraps
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from .errors import BadApiKey
 from .models import ApiKey, Category, Complaint, Note
 from .open311 import Open311Error
 
+NUMBER = re.compile(r"[+-]?(\d{1,4}(\.\d{0,20})?|\.\d{1,20})")
 JURISDICTION = getattr(settings, "FEEDBACK_JURISDICTION", "bactramy.gov.vn")
 
 
@@ -232,6 +234,9 @@ def api_key_of(raw: str) -> ApiKey:
 def _number(text: str | None, name: str) -> float | None:
     if text in (None, ""):
         return None
+    if not NUMBER.fullmatch(text.strip()):
+        # float() would also take "1_5.35", "nan" or "infinity": only plain decimal numbers are coordinates.
+        raise Open311Error(f"{name} must be a decimal number such as 15.35")
     try:
         value = float(text)
     except ValueError:

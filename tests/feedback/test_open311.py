@@ -180,6 +180,9 @@ def test_get_requests_filters_and_the_90_day_window(client, district, api_key):
         ({"lat": "15.5", "long": "109.5"}, 400),  # at sea
         ({"lat": "108.2", "long": "15.35"}, 400),  # swapped
         ({"lat": "NaN", "long": "108.2"}, 400),
+        ({"lat": "1_5.35", "long": "108.2"}, 400),  # float() would read 15.35
+        ({"lat": "15.35", "long": "1.082e2"}, 400),
+        ({"lat": "0x0f", "long": "108.2"}, 400),
         ({"lat": "", "long": ""}, 400),
         ({"media_url": "javascript:alert(1)"}, 400),
         ({"service_code": "no_signal"}, 400),  # attribute[operator] is required
@@ -306,8 +309,10 @@ def test_dates_with_an_unencoded_plus_offset_and_the_exact_90_day_window(client,
     assert_errors(client.get("/open311/v2/requests.json", backwards), 400)
     root = xml_of(client.get("/open311/v2/requests.xml", backwards))
     assert root.tag == "errors" and root.find("error/code").text == "400"
-    # A date without an offset is local time: 00:00 local is 17:00 UTC the day before.
     assert_errors(client.get("/open311/v2/requests.json", {"start_date": "2026-13-01"}), 400)
+    # At the ends of the calendar the 90-day arithmetic would overflow: a 400, never a 500.
+    assert_errors(client.get("/open311/v2/requests.json", {"start_date": "9999-12-31T23:59:59+14:00"}), 400)
+    assert_errors(client.get("/open311/v2/requests.json", {"end_date": "0001-01-01"}), 400)
 
 
 def test_description_of_exactly_4000_characters_is_accepted(client, district, api_key):
