@@ -13,7 +13,8 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
-from django.db import connection, transaction
+import psycopg
+from django.db import DataError, connection, transaction
 
 from geoplatform.errors import PlatformError
 
@@ -109,11 +110,11 @@ def _load(data: bytes, run: IngestRun, source: str | None) -> dict:
     with connection.cursor() as cursor:
         # Sorting 10^5 staged rows in memory instead of on disk; local to this transaction.
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        _copy_raw(cursor, prepared)
+        typed = _copy_raw(cursor, prepared)
         # Without statistics the planner takes the temp table for tiny and joins by nested loop.
         cursor.execute("ANALYZE firms_raw")
         mappings = _value_rules(cursor, prepared, source)
-        cursor.execute(_TYPED_SQL.format(**_typed_parts(prepared)), mappings)
+        cursor.execute(_TYPED_SQL.format(**_typed_parts(prepared, typed)), mappings)
         cursor.execute("ANALYZE firms_typed")
         cursor.execute("SELECT count(*) FROM firms_typed WHERE reason IS NOT NULL")
         sql_rejected = cursor.fetchone()[0]
@@ -142,9 +143,33 @@ def _load(data: bytes, run: IngestRun, source: str | None) -> dict:
     }
 
 
-def _copy_raw(cursor, prepared: firms_csv.Prepared) -> None:
-    columns = ", ".join(f'"{c}" text' for c in prepared.columns)
+# Numeric FIRMS columns: COPY parses them as float8 when the whole file allows it.
+NUMERIC = frozenset(
+    {"latitude", "longitude", "bright_ti4", "bright_ti5", "brightness", "bright_t31", "scan", "track", "frp"}
+)
+
+
+def _copy_raw(cursor, prepared: firms_csv.Prepared) -> bool:
+    """COPY the accepted lines into the temp table firms_raw; True when the numeric columns came typed.
+
+    Clean files (nearly all) load with float8 columns, so no per-row text check is needed later; a file
+    with one unparsable number is loaded again as text and checked row by row, each bad row rejected.
+    """
     cursor.execute("DROP TABLE IF EXISTS firms_raw, firms_typed")
+    try:
+        with transaction.atomic():
+            _copy_into(cursor, prepared, typed=True)
+        return True
+    except (DataError, psycopg.DataError):  # cursor.copy is psycopg's own, not wrapped by Django
+        _copy_into(cursor, prepared, typed=False)
+        return False
+
+
+def _copy_into(cursor, prepared: firms_csv.Prepared, *, typed: bool) -> None:
+    def kind(column: str) -> str:
+        return "float8" if typed and column in NUMERIC else "text"
+
+    columns = ", ".join(f'"{c}" {kind(c)}' for c in prepared.columns)
     cursor.execute(f"CREATE TEMP TABLE firms_raw (n bigint GENERATED ALWAYS AS IDENTITY, {columns}) ON COMMIT DROP")
     names = ", ".join(f'"{c}"' for c in prepared.columns)
     body = memoryview(prepared.body)
@@ -218,22 +243,28 @@ def _num(expr: str) -> str:
     return f"CASE WHEN {expr} ~ '{_NUMBER}' THEN ({expr})::float8 END"
 
 
-def _typed_parts(prepared: firms_csv.Prepared) -> dict:
+def _finite(expr: str) -> str:
+    """A float8 column with NaN and infinities as NULL (COPY accepts them as numbers; FIRMS never means them)."""
+    return f"CASE WHEN {expr} NOT IN ('NaN', 'Infinity', '-Infinity') THEN {expr} END"
+
+
+def _typed_parts(prepared: firms_csv.Prepared, typed: bool = False) -> dict:
     names = prepared.columns
     brightness = "bright_ti4" if "bright_ti4" in names else "brightness"
     second = "bright_ti5" if "bright_ti5" in names else ("bright_t31" if "bright_t31" in names else None)
     instrument = _column(prepared, "instrument", "''")
     version = _column(prepared, "version", "''")
     type_col = _column(prepared, "type")
+    number = _finite if typed else _num
     sat = "coalesce(r.satellite, '')"
     return {
-        "lat": _num('r."latitude"'),
-        "lon": _num('r."longitude"'),
-        "brightness": _num(f'r."{brightness}"'),
-        "brightness_2": _num(f'r."{second}"') if second else "NULL::float8",
-        "scan": _num(_column(prepared, "scan")) if "scan" in names else "NULL::float8",
-        "track": _num(_column(prepared, "track")) if "track" in names else "NULL::float8",
-        "frp": _num(_column(prepared, "frp")) if "frp" in names else "NULL::float8",
+        "lat": number('r."latitude"'),
+        "lon": number('r."longitude"'),
+        "brightness": number(f'r."{brightness}"'),
+        "brightness_2": number(f'r."{second}"') if second else "NULL::float8",
+        "scan": number(_column(prepared, "scan")) if "scan" in names else "NULL::float8",
+        "track": number(_column(prepared, "track")) if "track" in names else "NULL::float8",
+        "frp": number(_column(prepared, "frp")) if "frp" in names else "NULL::float8",
         "version": f"left(coalesce({version}, ''), 20)",
         "daynight": (
             "CASE WHEN upper(trim(r.daynight)) IN ('D', 'N') THEN upper(trim(r.daynight)) ELSE '' END"
@@ -270,7 +301,7 @@ SELECT n, lat, lon, acquired_at, s.instrument, s.satellite, s.source, s.processi
            THEN 'unknown type ' || type_raw
        END AS reason
 FROM (
-  SELECT r.n, {lat} AS lat, {lon} AS lon, r.latitude AS raw_lat, r.longitude AS raw_lon,
+  SELECT r.n, {lat} AS lat, {lon} AS lon, r.latitude::text AS raw_lat, r.longitude::text AS raw_lon,
          r.acq_date, r.acq_time, r.confidence AS raw_confidence,
          {brightness} AS brightness, {brightness_2} AS brightness_2, {scan} AS scan, {track} AS track,
          {frp} AS frp, {version} AS version, {daynight} AS daynight,
@@ -293,20 +324,34 @@ CROSS JOIN LATERAL (
 """
 
 _UPSERT_SQL = """
-WITH candidates AS (
-  SELECT DISTINCT ON (satellite, acquired_at, round(lat * 10000)::int, round(lon * 10000)::int) *
-  FROM firms_typed WHERE reason IS NULL
-  ORDER BY satellite, acquired_at, round(lat * 10000)::int, round(lon * 10000)::int, processing_rank DESC, n DESC
+WITH keyed AS (
+  SELECT t.*, round(lat * 10000)::int AS lat_key, round(lon * 10000)::int AS lon_key
+  FROM firms_typed t WHERE reason IS NULL
+), candidates AS (
+  -- Position first: one sort serves this, the anti-join below and the INSERT's spatial order.
+  SELECT DISTINCT ON (lat_key, lon_key, satellite, acquired_at) *
+  FROM keyed
+  ORDER BY lat_key, lon_key, satellite, acquired_at, processing_rank DESC, n DESC
+), fresh AS (
+  -- Detections already stored at this processing level or better are left alone before the INSERT:
+  -- ON CONFLICT DO UPDATE would lock (and so write) every one of them even when its WHERE is false.
+  SELECT c.* FROM candidates c
+  WHERE NOT EXISTS (
+    SELECT 1 FROM fire_hotspot h
+    WHERE h.satellite = c.satellite AND h.acquired_at = c.acquired_at AND h.lat_key = c.lat_key
+      AND h.lon_key = c.lon_key AND h.processing_rank >= c.processing_rank
+  )
 ), written AS (
   INSERT INTO fire_hotspot AS h (
     source, satellite, instrument, acquired_at, confidence, confidence_raw, frp, brightness, brightness_2,
     scan, track, version, daynight, fire_type, processing, processing_rank, lat_key, lon_key, run_id,
     created_at, updated_at, geom)
   SELECT source, satellite, instrument, acquired_at, confidence, confidence_raw, frp, brightness, brightness_2,
-         scan, track, version, daynight, fire_type, processing, processing_rank,
-         round(lat * 10000)::int, round(lon * 10000)::int, %(run)s, now(), now(),
-         ST_SetSRID(ST_MakePoint(lon, lat), 4326)
-  FROM candidates
+         scan, track, version, daynight, fire_type, processing, processing_rank, lat_key, lon_key, %(run)s, now(),
+         now(), ST_SetSRID(ST_MakePoint(lon, lat), 4326)
+  FROM fresh
+  -- Neighbours in space go in together: the GiST index pages they touch stay in cache.
+  ORDER BY lat_key, lon_key
   ON CONFLICT ON CONSTRAINT fire_hotspot_detection_key DO UPDATE SET
     source = EXCLUDED.source, confidence = EXCLUDED.confidence, confidence_raw = EXCLUDED.confidence_raw,
     frp = EXCLUDED.frp, brightness = EXCLUDED.brightness, brightness_2 = EXCLUDED.brightness_2,

@@ -150,3 +150,13 @@ def test_unknown_and_hostile_column_names_never_reach_sql():
     assert Hotspot.objects.count() == 1
     with pytest.raises(firms.FirmsRefused, match="repeats a column"):
         firms.ingest_bytes(csv_bytes(VIIRS_HEADER + ",frp", [viirs_row(15.25, 108.15) + ",1"]))
+
+
+def test_nan_and_infinite_numbers_in_an_otherwise_clean_file_are_rejected_or_dropped():
+    # Every value parses as a number here, so the file takes the typed COPY path: NaN must still be refused.
+    rows = [viirs_row("NaN", 108.15), viirs_row(15.26, "Infinity"), viirs_row(15.27, 108.17, frp="NaN")]
+    run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, rows))
+    assert (run.rows_new, run.rows_rejected) == (1, 2)
+    reasons = {r["row"]: r["reason"] for r in run.rejected}
+    assert "latitude is not a number: NaN" in reasons[2] and "longitude is not a number: Infinity" in reasons[3]
+    assert Hotspot.objects.get().frp is None
