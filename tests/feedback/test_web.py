@@ -365,3 +365,27 @@ def test_nul_in_a_report_made_in_code_is_refused_before_the_database(district):
     with pytest.raises(intake.UnknownCategory):
         intake.submit(intake.Report(category="rub\x00bish", description="ab", lon=TOWN[0], lat=TOWN[1]))
     assert Complaint.objects.count() == 0
+
+
+def _upload(name, data):
+    f = io.BytesIO(data)
+    f.name = name
+    return f
+
+
+@pytest.mark.parametrize(
+    "photos",
+    [
+        [jpeg_bytes() for _ in range(4)],  # one too many
+        [b""],
+        [jpeg_bytes()[:60]],  # cut off
+        [b"%PDF-1.4 not a photo"],
+        [jpeg_bytes(), b"<html><script>alert(1)</script></html>"],  # the second of two is bad
+    ],
+    ids=["four", "empty", "truncated", "pdf", "second-is-html"],
+)
+def test_bad_photo_sets_on_the_form_are_refused_and_store_nothing(client, district, photos):
+    files = [_upload(f"anh{i}.jpg", p) for i, p in enumerate(photos)]
+    r = client.post("/feedback/", {**form_data(), "photos": files})
+    assert r.status_code == 400, r.status_code
+    assert Complaint.objects.count() == 0 and Photo.objects.count() == 0 and OutboxEvent.objects.count() == 0
