@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -80,6 +81,9 @@ def report(request):
         if not data["confirm_new"] and data["lat"] is not None and data["lon"] is not None:
             duplicates = list(intake.nearby_open(data["category"], data["lon"], data["lat"]))
             if duplicates:
+                if data["photos"]:
+                    # A browser never refills a file input: say so rather than let the photos vanish.
+                    messages.warning(request, _("Vui lòng chọn lại ảnh trước khi gửi."))
                 return _render_form(request, form, duplicates=duplicates)
         complaint, _replayed = intake.submit(report, idempotency=("web", data["form_token"]))
     except PlatformError as exc:

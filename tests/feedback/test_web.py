@@ -79,8 +79,9 @@ def test_outside_the_district_is_refused_on_the_form(client, district):
 def test_duplicate_suggestion_before_submitting(client, district):
     assert client.post("/feedback/", form_data()).status_code == 302
     near = form_data(lat=TOWN[1] + 0.0002, lon=TOWN[0], form_token="second")  # about 22 m north
-    r = client.post("/feedback/", near)
-    assert r.status_code == 200 and Complaint.objects.count() == 1
+    r = client.post("/feedback/", {**near, "photos": [_upload("anh.jpg", jpeg_bytes())]})
+    assert r.status_code == 200 and Complaint.objects.count() == 1 and Photo.objects.count() == 0
+    assert "Vui lòng chọn lại ảnh trước khi gửi." in r.content.decode()  # file inputs come back empty
     first = Complaint.objects.get()
     assert first.tracking_code in r.content.decode()
     assert (
