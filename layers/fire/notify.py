@@ -177,6 +177,16 @@ def _send_email(note: Notification) -> None:
         raise DeliveryFailed(f"e-mail: {type(exc).__name__}: {exc}") from exc
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are failures: urllib would turn the POST into a body-less GET and call that delivered."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def _send_webhook(note: Notification) -> None:
     url = note.recipient
     if not url.lower().startswith(("http://", "https://")):
@@ -197,7 +207,7 @@ def _send_webhook(note: Notification) -> None:
     )
     timeout = float(getattr(settings, "FIRE_WEBHOOK_TIMEOUT", 10))
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _OPENER.open(request, timeout=timeout) as response:
             if not 200 <= response.status < 300:
                 raise DeliveryFailed(f"webhook answered {response.status}")
     except urllib.error.HTTPError as exc:

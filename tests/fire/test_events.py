@@ -154,3 +154,46 @@ def test_webhook_is_signed_and_retried_until_delivered(role_user, recorder):
     assert json.loads(body)["events"][0]["commune"] == "Trà Sơn"
     note.refresh_from_db()
     assert (note.status, note.attempts) == ("sent", 2)
+
+
+@pytest.mark.django_db
+def test_a_webhook_that_redirects_is_not_delivered_and_stays_for_a_retry(role_user):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits = []
+
+    class Redirecting(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802  (http.server's name)
+            hits.append(("POST", self.path))
+            self.send_response(302)
+            self.send_header("Location", "/elsewhere")
+            self.end_headers()
+
+        def do_GET(self):  # noqa: N802
+            hits.append(("GET", self.path))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        places = district()
+        AlertRule.objects.create(name="rừng", min_confidence="nominal")
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        RangerAssignment.objects.create(
+            user=role_user("ranger"), commune=places["west"], webhook_url=url, webhook_secret="s3cret"
+        )
+        spot(108.15, 15.25, T0)
+        services.refresh_events(now=T0)
+        note = Notification.objects.get(channel="webhook")
+        with pytest.raises(notify.DeliveryFailed, match="302"):
+            notify.deliver(note.pk)
+    finally:
+        server.shutdown()
+        server.server_close()
+    note.refresh_from_db()
+    assert note.status == "failed" and hits == [("POST", "/hook")]
