@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+import rasterio.windows
 import shapely
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
@@ -45,6 +46,7 @@ MIN_GAP_CELLS = 4  # 4 cells of 30 m = 0.36 ha
 # Sites computed at once, in threads (the numba kernels release the GIL).
 THREADS = min(os.cpu_count() or 1, 4)
 PROGRESS_EVERY_S = 0.25
+WRITE_ROWS = 256
 
 
 @dataclass
@@ -391,8 +393,13 @@ def _write(path: Path, grid: terrain.Grid, best: np.ndarray, classes: np.ndarray
         "predictor": 3,
     }
     with rasterio.open(path, "w", **profile) as out:
-        out.write(np.where(np.isfinite(best), best, -999.0).astype("float32"), 1)
-        out.write(classes.astype("float32"), 2)
+        # Written in bands of rows: no full-size temporary copies of the grid.
+        for top in range(0, grid.shape[0], WRITE_ROWS):
+            rows = slice(top, min(top + WRITE_ROWS, grid.shape[0]))
+            window = rasterio.windows.Window(0, top, grid.shape[1], rows.stop - top)
+            part = best[rows]
+            out.write(np.where(np.isfinite(part), part, np.float32(-999.0)).astype("float32"), 1, window=window)
+            out.write(classes[rows].astype("float32"), 2, window=window)
         out.set_band_description(1, "best-server received power (dBm)")
         out.set_band_description(2, "class: 2 covered, 1 weak, 0 none")
 
