@@ -197,3 +197,29 @@ def test_a_webhook_that_redirects_is_not_delivered_and_stays_for_a_retry(role_us
         server.server_close()
     note.refresh_from_db()
     assert note.status == "failed" and hits == [("POST", "/hook")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_alert_committed_while_redis_is_down_keeps_its_outbox_row_until_sent(role_user):
+    import time
+
+    from geoplatform.celery import app
+
+    places = district()
+    AlertRule.objects.create(name="rừng", min_confidence="nominal")
+    ranger = role_user("ranger")
+    RangerAssignment.objects.create(user=ranger, commune=places["west"], email="kiemlam@example.vn")
+    spot(108.15, 15.25, T0)
+    up = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # "Redis down": nothing listens there
+    try:
+        started = time.monotonic()
+        result = services.refresh_events(now=T0)  # the queueing after commit fails; the pass does not
+        assert time.monotonic() - started < 30
+        note = Notification.objects.get()
+        assert (result["alerts"], note.status, note.attempts) == (1, "pending", 0)
+        assert notify.flush_outbox(older_than=timedelta(0)) == [note.pk]  # beat's pass, still no broker
+    finally:
+        app.conf.broker_url = up
+    assert notify.deliver(note.pk) == "sent"  # what the worker does once the task reaches it
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["kiemlam@example.vn"]

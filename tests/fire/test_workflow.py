@@ -103,3 +103,22 @@ def test_panel_page_lists_open_alerts_and_steps_them(role_user):
     assert client.post(f"/fire/events/{event.pk}/acknowledge/", {"note": "ok"}).status_code == 302
     event.refresh_from_db()
     assert event.alert_state == "acknowledged" and event.acknowledged_at > T0 - timedelta(days=1)
+
+
+def test_alert_rules_are_edited_in_the_admin(role_user):
+    from layers.fire.models import AlertRule
+
+    admin = role_user("admin")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = client_for(admin)
+    assert client.get("/admin/fire/alertrule/add/").status_code == 200
+    answer = client.post(
+        "/admin/fire/alertrule/add/",
+        {"name": "Gần thôn 3 km", "active": "on", "min_confidence": "high", "min_hotspots": "2",
+         "max_village_distance_km": "3", "excluded_fire_types": "1,2,3", "exclude_static_sources": "on"},
+    )  # fmt: skip
+    assert answer.status_code == 302, answer.content[:500]
+    rule = AlertRule.objects.get(name="Gần thôn 3 km")
+    assert (rule.in_forest, rule.min_hotspots, rule.excluded_types()) == (False, 2, [1, 2, 3])
+    assert client.get(f"/admin/fire/alertrule/{rule.pk}/change/").status_code == 200
