@@ -93,16 +93,24 @@ def _assign() -> tuple[list[int], list[int], int]:
     new_labels = []
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    groups = []
     for group in np.split(order, bounds):
         events = np.unique(event_of[group])
         events = events[events > 0]
         if len(events) == 0:
             new_labels.append(group)
-            continue
-        keeper = int(events.min())
+        else:
+            groups.append((group, [int(e) for e in events]))
+    # When fires join, the event already alerted (earliest first) lives on, so one fire never alerts twice.
+    joining = [e for _, events in groups if len(events) > 1 for e in events]
+    alerted = FireEvent.objects.filter(pk__in=joining, alerted_at__isnull=False).values_list("pk", "alerted_at")
+    alerted_at = {pk: at.timestamp() for pk, at in alerted}
+    for group, events in groups:
+        keeper = min(events, key=lambda e: (e not in alerted_at, alerted_at.get(e, 0), e))
         target[group] = keeper
-        for other in events[events != keeper]:
-            merges[int(other)] = keeper
+        for other in events:
+            if other != keeper:
+                merges[other] = keeper
     created_ids = _reserve_ids(len(new_labels))
     for group, event_id in zip(new_labels, created_ids, strict=True):
         target[group] = event_id

@@ -78,6 +78,28 @@ def test_a_hotspot_linking_two_events_merges_them():
 
 
 @pytest.mark.django_db
+def test_when_an_alerted_fire_joins_another_the_alert_lives_on_and_is_not_raised_again(role_user):
+    places = district()
+    AlertRule.objects.create(name="rừng", min_confidence="high")
+    RangerAssignment.objects.create(user=role_user("ranger"), commune=places["west"], email="kiemlam@example.vn")
+    spot(108.150, 15.25, T0, conf="nominal")  # too weak for the rule: event without alert
+    services.refresh_events(now=T0)
+    spot(108.175, 15.25, T0 + timedelta(hours=1), conf="high")  # 2.7 km away: a second event, alerted
+    services.refresh_events(now=T0 + timedelta(hours=1))
+    alerted = FireEvent.objects.get(alert_state="new")
+    quiet = FireEvent.objects.get(alert_state="none")
+    assert quiet.pk < alerted.pk
+    spot(108.1625, 15.25, T0 + timedelta(hours=2))  # between the two: one fire
+    result = services.refresh_events(now=T0 + timedelta(hours=2))
+    assert (result["events_merged"], result["alerts"]) == (1, 0)
+    keeper = FireEvent.objects.get(merged_into__isnull=True)
+    assert (keeper.pk, keeper.alert_state, keeper.hotspot_count) == (alerted.pk, "new", 3)
+    quiet.refresh_from_db()
+    assert (quiet.merged_into_id, quiet.status) == (alerted.pk, "out")
+    assert Notification.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_refresh_is_idempotent():
     district()
     spot(108.150, 15.25, T0)
