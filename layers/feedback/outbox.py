@@ -9,6 +9,7 @@ broker or the mail server can lose it. After commit the event is offered to the 
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
 from uuid import UUID
 
@@ -22,7 +23,7 @@ from django.utils import timezone, translation
 from layers import roles
 
 from . import routing
-from .models import Complaint, Notification, OutboxEvent
+from .models import Category, Complaint, Notification, OutboxEvent
 
 log = logging.getLogger(__name__)
 # An event offered to the broker but not consumed after this long is offered again.
@@ -88,7 +89,16 @@ def _recipients(event: OutboxEvent) -> list[str]:
 
 
 def _message(event: OutboxEvent, recipient: str) -> EmailMultiAlternatives:
-    context = {"event": event, "complaint": event.complaint, "payload": event.payload}
+    complaint = event.complaint
+    category = Category.objects.filter(code=complaint.category).first() if complaint else None
+    context = {
+        "event": event,
+        "complaint": complaint,
+        "payload": event.payload,
+        "category_name": category.name_vi if category else (complaint.category if complaint else ""),
+        # Links in a mail need the site's address (settings or environment FEEDBACK_SITE_URL).
+        "site": str(getattr(settings, "FEEDBACK_SITE_URL", "") or os.environ.get("FEEDBACK_SITE_URL", "")).rstrip("/"),
+    }
     name = event.kind.replace("complaint.", "")
     with translation.override("vi"):
         subject = render_to_string(f"feedback/email/{name}_subject.txt", context).strip().replace("\n", " ")

@@ -390,3 +390,22 @@ def test_bad_photo_sets_on_the_form_are_refused_and_store_nothing(client, distri
     r = client.post("/feedback/", {**form_data(), "photos": files})
     assert r.status_code == 400, r.status_code
     assert Complaint.objects.count() == 0 and Photo.objects.count() == 0 and OutboxEvent.objects.count() == 0
+
+
+def test_mails_link_to_the_site_and_name_the_category(district, settings):
+    from django.core import mail
+
+    from layers.feedback import intake
+
+    settings.FEEDBACK_SITE_URL = "https://ioc.bactramy.example/"
+    complaint, _ = intake.submit(
+        intake.Report(category="road_damage", description="Cống <vỡ> & tắc", lon=TOWN[0], lat=TOWN[1])
+    )
+    event = OutboxEvent.objects.get(complaint=complaint)
+    assert outbox.consume(str(event.event_id)) == 2
+    message = mail.outbox[0]
+    assert message.subject.startswith(f"[Phản ánh] {complaint.tracking_code} – Hư hỏng đường, cầu, cống – ")
+    link = f"https://ioc.bactramy.example/feedback/queue/{complaint.tracking_code}/"
+    assert link in message.body and "Cống <vỡ> & tắc" in message.body  # the text part is plain text
+    html = message.alternatives[0][0]  # (content, mimetype)
+    assert link in html and "Cống &lt;vỡ&gt; &amp; tắc" in html
