@@ -1,8 +1,10 @@
 """Signal measurements (drive test or crowd-sourced) CSV into telecom.SignalMeasurement.
 
 Columns: lon, lat, operator, technology, dbm, time (required); device, source (optional;
-source is drive_test or crowd). Times are ISO 8601; a time without an offset is read as
-Asia/Ho_Chi_Minh local time (the loggers' clock) and stored in UTC. A row already stored (same
+drive_test, crowd or complaint). An empty dbm ("", "none", "no signal", "mất sóng") is a "no
+mobile signal" citizen report: stored with dbm null and source complaint unless the row says.
+Times are ISO 8601; a time without an offset is read as Asia/Ho_Chi_Minh local time (the
+loggers' clock) and stored in UTC. A row already stored (same
 operator, technology, time and place) is counted duplicate, not stored twice.
 """
 
@@ -25,7 +27,9 @@ from .towers import OPERATOR_ALIASES, TECH_ALIASES, RowError, _coords, read_rows
 REQUIRED = ("lon", "lat", "operator", "technology", "dbm", "time")
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 DBM_RANGE = (-150.0, -20.0)
-SOURCES = {"drive_test", "crowd"}
+SOURCES = {"drive_test", "crowd", "complaint"}
+# An empty dbm (or one of these words) is a "no mobile signal" report, stored with dbm null.
+NO_SIGNAL = {"", "none", "no signal", "null", "mất sóng", "không có sóng"}
 
 
 def _row(row: dict, default_source: str) -> dict:
@@ -36,12 +40,17 @@ def _row(row: dict, default_source: str) -> dict:
     if tech is None:
         raise RowError(f"unknown technology {row.get('technology')!r}")
     lon, lat = _coords(row)
-    try:
-        dbm = float(row["dbm"])
-    except (TypeError, ValueError) as exc:
-        raise RowError(f"dbm is not a number: {str(row.get('dbm'))[:20]!r}") from exc
-    if not (math.isfinite(dbm) and DBM_RANGE[0] <= dbm <= DBM_RANGE[1]):
-        raise RowError(f"dbm {dbm} outside {DBM_RANGE[0]}..{DBM_RANGE[1]}")
+    text = (row.get("dbm") or "").strip()
+    dbm = None
+    if text.lower() in NO_SIGNAL:
+        default_source = "complaint"  # a "no mobile signal" report: no level, only the place and time
+    else:
+        try:
+            dbm = float(text)
+        except ValueError as exc:
+            raise RowError(f"dbm is not a number: {text[:20]!r}") from exc
+        if not (math.isfinite(dbm) and DBM_RANGE[0] <= dbm <= DBM_RANGE[1]):
+            raise RowError(f"dbm {dbm} outside {DBM_RANGE[0]}..{DBM_RANGE[1]}")
     try:
         when = datetime.fromisoformat((row.get("time") or "").strip())
     except ValueError as exc:
@@ -53,7 +62,7 @@ def _row(row: dict, default_source: str) -> dict:
         raise RowError("time is in the future")
     source = (row.get("source") or default_source).strip().lower()
     if source not in SOURCES:
-        raise RowError(f"source {source!r} is not drive_test or crowd")
+        raise RowError(f"source {source!r} is not drive_test, crowd or complaint")
     return {
         "operator": operator,
         "technology": tech,

@@ -135,10 +135,14 @@ def test_measurements_are_stored_in_utc_and_bad_rows_rejected(db, tmp_path):
         "108.22,15.21,mobifone,3G,+40,2026-10-01T08:00:00+00:00\n"
         "108.22,15.21,mobifone,5G,-90,2026-10-01T08:00:00+00:00\n"
         "108.22,15.21,mobifone,3G,-90,yesterday\n"
+        "108.23,15.19,vnpt,4G,,2026-10-02T19:30:00\n"  # a "no mobile signal" citizen report
+        "108.23,15.19,vnpt,4G,strong,2026-10-02T19:30:00\n"
     )
     run = signal.ingest_path(str(path))
-    assert (run.rows_new, run.rows_rejected) == (2, 3)
+    assert (run.rows_new, run.rows_rejected) == (3, 4)
+    report = SignalMeasurement.objects.get(operator="vnpt")
+    assert (report.dbm, report.source, report.technology) == (None, "complaint", "4G")
     first = SignalMeasurement.objects.get(operator="viettel")
     assert first.measured_at.hour == 1  # 08:00 in Hà Nội time is 01:00 UTC
     assert first.technology == "4G" and first.dbm == -97.5
-    assert signal.ingest_path(str(path)).rows_duplicate == 2
+    assert signal.ingest_path(str(path)).rows_duplicate == 3

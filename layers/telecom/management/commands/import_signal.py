@@ -9,11 +9,11 @@ from ingest import signal
 class Command(BaseCommand):
     """Import signal measurement points (lon, lat, operator, technology, dbm, time)."""
 
-    help = "Import signal measurements from a CSV (lon,lat,operator,technology,dbm,time)."
+    help = "Import signal measurements from a CSV (lon,lat,operator,technology,dbm,time; empty dbm = no signal)."
 
     def add_arguments(self, parser):
         parser.add_argument("path")
-        parser.add_argument("--source", choices=["drive_test", "crowd"], default="drive_test")
+        parser.add_argument("--source", choices=["drive_test", "crowd", "complaint"], default="drive_test")
 
     def handle(self, *args, **opts):
         try:
