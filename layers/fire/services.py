@@ -88,32 +88,29 @@ def _assign() -> tuple[list[int], list[int], int]:
         distance_m=cluster_distance_m(),
         window_s=cluster_window().total_seconds(),
     )
-    target = np.zeros(len(ids), dtype=np.int64)
+    # Per cluster: the events its hotspots already belong to (vectorised; only joins loop in Python).
+    count = int(labels.max()) + 1 if len(labels) else 0
+    linked = event_of > 0
+    pairs = np.unique(np.column_stack((labels[linked], event_of[linked])), axis=0)
+    label_target = np.zeros(count, dtype=np.int64)
+    events_per_label = np.bincount(pairs[:, 0], minlength=count) if len(pairs) else np.zeros(count, dtype=np.int64)
+    single = events_per_label[pairs[:, 0]] == 1 if len(pairs) else np.zeros(0, dtype=bool)
+    label_target[pairs[single, 0]] = pairs[single, 1]
     merges: dict[int, int] = {}
-    new_labels = []
-    order = np.argsort(labels, kind="stable")
-    bounds = np.flatnonzero(np.diff(labels[order])) + 1
-    groups = []
-    for group in np.split(order, bounds):
-        events = np.unique(event_of[group])
-        events = events[events > 0]
-        if len(events) == 0:
-            new_labels.append(group)
-        else:
-            groups.append((group, [int(e) for e in events]))
-    # When fires join, the event already alerted (earliest first) lives on, so one fire never alerts twice.
-    joining = [e for _, events in groups if len(events) > 1 for e in events]
-    alerted = FireEvent.objects.filter(pk__in=joining, alerted_at__isnull=False).values_list("pk", "alerted_at")
-    alerted_at = {pk: at.timestamp() for pk, at in alerted}
-    for group, events in groups:
-        keeper = min(events, key=lambda e: (e not in alerted_at, alerted_at.get(e, 0), e))
-        target[group] = keeper
-        for other in events:
-            if other != keeper:
-                merges[other] = keeper
+    joined = pairs[~single]
+    if len(joined):
+        # When fires join, the event already alerted (earliest first) lives on, so one fire never alerts twice.
+        alerted = FireEvent.objects.filter(pk__in=joined[:, 1].tolist(), alerted_at__isnull=False)
+        alerted_at = {pk: at.timestamp() for pk, at in alerted.values_list("pk", "alerted_at")}
+        for label in np.unique(joined[:, 0]):
+            events = [int(e) for e in joined[joined[:, 0] == label, 1]]
+            keeper = min(events, key=lambda e: (e not in alerted_at, alerted_at.get(e, 0), e))
+            label_target[label] = keeper
+            merges.update({other: keeper for other in events if other != keeper})
+    new_labels = np.flatnonzero(events_per_label == 0)
     created_ids = _reserve_ids(len(new_labels))
-    for group, event_id in zip(new_labels, created_ids, strict=True):
-        target[group] = event_id
+    label_target[new_labels] = created_ids
+    target = label_target[labels]
     changed = target != event_of
     fresh = event_of == 0  # linked hotspots change event only through a merge, below
     with connection.cursor() as cursor:
