@@ -225,6 +225,11 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# Citizen feedback: the site's public address for links in mails; reverse proxies whose
+# X-Forwarded-For is believed when rate-limiting per client address (CIDRs, comma-separated).
+FEEDBACK_SITE_URL = os.environ.get("FEEDBACK_SITE_URL", "")
+FEEDBACK_TRUSTED_PROXIES = env_list("FEEDBACK_TRUSTED_PROXIES")
+
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ioc@bactramy.example")
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")

@@ -9,7 +9,6 @@ broker or the mail server can lose it. After commit the event is offered to the 
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 from uuid import UUID
 
@@ -96,8 +95,8 @@ def _message(event: OutboxEvent, recipient: str) -> EmailMultiAlternatives:
         "complaint": complaint,
         "payload": event.payload,
         "category_name": category.name_vi if category else (complaint.category if complaint else ""),
-        # Links in a mail need the site's address (settings or environment FEEDBACK_SITE_URL).
-        "site": str(getattr(settings, "FEEDBACK_SITE_URL", "") or os.environ.get("FEEDBACK_SITE_URL", "")).rstrip("/"),
+        # Links in a mail need the site's address.
+        "site": str(getattr(settings, "FEEDBACK_SITE_URL", "") or "").rstrip("/"),
     }
     name = event.kind.replace("complaint.", "")
     with translation.override("vi"):

@@ -4,14 +4,13 @@ A fixed one-minute window per bucket ("addr:<ip>", "key:<id>"); the counter is i
 its own autocommit statement, so a refused post still counts and nothing else is written.
 
 Behind a reverse proxy every post arrives from the proxy's address: list the proxies in
-settings.FEEDBACK_TRUSTED_PROXIES (or the environment variable of the same name, comma-separated
+settings.FEEDBACK_TRUSTED_PROXIES (environment FEEDBACK_TRUSTED_PROXIES, comma-separated
 addresses or networks) and the client is the last X-Forwarded-For hop that is not one of them.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,9 +31,7 @@ def per_address_limit() -> int:
 
 def trusted_proxies() -> list:
     """The networks of the reverse proxies in front of the site (none by default)."""
-    listed = getattr(settings, "FEEDBACK_TRUSTED_PROXIES", None)
-    if listed is None:
-        listed = [p for p in os.environ.get("FEEDBACK_TRUSTED_PROXIES", "").split(",") if p.strip()]
+    listed = getattr(settings, "FEEDBACK_TRUSTED_PROXIES", None) or []
     return [ipaddress.ip_network(p.strip(), strict=False) for p in listed]
 
 
