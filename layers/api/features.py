@@ -29,11 +29,12 @@ def page(layer: Layer, user, query: FeatureQuery) -> tuple[str, int, int]:
 
     The count is skipped when the first page already holds every match.
     """
-    text, returned = sql.page(layer, columns.visible(layer, user), query)
-    if query.offset == 0 and returned < query.limit:
-        matched = returned
-    else:
-        matched = sql.count(layer, query)
+    with sql.serial():
+        text, returned = sql.page(layer, columns.visible(layer, user), query)
+        if query.offset == 0 and returned < query.limit:
+            matched = returned
+        else:
+            matched = sql.count(layer, query)
     return text, returned, matched
 
 

@@ -50,10 +50,9 @@ def tile(layer: Layer, user, z: int, x: int, y: int, query: FeatureQuery | None 
     filters, args = "TRUE", []
     if query is not None:
         filters, args = sql.where(layer, replace(query, bbox=None))
-    connection.ensure_connection()
     # A binary result spares hex-encoding every tile on the server and decoding it here; Django's
     # client-side-binding cursor cannot ask for one, so use a plain psycopg cursor on its connection.
-    with psycopg.Cursor(connection.connection) as cursor:
+    with sql.serial(), psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
             tile_sql(layer, cols, z, filters), [z, x, y, west, south, east, north, *args, layer.slug], binary=True
         )

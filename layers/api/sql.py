@@ -4,7 +4,9 @@ GeoJSON is assembled by PostgreSQL (ST_AsGeoJSON, json_build_object, json_agg): 
 through GEOS objects in Python is several times slower.
 """
 
-from django.db import connection
+from contextlib import contextmanager
+
+from django.db import connection, transaction
 
 from layers.registry import Layer
 
@@ -12,6 +14,28 @@ from . import columns
 from .params import FeatureQuery
 
 PRECISION = 7  # decimal places of lon/lat: about a centimetre
+
+
+# Feature pages and tiles read a few thousand rows: launching parallel workers for them costs more
+# than it saves, and on a small host takes the cores that other requests need.
+SETTING = "max_parallel_workers_per_gather"
+SERIAL = f"SELECT current_setting('{SETTING}'), set_config('{SETTING}', '0', true)"
+
+
+@contextmanager
+def serial():
+    """A transaction whose queries PostgreSQL plans without parallel workers (SET LOCAL).
+
+    Inside a caller's transaction the previous value is put back on the way out; a rollback undoes
+    it by itself.
+    """
+    nested = connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(SERIAL)
+        previous = cursor.fetchone()[0]
+        yield
+        if nested:
+            cursor.execute(f"SELECT set_config('{SETTING}', %s, true)", [previous])
 
 
 def qn(name: str) -> str:

@@ -157,3 +157,19 @@ def test_a_bare_date_means_that_whole_day(world, client):
     for edge in ("9999-12-31", "0001-01-01", "0001-01-01T00:00:00+05:00"):
         response = client.get("/api/layers/fire-hotspots/features/", {"datetime": edge})
         assert response.status_code == 200 and json.loads(response.content)["numberMatched"] == 0, edge
+
+
+def test_pages_and_tiles_are_planned_without_parallel_workers_and_the_setting_does_not_leak(db):
+    from django.db import connection
+
+    from layers.api import sql
+
+    def workers():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('max_parallel_workers_per_gather')")
+            return cursor.fetchone()[0]
+
+    before = workers()
+    with sql.serial():
+        assert workers() == "0"
+    assert workers() == before != "0"
