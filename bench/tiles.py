@@ -39,6 +39,11 @@ HOTSPOTS, PARCELS = 300_000, 200_000
 DISTRICT = (107.95, 15.10, 108.40, 15.45)
 TOWN = (108.23, 15.35)
 SEED = 20241123
+# What layers.api.sql.serial() runs before each page or tile statement.
+SERIAL = (
+    "SELECT current_setting('max_parallel_workers_per_gather'), "
+    "set_config('max_parallel_workers_per_gather', '0', true)"
+)
 
 
 def log(message: str) -> None:
@@ -212,12 +217,27 @@ def ensure_tipg() -> Path:
     return python
 
 
-def start_tipg(port: int, workers: int, hotspot_fields, parcel_fields) -> subprocess.Popen:
-    """tipg under uvicorn over the same two tables, the same public columns and tile buffer."""
+def tipg_version() -> str:
+    """The tipg release in its venv."""
+    python = TIPG_VENV / "bin/python"
+    if not python.exists():
+        return "(not installed)"
+    done = subprocess.run(
+        [str(python), "-c", "import tipg; print(tipg.__version__)"], capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip() or "(unknown version)"
+
+
+def start_tipg(port: int, workers: int, hotspot_fields, parcel_fields, serial: bool) -> subprocess.Popen:
+    """tipg under uvicorn over the same two tables, the same public columns and tile buffer.
+
+    ``serial`` gives tipg's connections the same no-parallel-workers planning ours use (asyncpg
+    takes unknown DSN parameters as server settings); without it tipg runs with PostgreSQL's defaults.
+    """
     python = ensure_tipg()
     env = {
         **os.environ,
-        "DATABASE_URL": f"{PG}/{DB}",
+        "DATABASE_URL": f"{PG}/{DB}" + ("?max_parallel_workers_per_gather=0" if serial else ""),
         "TIPG_DB_TABLES": json.dumps(["public.fire_hotspot", "public.parcels_parcel"]),
         # Same tile as ours: full content (tipg's default cuts tiles at 10,000 features), same buffer.
         "TIPG_MAX_FEATURES_PER_TILE": "10000000",
@@ -304,7 +324,10 @@ def run_sql(jobs: list[tuple[str, list]], concurrency: int, *, binary: bool = Fa
             local.conn = psycopg.connect(f"{PG}/{DB}", autocommit=True, cursor_factory=factory)
             with lock:
                 conns.append(local.conn)
-        row = local.conn.execute(job[0], job[1], binary=binary).fetchone()
+        # Exactly what the endpoint runs: the statement in a transaction that plans it serially.
+        with local.conn.transaction():
+            local.conn.execute(SERIAL)
+            row = local.conn.execute(job[0], job[1], binary=binary).fetchone()
         value = row[0]
         return len(value) if value is not None else 0
 
@@ -367,6 +390,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="slices the runs are interleaved in")
     # As many server processes as clients, so each side may run as many queries at once as the bare SQL.
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--tipg-serial", action="store_true", help="give tipg the same no-parallel-workers setting as ours"
+    )
     args = parser.parse_args()
 
     os.environ.update({k: v for k, v in app_env().items() if k.startswith(("DATABASE", "GEOPLATFORM", "DJANGO"))})
@@ -445,7 +471,7 @@ def main() -> None:
         ours = start_ours(ours_port, args.workers)
         try:
             log("starting tipg under uvicorn")
-            tipg = start_tipg(tipg_port, args.workers, public["fire-hotspots"], public["parcels"])
+            tipg = start_tipg(tipg_port, args.workers, public["fire-hotspots"], public["parcels"], args.tipg_serial)
         except Exception as exc:  # report why tipg could not run instead of losing the other figures
             tipg_error = str(exc)[-500:]
             log(f"tipg could not run: {tipg_error}")
@@ -506,7 +532,9 @@ def main() -> None:
         return "n/a" if value is None else f"{value:.{digits}f}"
 
     print(f"\n{len(tiles)} tiles (hotspots z10-z17, parcels z13-z17), {len(pages)} GeoJSON pages of up to 1,000")
-    print(f"features; {args.concurrency} concurrent clients; {args.workers} gunicorn / uvicorn workers; 2-core host.\n")
+    print(f"features; {args.concurrency} concurrent clients; {args.workers} gunicorn / uvicorn workers; 2-core host.")
+    peer = "max_parallel_workers_per_gather=0, as ours" if args.tipg_serial else "PostgreSQL's default planner settings"
+    print(f"tipg {tipg_version()} with {peer}.\n")
     print("| workload | ours /s | bare SQL /s | tipg /s | ours / SQL | ours / tipg |")
     print("| --- | --- | --- | --- | --- | --- |")
     for kind, name in (("tiles", "vector tiles (uncached)"), ("pages", "GeoJSON pages (1k features)")):
