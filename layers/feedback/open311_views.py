@@ -251,9 +251,13 @@ def _post_request(request, fmt):
     if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise Open311Error("POST requests.json must be form-encoded (application/x-www-form-urlencoded)")
     data = request.POST
-    # The address is counted first, so guessing keys is limited too.
-    ratelimit.check(request)
-    key = api_key_of(data.get("api_key", ""))
+    # A keyed client is limited by its key's own quota (one server may post for many citizens);
+    # a post without a valid key counts against its address, so guessing keys is limited too.
+    try:
+        key = api_key_of(data.get("api_key", ""))
+    except BadApiKey:
+        ratelimit.check(request)
+        raise
     ratelimit.check_key(key)
     idempotency_key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(idempotency_key) > 200:
