@@ -124,6 +124,32 @@ def test_same_file_replayed_is_a_no_op():
     assert Hotspot.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_same_file_ingested_twice_at_once_runs_once():
+    import threading
+
+    from django.db import connection
+
+    data = csv_bytes(VIIRS_HEADER, [viirs_row(15.20 + k / 1000, 108.15) for k in range(300)])
+    runs, start = [], threading.Barrier(2)
+
+    def ingest():
+        try:
+            start.wait()
+            runs.append(firms.ingest_bytes(data, file_name="same.csv"))
+        finally:
+            connection.close()  # each thread has its own connection
+
+    threads = [threading.Thread(target=ingest) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(run.rows_new for run in runs) == [0, 300]
+    assert sum("replay_of" in run.params for run in runs) == 1
+    assert Hotspot.objects.count() == 300
+
+
 def test_source_option_names_the_source():
     run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15)]), source="VIIRS_SNPP_SP")
     spot = Hotspot.objects.get()
