@@ -86,6 +86,25 @@ def server(test_database, django_db_blocker):
         server = LiveServer("localhost:0")
         yield server
         server.stop()
+        _wait_for_other_sessions()
+
+
+def _wait_for_other_sessions(seconds: float = 5.0) -> None:
+    """Wait until the server's request threads have closed their connections (else the test database cannot be
+    dropped at the end)."""
+    import time
+
+    from django.db import connection
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +165,13 @@ def offline(settings):
 @pytest.fixture
 def db_access(django_db_blocker):
     """Direct (committed) database access inside a browser test."""
+    from django.db import connections
+
     with django_db_blocker.unblock():
         yield
+        # Django keeps connections per context, and a running Playwright gives the test its own
+        # context: close the test's connection here, in that context, or it outlives the test.
+        connections.close_all()
 
 
 @pytest.fixture

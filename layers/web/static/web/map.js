@@ -117,7 +117,8 @@
   }
 
   /* ---------- the map ---------- */
-  var map = L.map("map", { minZoom: cfg.minZoom, maxZoom: cfg.maxZoom, zoomControl: true, tap: true });
+  // Quarter zoom steps let the district fill a phone screen as well as a wide one.
+  var map = L.map("map", { minZoom: cfg.minZoom, maxZoom: cfg.maxZoom, zoomControl: true, tap: true, zoomSnap: 0.25 });
   map.attributionControl.setPrefix(false);
   var db = cfg.districtBbox;
   map.setMaxZoom(cfg.maxZoom); // needed before fitBounds when no tile layer has set it yet
@@ -178,6 +179,7 @@
     if (!box) return;
     box.textContent = text;
     box.hidden = false;
+    box.onclick = function () { box.hidden = true; };
     setTimeout(function () { box.hidden = true; }, 6000);
   }
 
