@@ -117,8 +117,8 @@
   }
 
   /* ---------- the map ---------- */
-  // Quarter zoom steps let the district fill a phone screen as well as a wide one.
-  var map = L.map("map", { minZoom: cfg.minZoom, maxZoom: cfg.maxZoom, zoomControl: true, tap: true, zoomSnap: 0.25 });
+  // Whole zoom levels only: the offline base map's names are drawn into its tiles, and scaled tiles blur them.
+  var map = L.map("map", { minZoom: cfg.minZoom, maxZoom: cfg.maxZoom, zoomControl: true, tap: true });
   map.attributionControl.setPrefix(false);
   var db = cfg.districtBbox;
   map.setMaxZoom(cfg.maxZoom); // needed before fitBounds when no tile layer has set it yet
