@@ -198,6 +198,14 @@ def rest_document(request, user) -> dict:
         paths[tile_path]["get"]["parameters"] = tile_filters
         if layer.can_edit(user):
             paths[reverse("layer-import", kwargs={"slug": slug})] = _import_path(layer)
+            paths[reverse("api:validate", kwargs={"slug": slug})] = {
+                "post": {
+                    "summary": f"{layer.title_en}: check a geometry; an ST_MakeValid preview if invalid",
+                    "requestBody": {"required": True, "content": {GEOJSON: {"schema": {"type": "object"}}}},
+                    "responses": {"200": {"description": "{valid, reason, location, preview}; nothing written"}}
+                    | _error_responses(400, 401, 403, 404, 413),
+                }
+            }
         paths[reverse("api:tilejson", kwargs={"slug": slug})] = {
             "get": {"summary": f"{layer.title_en}: TileJSON", "responses": {"200": {"description": "ok"}}}
         }

@@ -1,11 +1,15 @@
 """REST/GeoJSON views: the catalogue, feature collections, single features and their edits."""
 
+import json
+
 from django.http import HttpResponse, JsonResponse
 
+from layers import validation
 from layers.registry import registry
 
 from . import bodies, describe, features, links, openapi, params
 from .access import endpoint, layer_for, method_not_allowed, read_only
+from .errors import BadBody
 
 GEOJSON = "application/geo+json"
 
@@ -77,6 +81,40 @@ def feature_detail(request, slug, fid):
         features.delete(layer, request.user, number)
         return HttpResponse(status=204)
     return method_not_allowed(request, ["GET", "PUT", "PATCH", "DELETE"])
+
+
+@endpoint
+def validate(request, slug):
+    """POST a geometry (or Feature) to check it for the layer; writes nothing.
+
+    The answer says whether it is valid and, if GEOS finds it invalid (a bow-tie...), the reason,
+    the place and an ST_MakeValid preview for the editor to look at: repair is never silent.
+    Geometries that are refused outright (unparsable, outside the district, wrong type) are a 400.
+    """
+    layer = layer_for(slug, request.user)
+    if request.method != "POST":
+        return method_not_allowed(request, ["POST"])
+    features.require_editor(layer, request.user)
+    body = bodies.read(request)
+    if isinstance(body, dict) and body.get("type") == "Feature":
+        body = body.get("geometry")
+    if not isinstance(body, dict):
+        raise BadBody("send a GeoJSON geometry or Feature", field="geometry")
+    shape = validation.to_geos(validation.parse_shape(body))
+    try:
+        fitted = validation.validate_geometry(shape, layer)
+    except validation.InvalidGeometry as exc:
+        preview = validation.make_valid_preview(shape, layer)
+        repaired = preview["geometry"]
+        return _json(
+            {
+                "valid": False,
+                "reason": exc.message,
+                "location": exc.location,
+                "preview": json.loads(repaired.geojson) if repaired is not None else None,
+            }
+        )
+    return _json({"valid": True, "reason": None, "location": None, "preview": json.loads(fitted.geojson)})
 
 
 @read_only

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/layers/<str:slug>/features/", rest_views.feature_list, name="features"),
     path("api/layers/<str:slug>/features/<str:fid>/", rest_views.feature_detail, name="feature"),
     path("api/layers/<str:slug>/export.<str:fmt>", export_views.export, name="export"),
+    path("api/layers/<str:slug>/validate/", rest_views.validate, name="validate"),
     path("api/schema/", rest_views.schema, name="schema"),
     path("ogc", ogc_views.landing, name="ogc-landing"),
     path("ogc/", ogc_views.landing),

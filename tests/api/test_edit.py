@@ -182,3 +182,24 @@ def test_session_writes_need_csrf_but_basic_auth_does_not(world, users):
     wrong = base64.b64encode(b"planner_user:nope").decode()
     response = script.get("/api/layers/", HTTP_AUTHORIZATION=f"Basic {wrong}")
     assert response.status_code == 401
+
+
+def test_editors_get_an_explicit_make_valid_preview_and_nothing_is_written(world, clients):
+    url = "/api/layers/parcels/validate/"
+    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": BOW_TIE}, "properties": {}}
+    before = Parcel.objects.count()
+    response = send(clients["urban_staff"], "post", url, feature)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["valid"] is False and body["reason"] == "Self-intersection[108.205 15.305]"
+    assert body["location"] == pytest.approx([108.205, 15.305])
+    assert body["preview"]["type"] == "MultiPolygon" and len(body["preview"]["coordinates"]) == 2
+    fine = send(clients["urban_staff"], "post", url, {"type": "Point", "coordinates": [108.2, 15.3]})
+    assert fine.status_code == 400 and "does not fit" in fine.json()["error"]["message"]
+    square = [[[108.23, 15.35], [108.231, 15.35], [108.231, 15.351], [108.23, 15.351], [108.23, 15.35]]]
+    valid = send(clients["urban_staff"], "post", url, {"type": "Polygon", "coordinates": square}).json()
+    assert valid["valid"] is True and valid["preview"]["type"] == "MultiPolygon"
+    assert Parcel.objects.count() == before
+    assert send(clients["ranger"], "post", url, feature).status_code == 403
+    assert send(Client(), "post", url, feature).status_code == 401
+    assert clients["urban_staff"].get(url).status_code == 405

@@ -149,3 +149,21 @@ def test_gzip_only_when_the_client_accepts_it(world, client, header, zipped):
     x, y = lonlat_tile(*TOWN, 14)
     response = client.get(f"/tiles/villages/14/{x}/{y}.pbf", HTTP_ACCEPT_ENCODING=header)
     assert (response.get("Content-Encoding") == "gzip") is zipped
+
+
+def test_polygons_are_simplified_by_zoom(world, client):
+    from django.contrib.gis.geos import MultiPolygon, Point
+
+    from layers.places.models import ForestArea
+
+    centre = (108.3, 15.4)
+    circle = Point(*centre, srid=4326).buffer(0.005, quadsegs=1000)  # 4,000 vertices
+    ForestArea.objects.create(name="Rừng tròn", geom=MultiPolygon(circle, srid=4326))
+    z = 12
+    x, y = lonlat_tile(*centre, z)
+    decoded = mapbox_vector_tile.decode(client.get(f"/tiles/forest/{z}/{x}/{y}.pbf").content)["forest"]
+    ring = next(f for f in decoded["features"] if f["properties"]["name"] == "Rừng tròn")["geometry"]["coordinates"]
+    while isinstance(ring[0][0], list):
+        ring = ring[0]
+    # Half a pixel of tolerance keeps the circle round with ~50 vertices; snapping alone would leave ~1,400.
+    assert 16 < len(ring) < 300
