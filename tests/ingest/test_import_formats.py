@@ -315,3 +315,17 @@ def test_text_formats_over_their_cap_are_refused_before_parsing(db, tmp_path, mo
     with pytest.raises(vector.VectorFileError, match="send a GeoPackage") as info:
         imports.import_file(path, "villages", staff=True)
     assert (info.value.code, info.value.status) == ("too_large", 413)
+
+
+def test_a_geopackage_without_a_crs_needs_one_and_lands_with_srs(db, tmp_path):
+    x0, y0 = TOWN_VN2000_UTM48N
+    attributes = {"map_sheet": ["1"], "parcel_number": ["1"], "land_use_code": ["ODT"]}
+    path = write_ogr(
+        tmp_path / "n.gpkg", [square(x0, y0, 20)], attributes, driver="GPKG", crs=None, geometry_type="Polygon"
+    )
+    with pytest.raises(vector.MissingCRS, match="needs a CRS"):
+        imports.import_file(path, "parcels", staff=True)
+    assert Parcel.objects.count() == 0
+    assert imports.import_file(path, "parcels", staff=True, srs="EPSG:3405").written == 1
+    centre = Parcel.objects.get().geom.centroid
+    assert metres_between((centre.x, centre.y), TOWN) < 50
