@@ -18,6 +18,7 @@ def for_script() -> dict:
         "noFireAlerts": _("Không có cảnh báo cháy đang mở"),
         "noFireHotspots": _("Không có điểm cháy trong 24 giờ qua"),
         "hotspots": _("điểm cháy"),
+        "hoursAgo": _("giờ trước"),
         "overdue": _("Quá hạn"),
         "deadline": _("Hạn xử lý"),
         "openDetail": _("Mở chi tiết"),

@@ -337,6 +337,15 @@ def test_ranger_sees_fire_panel_and_hotspots_from_vector_tiles(world, db_access,
     assert page.locator("[data-panel=complaints]").count() == 0
     page.wait_for_function("() => window.geoplatform.state['fire-hotspots'].layer !== null")
     assert page.evaluate("() => window.geoplatform.state['fire-hotspots'].layer instanceof L.VectorGrid")
+    # Hotspots are coloured by age (the layer's style.byAge), with the age classes in the legend.
+    ages = page.locator(".gp-legend-age[data-layer=fire-hotspots]")
+    assert ages.count() == 4 and ages.first.inner_text() == "< 6 giờ trước"
+    colour_of = """(hours) => {
+      const t = new Date(Date.now() - hours * 36e5).toISOString().replace('T', ' ').slice(0, 19) + '+00';
+      return window.geoplatform.state['fire-hotspots'].layer.options
+        .vectorTileLayerStyles['fire-hotspots']({acquired_at: t}).fillColor;
+    }"""
+    assert [page.evaluate(colour_of, h) for h in (2, 20, 50, 100)] == ["#b71c1c", "#f4511e", "#ffb300", "#9e9e9e"]
     page.wait_for_timeout(500)
     assert tiles and all(status in (200, 204) for status in tiles)
     assert 200 in tiles

@@ -295,16 +295,40 @@
 
   function isPoint(meta) { return /Point/.test(meta.geometry); }
 
+  // Time values arrive as ISO 8601 (GeoJSON) or PostgreSQL text ("2026-11-23 08:17:00+00", vector tiles).
+  function parseTime(v) {
+    if (typeof v === "number") return v > 1e12 ? v : v * 1000;
+    if (typeof v !== "string") return null;
+    var d = Date.parse(v.replace(" ", "T").replace(/([+-]\d\d)$/, "$1:00"));
+    return isNaN(d) ? null : d;
+  }
+  // Layers styled by age (style.byAge: {hours: [6, 24, 72], colors: [4 colours]}): new hotspots stand out.
+  function ageColor(meta, props) {
+    var by = meta.style && meta.style.byAge;
+    if (!by || !Array.isArray(by.hours) || !Array.isArray(by.colors) || !meta.timeField || !props) return null;
+    var t = parseTime(props[meta.timeField]);
+    if (t === null) return null;
+    var hours = (Date.now() - t) / 36e5;
+    for (var i = 0; i < by.hours.length; i++) if (hours < by.hours[i]) return safeColor(by.colors[i], null);
+    return safeColor(by.colors[by.hours.length], null);
+  }
+  function featureStyle(meta, props, cls) {
+    var s = pathStyle(meta.style, cls);
+    var c = ageColor(meta, props);
+    if (c) { s.color = c; s.fillColor = c; }
+    return s;
+  }
+
   function geojsonLayer(meta, features) {
     var cls = "gp-feature gp-layer-" + meta.slug;
     var geo = L.geoJSON({ type: "FeatureCollection", features: features }, {
       pointToLayer: function (f, ll) {
-        var s = pathStyle(meta.style, cls);
+        var s = featureStyle(meta, f.properties, cls);
         s.radius = meta.style.radius || 5;
         s.pane = "gp-points";
         return L.circleMarker(ll, s);
       },
-      style: function () { return pathStyle(meta.style, cls); },
+      style: function (f) { return featureStyle(meta, f && f.properties, cls); },
       pane: paneOf(meta),
       onEachFeature: function (f, lyr) {
         lyr.feature = f;
@@ -348,7 +372,12 @@
         var s = pathStyle(meta.style);
         var vs = { fill: !/Line/.test(meta.geometry), fillColor: s.fillColor, fillOpacity: s.fillOpacity, color: s.color, weight: s.weight, radius: meta.style.radius || 4 };
         var styles = {};
-        ids.forEach(function (id) { styles[id] = vs; });
+        ids.forEach(function (id) {
+          styles[id] = function (props) {
+            var c = ageColor(meta, props);
+            return c ? L.extend({}, vs, { color: c, fillColor: c }) : vs;
+          };
+        });
         var params = new URLSearchParams();
         var dt = meta.timeField ? datetimeParam() : "";
         if (dt) params.set("datetime", dt);
@@ -445,6 +474,16 @@
       if (!state[m.slug] || !state[m.slug].on) return;
       any = true;
       box.appendChild(el("div", { cls: "gp-legend-row", "data-layer": m.slug }, swatch(m), el("span", { text: m.title })));
+      var by = m.style && m.style.byAge;
+      if (by && Array.isArray(by.hours) && Array.isArray(by.colors)) {
+        by.colors.slice(0, by.hours.length + 1).forEach(function (c, i) {
+          var text = i === 0 ? "< " + by.hours[0] : i === by.hours.length ? "> " + by.hours[i - 1] : by.hours[i - 1] + "–" + by.hours[i];
+          var sw = el("span", { cls: "gp-swatch gp-swatch-point", "aria-hidden": "true" });
+          sw.style.backgroundColor = safeColor(c, "#888");
+          sw.style.borderColor = safeColor(c, "#888");
+          box.appendChild(el("div", { cls: "gp-legend-age", "data-layer": m.slug }, sw, el("span", { text: text + " " + T.hoursAgo })));
+        });
+      }
     });
     box.hidden = !any;
   }
