@@ -10,6 +10,7 @@ a standard-processing row replaces the near-real-time row of the same detection.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +26,10 @@ KIND = "firms"
 LOCK_KEY = 0x46495245  # "FIRE": one FIRMS load at a time
 COPY_CHUNK = 1 << 20
 MAX_BYTES = 512 * 1024 * 1024
+
+
+# FIRMS source names: an instrument and a satellite, then NRT/URT (near real time) or SP (standard).
+SOURCE_NAME = re.compile(r"^(VIIRS|MODIS|LANDSAT)[A-Z0-9_]{0,30}$")
 
 
 class FirmsRefused(PlatformError):
@@ -53,6 +58,8 @@ def ingest_bytes(
     run_events: bool = False,
 ) -> IngestRun:
     """Ingest FIRMS CSV bytes; a replay of the same bytes (same SHA-256) is a recorded no-op."""
+    if source is not None and not SOURCE_NAME.match(source):
+        raise FirmsRefused(f"not a FIRMS source name: {source[:60]!r} (e.g. VIIRS_SNPP_NRT, MODIS_SP)", field="source")
     sha = hashlib.sha256(data).hexdigest()
     params = {"source": source, **(origin or {})}
     run = runs.start(source or "FIRMS", KIND, file_name=file_name[:300], sha256=sha, params=params)
@@ -207,7 +214,10 @@ def _value_rules(cursor, prepared: firms_csv.Prepared, source: str | None) -> di
             satellite, instr, ver, archive=prepared.archive, hint=prepared.instrument_hint
         )
         if kind is not None and forced:
-            kind = (kind[0], kind[1], source, forced)
+            if not source.upper().startswith(kind[0]):
+                kind, reason = None, f"satellite {satellite!r} ({kind[0]}) is not of source {source}"
+            else:
+                kind = (kind[0], kind[1], source, forced)
         satellites[f"{satellite}\x1f{instr}\x1f{ver}"] = [*kind, ""] if kind else ["", "", "", "", reason]
         normalised, conf_reason = firms_csv.normalise_confidence(confidence, kind[0] if kind else "")
         confidences[f"{satellite}\x1f{instr}\x1f{confidence}"] = (normalised or "", conf_reason or "")

@@ -186,3 +186,11 @@ def test_nan_and_infinite_numbers_in_an_otherwise_clean_file_are_rejected_or_dro
     reasons = {r["row"]: r["reason"] for r in run.rejected}
     assert "latitude is not a number: NaN" in reasons[2] and "longitude is not a number: Infinity" in reasons[3]
     assert Hotspot.objects.get().frp is None
+
+
+def test_source_option_must_be_a_firms_source_of_the_rows_instrument():
+    with pytest.raises(firms.FirmsRefused, match="not a FIRMS source name"):
+        firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15)]), source="x'; DROP TABLE fire_hotspot")
+    run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15)]), source="MODIS_NRT")
+    assert (run.rows_new, run.rows_rejected) == (0, 1)
+    assert "is not of source MODIS_NRT" in run.rejected[0]["reason"]
