@@ -122,3 +122,29 @@ def test_alert_rules_are_edited_in_the_admin(role_user):
     rule = AlertRule.objects.get(name="Gần thôn 3 km")
     assert (rule.in_forest, rule.min_hotspots, rule.excluded_types()) == (False, 2, [1, 2, 3])
     assert client.get(f"/admin/fire/alertrule/{rule.pk}/change/").status_code == 200
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A tiny PNG file whose header declares a huge image (the pixels are never there)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    body = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + body
+
+
+@pytest.mark.parametrize("size", [(30000, 30000), (8000, 6000)])
+def test_photo_declaring_too_many_pixels_is_refused_before_decoding(role_user, size):
+    event = alerted_event(alert_state="dispatched")
+    photo = io.BytesIO(_png_declaring(*size))
+    photo.name = "photo.png"
+    answer = client_for(role_user("ranger")).post(
+        f"/api/fire/events/{event.pk}/verify/", {"verdict": "true_fire", "photo": photo}
+    )
+    assert answer.status_code in (400, 413) and answer.json()["error"]["field"] == "photo"
+    event.refresh_from_db()
+    assert event.alert_state == "dispatched" and not event.photo
