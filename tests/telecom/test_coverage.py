@@ -224,3 +224,20 @@ def test_wifi_ranking_skips_cultural_houses_with_wifi_and_ranks_by_households(de
     wifi = capsys.readouterr().out.split("Wi-Fi: cultural houses", 1)[1]
     assert "1. Thôn lớn (Trà Sơn (test)): 400 households" in wifi
     assert wifi.index("Thôn lớn") < wifi.index("Thôn shadowed") and "Thôn open" not in wifi
+
+
+def test_a_tower_or_village_off_the_terrain_model_is_named_not_guessed(dem_asset, tower, district):
+    from layers.places.models import Village
+    from layers.telecom.models import CellTower
+
+    far = scene.lonlat(scene.X0 + 40_000, scene.Y0 - 3615)  # 40 km east: off the 7.2 km DEM
+    CellTower.objects.create(name="BTS ngoài DEM", operator="viettel", technology="4G", geom=Point(*far))
+    outside = Village.objects.create(
+        commune=district["open"].commune, name="Thôn xa", population=80, geom=Point(*far, srid=4326)
+    )
+    run = _run()
+    assert run.status == "succeeded" and run.summary["skipped_towers"] == ["BTS ngoài DEM"]
+    assert run.progress["done"] == run.progress["total"] == 2
+    record = _status(run, outside)
+    assert record.status == "none" and "outside the terrain model" in record.reason
+    assert _status(run, district["open"]).status == "covered"
