@@ -27,6 +27,9 @@ else
   start worker celery -A geoplatform worker --loglevel INFO --concurrency 2
   start beat celery -A geoplatform beat --loglevel INFO --schedule "$RUN/celerybeat-schedule"
 fi
+# The coverage model (about 40 s on 2 cores) runs as a job on the worker; the dashboard and
+# /coverage/ show its figures when it finishes. Without Redis it runs here, in-process.
+python manage.py compute_coverage --no-wait
 for _ in $(seq 1 50); do
   curl -fsS "http://$HOST:$PORT/health/" >/dev/null 2>&1 && break
   sleep 0.2
