@@ -5,8 +5,13 @@ serves it with our app under gunicorn and with tipg under uvicorn (tipg lives in
 never in requirements.txt), then times the same ~1,000 tiles at z10-z17 and the same GeoJSON
 pages of 1,000 features through each, plus the bare SQL through psycopg. Prints a markdown table.
 
-    nice -n 10 .venv/bin/python bench/tiles.py            # everything (about 10-20 minutes)
+    nice -n 10 .venv/bin/python bench/tiles.py            # everything (about 5 minutes on 2 cores)
     nice -n 10 .venv/bin/python bench/tiles.py --reuse    # keep an already loaded scratch database
+    nice -n 10 .venv/bin/python bench/tiles.py --reuse --tipg-serial  # tipg without parallel workers too
+
+The bare SQL runs each statement exactly as the endpoint does (in a transaction with
+max_parallel_workers_per_gather=0, see layers.api.sql.serial). The host is shared: compare the
+ratios of one run, not rates across runs.
 
 Environment: BENCH_PG (server URL, default postgresql://postgres@127.0.0.1:5432), BENCH_DB
 (default gp_bench_api), BENCH_TIPG_VENV (default /tmp/tipg-venv; created with pip if missing).
