@@ -682,3 +682,20 @@ def test_embed_builder_writes_the_iframe_code_of_the_chosen_view(world, server, 
         "cameras",
     ]
     assert frame.locator(".gp-layer-cameras").count() == 3
+    # A chosen time range (local time) goes into the code; the embed then shows that period only.
+    page.uncheck("input[name=layers][value=cameras]")
+    page.check("input[name=layers][value=complaints]")
+    page.select_option("select[name=time]", "range")
+    local = ZoneInfo("Asia/Ho_Chi_Minh")
+    now = timezone.now()
+    start = (now - timedelta(days=10)).astimezone(local).strftime("%Y-%m-%dT%H:%M")
+    page.fill("input[name=time_from]", start)
+    page.fill("input[name=time_to]", (now - timedelta(days=5)).astimezone(local).strftime("%Y-%m-%dT%H:%M"))
+    page.wait_for_function("() => document.getElementById('gp-builder-code').value.includes('complaints')")
+    page.wait_for_function(
+        "() => /time=[^&\"]*%2B07:00\\/[^&\"]*%2B07:00/.test(document.getElementById('gp-builder-code').value)"
+    )
+    assert f"time={start}:00%2B07:00/" in page.input_value("[data-testid=embed-code]")
+    frame = page.frame_locator("#gp-builder-preview iframe")
+    frame.locator("body[data-ready='1']").wait_for(timeout=20000)
+    assert frame.locator(".gp-layer-complaints").count() == 1  # BTM-0002, sent 9 days ago
