@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from geoplatform.errors import Forbidden
 from layers import roles
@@ -51,7 +51,7 @@ def _district_bbox() -> list[float]:
     return [round(v, 5) for v in extent] if extent else list(settings.DISTRICT_BBOX)
 
 
-@require_GET
+@require_safe
 def map_page(request):
     """The full-screen operations map."""
     max_zoom = basemap.max_zoom()
@@ -67,7 +67,7 @@ def map_page(request):
     return render(request, "web/map.html", context)
 
 
-@require_GET
+@require_safe
 @xframe_options_exempt
 def embed_page(request):
     """A minimal map for the district portal: public layers and public fields only."""
@@ -79,7 +79,7 @@ def embed_page(request):
     return response
 
 
-@require_GET
+@require_safe
 def embed_builder(request):
     """A form that writes the <iframe> code of a chosen embed view."""
     layers = embeds.public_layers([layer.slug for layer in _public_registry()])
@@ -98,7 +98,7 @@ def _require_staff_role(user):
 
 
 @login_required
-@require_GET
+@require_safe
 def dashboard(request):
     """The leaders' one screen; figures are fetched from figures.json and refreshed every minute."""
     _require_staff_role(request.user)
@@ -160,14 +160,14 @@ def dashboard_links() -> dict:
 
 
 @login_required
-@require_GET
+@require_safe
 def dashboard_figures(request):
     """Every dashboard figure as JSON."""
     _require_staff_role(request.user)
     return JsonResponse(figures.all_figures(), json_dumps_params={"ensure_ascii": False})
 
 
-@require_GET
+@require_safe
 def basemap_tile(request, z: str, x: str, y: str):
     """One PNG tile of the offline base map."""
     png = basemap.tile(int(z), int(x), int(y))

@@ -29,6 +29,8 @@ def test_embed_may_be_framed_only_by_the_listed_origins(db, settings):
     assert response.status_code == 200
     assert "X-Frame-Options" not in response
     assert response["Content-Security-Policy"] == "frame-ancestors 'self' https://bactramy.quangnam.gov.vn"
+    head = Client().head("/embed/")
+    assert head.status_code == 200 and head["Content-Security-Policy"] == response["Content-Security-Policy"]
 
 
 def test_embed_drops_private_layers_and_fields_whatever_is_asked(db):
