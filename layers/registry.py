@@ -43,6 +43,10 @@ class Layer:
     description_vi: str = ""
     description_en: str = ""
     geometry_field: str = "geom"
+    # A stored EPSG:3857 copy of the geometry (e.g. a generated column ST_Transform(geom, 3857)):
+    # tiles then read it instead of transforming every row on every request (about a quarter of
+    # the tile SQL's time on 200,000 parcels).
+    mercator_column: str | None = None
     # Large layers are drawn from vector tiles on the map rather than GeoJSON.
     prefer_tiles: bool = False
     min_zoom: int = 0

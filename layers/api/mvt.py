@@ -22,7 +22,7 @@ def tile_sql(layer: Layer, cols: list[columns.Column], z: int, filters: str = "T
 
     Parameters are (z, x, y, west, south, east, north, *the filter clause's parameters, layer name).
     """
-    merc = f"ST_Transform({sql.geom(layer)}, 3857)"
+    merc = f"t.{sql.qn(layer.mercator_column)}" if layer.mercator_column else f"ST_Transform({sql.geom(layer)}, 3857)"
     if layer.geometry_type not in POINT_TYPES:
         # Below half a pixel nothing shows: drop those vertices before clipping.
         merc = f"ST_Simplify({merc}, {tilemath.simplify_tolerance(z)!r}, true)"

@@ -167,3 +167,26 @@ def test_polygons_are_simplified_by_zoom(world, client):
         ring = ring[0]
     # Half a pixel of tolerance keeps the circle round with ~50 vertices; snapping alone would leave ~1,400.
     assert 16 < len(ring) < 300
+
+
+def test_tiles_read_a_stored_web_mercator_column_when_the_layer_names_one(world, client, monkeypatch):
+    from dataclasses import replace
+
+    from django.db import connection
+
+    from layers.registry import registry
+
+    x, y = lonlat_tile(*TOWN, 16)
+    url = f"/tiles/parcels/16/{x}/{y}.pbf"
+    plain = client.get(url).content
+    with connection.cursor() as cursor:  # DDL inside the test's transaction: rolled back afterwards
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending deferred checks may block ALTER TABLE
+        cursor.execute("ALTER TABLE parcels_parcel ADD COLUMN geom_3857 geometry(MultiPolygon, 3857)")
+        cursor.execute("UPDATE parcels_parcel SET geom_3857 = ST_Transform(geom, 3857)")
+    monkeypatch.setitem(registry._layers, "parcels", replace(registry.get("parcels"), mercator_column="geom_3857"))
+    assert client.get(url).content == plain
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE parcels_parcel SET geom_3857 = ST_Translate(geom_3857, 30, 0)")
+    moved = client.get(url).content
+    assert moved != plain
+    assert len(mapbox_vector_tile.decode(moved)["parcels"]["features"]) == 2
