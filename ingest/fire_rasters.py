@@ -128,7 +128,10 @@ def ingest_fire_mask(
 def _insert_hotspots(run, source, satellite, moment, lon, lat, confidence, classes) -> int:
     if len(lon) == 0:
         return 0
+    from .firms import lock_run
+
     with connection.cursor() as cursor:
+        lock_run(cursor, run)
         cursor.execute(
             """
             WITH written AS (

@@ -127,6 +127,7 @@ def _load(data: bytes, run: IngestRun, source: str | None) -> dict:
         sql_rejected = cursor.fetchone()[0]
         cursor.execute("SELECT n, reason FROM firms_typed WHERE reason IS NOT NULL ORDER BY n LIMIT 1000")
         sql_reasons = cursor.fetchall()
+        lock_run(cursor, run)
         cursor.execute(_UPSERT_SQL, {"run": run.pk})
         new, updated, distinct = cursor.fetchone()
         # ON COMMIT DROP is not enough when the caller's transaction goes on (nested atomic blocks).
@@ -154,6 +155,13 @@ def _load(data: bytes, run: IngestRun, source: str | None) -> dict:
 NUMERIC = frozenset(
     {"latitude", "longitude", "bright_ti4", "bright_ti5", "brightness", "bright_t31", "scan", "track", "frp"}
 )
+
+
+def lock_run(cursor, run: IngestRun) -> None:
+    """The one integrity check of hotspot.run for a whole load: the run row exists and stays until commit."""
+    cursor.execute("SELECT 1 FROM ingest_ingestrun WHERE id = %s FOR KEY SHARE", [run.pk])
+    if cursor.fetchone() is None:
+        raise IngestRun.DoesNotExist(f"ingest run {run.pk} is gone")
 
 
 def _copy_raw(cursor, prepared: firms_csv.Prepared) -> bool:

@@ -38,9 +38,17 @@ class Hotspot(models.Model):
     lat_key = models.IntegerField(default=0, help_text="latitude x 1e4, part of the detection key")
     lon_key = models.IntegerField(default=0, help_text="longitude x 1e4, part of the detection key")
     # No index on run: bulk loads insert 10^5 rows with one run, and a b-tree over that many equal keys
-    # costs more than the other indexes together (see bench/firms_ingest.py).
+    # costs more than the other indexes together (see bench/firms_ingest.py). No database constraint
+    # either: a deferred foreign key checks each of those rows at commit (a sixth of a first load);
+    # the loaders check and lock the one run row instead, and deleting a run sets run to NULL (ORM).
     run = models.ForeignKey(
-        "ingest.IngestRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "ingest.IngestRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True, null=True)
     updated_at = models.DateTimeField(auto_now=True, null=True)

@@ -194,3 +194,10 @@ def test_source_option_must_be_a_firms_source_of_the_rows_instrument():
     run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15)]), source="MODIS_NRT")
     assert (run.rows_new, run.rows_rejected) == (0, 1)
     assert "is not of source MODIS_NRT" in run.rejected[0]["reason"]
+
+
+def test_deleting_a_run_keeps_its_hotspots_without_a_run():
+    run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15), viirs_row(15.26, 108.16)]))
+    assert Hotspot.objects.filter(run=run).count() == 2
+    run.delete()
+    assert Hotspot.objects.count() == 2 and not Hotspot.objects.filter(run__isnull=False).exists()
