@@ -9,6 +9,8 @@ PORT=${2:-8000}
 RUN=.run
 export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
 export GEOPLATFORM_DATA_DIR=${GEOPLATFORM_DATA_DIR:-$PWD/var}
+# Static files come from collectstatic below (with gzip copies), not from the app folders.
+export WHITENOISE_USE_FINDERS=${WHITENOISE_USE_FINDERS:-0}
 
 bash scripts/stop.sh --quiet
 python manage.py migrate --noinput -v 0
@@ -38,9 +40,13 @@ curl -fsS "http://$HOST:$PORT/health/" >/dev/null || { echo "web server did not 
 cat <<MSG
 
 geoplatform is running on the demo district (synthetic data):
-  map        http://$HOST:$PORT/map/
-  dashboard  http://$HOST:$PORT/dashboard/
-  API        http://$HOST:$PORT/api/layers/    OGC API  http://$HOST:$PORT/ogc/
-  admin      http://$HOST:$PORT/admin/
+  map             http://$HOST:$PORT/map/
+  dashboard       http://$HOST:$PORT/dashboard/          (log in as operator)
+  fire watch      http://$HOST:$PORT/fire/               (ranger)
+  coverage        http://$HOST:$PORT/coverage/           (planner; the model run finishes in about a minute)
+  citizen form    http://$HOST:$PORT/feedback/           officers' queue: /feedback/queue/ (feedback_officer)
+  portal embeds   http://$HOST:$PORT/embed/builder/
+  API             http://$HOST:$PORT/api/layers/         OGC API: /ogc/   Open311: /open311/v2/services.json
+  admin           http://$HOST:$PORT/admin/
 Logs and pids are in .run/; stop everything with: make stop
 MSG

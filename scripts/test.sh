@@ -9,6 +9,8 @@ source .run/env.sh
 [ -n "$keep_db" ] && export DATABASE_URL=$keep_db
 [ -n "$keep_redis" ] && export REDIS_URL=$keep_redis
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
+# Live-server threads would keep their connections open and block dropping the test database.
+export DATABASE_CONN_MAX_AGE=0
 export GEOPLATFORM_ALLOW_DEV_SECRET=1
 export DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0
 export DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
