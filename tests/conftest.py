@@ -33,6 +33,8 @@ def _reseed_migration_data():
 def pytest_runtest_teardown(item, nextitem):
     """After a transactional test's flush (its fixtures are torn down by now), restore migration data."""
     result = yield
+    if nextitem is None:
+        return result  # the session's test database is already gone; nothing follows that needs the rows
     marker = item.get_closest_marker("django_db")
     flushed = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
     if flushed or {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
