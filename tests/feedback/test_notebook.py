@@ -2,17 +2,13 @@
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
-import nbformat
 from django.contrib.gis.geos import Point
 from django.utils import timezone
-from nbclient import NotebookClient
 
 from layers.feedback import export, stats
 from layers.feedback.models import Complaint
-
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "feedback.ipynb"
+from tests import notebooks
 
 
 def make(code, category, commune, created, expected, acknowledged=None, resolved=None, status="received"):
@@ -48,10 +44,7 @@ def test_notebook_reproduces_the_statistics(district, tmp_path, monkeypatch):
     monkeypatch.setenv("FEEDBACK_CSV", str(csv_path))
     monkeypatch.setenv("FEEDBACK_OUT", str(tmp_path / "out"))
     monkeypatch.setenv("FEEDBACK_NOW", now.isoformat())
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(
-        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute()
+    notebooks.execute("feedback.ipynb", cwd=tmp_path)
     result = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert (tmp_path / "out" / "by_month.png").stat().st_size > 1000
     service = stats.summary(now=now)
