@@ -144,6 +144,29 @@ def celery_worker_process(transactional_db, settings):
         app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = old
 
 
+# Debian's Chromium, never a downloaded browser.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module (closed before the test database is dropped: no request thread left)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir():
     """Folder for screenshots and other artefacts a person may look at after the run."""

@@ -11,35 +11,22 @@ from .conftest import TOWN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)> rác ở chợ"
 
 
 @pytest.fixture
-def browser_context():
+def browser_context(browser):
     """A Chromium context placed in Trà My town (device location granted), recording script dialogs."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = chromium.new_context(
-            viewport={"width": 900, "height": 900},
-            locale="vi-VN",
-            geolocation={"latitude": TOWN[1], "longitude": TOWN[0]},
-            permissions=["geolocation"],
-        )
-        context.dialogs = []
-        context.on("page", lambda p: p.on("dialog", lambda d: (context.dialogs.append(d.message), d.dismiss())))
-        yield context
-        chromium.close()
+    context = browser.new_context(
+        viewport={"width": 900, "height": 900},
+        locale="vi-VN",
+        geolocation={"latitude": TOWN[1], "longitude": TOWN[0]},
+        permissions=["geolocation"],
+    )
+    context.dialogs = []
+    context.on("page", lambda p: p.on("dialog", lambda d: (context.dialogs.append(d.message), d.dismiss())))
+    yield context
+    context.close()
 
 
 def test_form_and_queue_show_hostile_text_without_running_it(live_server, district, users, browser_context):

@@ -12,45 +12,40 @@ from tests.telecom import scene
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 RED, GREEN = "#c62828", "#2e7d32"  # none, covered
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_runs_are_compared_on_the_map(live_server, tmp_path, dem_asset, tower, district, settings):
-    from playwright.sync_api import sync_playwright
-
+def test_two_runs_are_compared_on_the_map(live_server, browser, tmp_path, dem_asset, tower, district, settings):
     settings.DATA_DIR = tmp_path
     before = coverage.execute(coverage.start({}, enqueue=False).pk)
     dem.ingest_path(scene.write_utm(tmp_path / "flat.tif", ridge=False))  # the ridge removed
     after = coverage.execute(coverage.start({}, enqueue=False).pk)
     user = User.objects.create_user("planner-browser", password="pw-for-tests-only")
     user.groups.add(Group.objects.get_or_create(name=roles.PLANNER)[0])
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 800}, locale="vi-VN")
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{live_server.url}/accounts/login/?next=/coverage/")
-            page.fill("input[name=username]", "planner-browser")
-            page.fill("input[name=password]", "pw-for-tests-only")
-            page.click("main form button[type=submit]")
-            page.wait_for_url(f"{live_server.url}/coverage/")
-            page.fill("#cov-compare input[name=a]", str(before.pk))
-            page.fill("#cov-compare input[name=b]", str(after.pk))
-            page.click("#cov-compare button[type=submit]")
-            page.wait_for_selector("[data-testid=changes] tr")
-            rows = page.locator("[data-testid=changes] tr").all_inner_texts()
-            assert len(rows) == 1 and "Thôn shadowed (Trà Sơn (test))" in rows[0]
-            assert "none" in rows[0] and "covered" in rows[0] and "viettel 4G" in rows[0]
-            # On the map: a ring in the "before" colour around a dot in the "after" colour.
-            ring = page.locator(f'#cov-map path[stroke="{RED}"][fill="none"]')
-            dot = page.locator(f'#cov-map path[fill="{GREEN}"][stroke="none"]')
-            assert ring.count() == 1 and dot.count() == 1
-            page.wait_for_timeout(800)  # fitBounds animates the map to the changed villages
-            dot.dispatch_event("click")
-            assert "Thôn shadowed" in page.inner_text("[data-testid=reason]")
-            assert errors == []
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1100, "height": 800}, locale="vi-VN")
+    try:
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{live_server.url}/accounts/login/?next=/coverage/")
+        page.fill("input[name=username]", "planner-browser")
+        page.fill("input[name=password]", "pw-for-tests-only")
+        page.click("main form button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/coverage/")
+        page.fill("#cov-compare input[name=a]", str(before.pk))
+        page.fill("#cov-compare input[name=b]", str(after.pk))
+        page.click("#cov-compare button[type=submit]")
+        page.wait_for_selector("[data-testid=changes] tr")
+        rows = page.locator("[data-testid=changes] tr").all_inner_texts()
+        assert len(rows) == 1 and "Thôn shadowed (Trà Sơn (test))" in rows[0]
+        assert "none" in rows[0] and "covered" in rows[0] and "viettel 4G" in rows[0]
+        # On the map: a ring in the "before" colour around a dot in the "after" colour.
+        ring = page.locator(f'#cov-map path[stroke="{RED}"][fill="none"]')
+        dot = page.locator(f'#cov-map path[fill="{GREEN}"][stroke="none"]')
+        assert ring.count() == 1 and dot.count() == 1
+        page.wait_for_timeout(800)  # fitBounds animates the map to the changed villages
+        dot.dispatch_event("click")
+        assert "Thôn shadowed" in page.inner_text("[data-testid=reason]")
+        assert errors == []
+    finally:
+        page.close()

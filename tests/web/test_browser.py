@@ -19,15 +19,6 @@ from . import district as district_module
 # module's own (not pytest-django's live_server, which would flush the database after every test).
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TEST_BBOX = "108.10,15.25,108.30,15.40"
 # Nothing listens on port 9 (discard) here: the "online" base map fails the way it does without internet.
 DEAD_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
@@ -35,17 +26,6 @@ TILES_LOADED = """() => {
   const imgs = [...document.querySelectorAll('.gp-basemap-offline img')];
   return imgs.filter(i => i.complete && i.naturalWidth === 256).length >= 4;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module (closed before the test database is dropped: no request thread left)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _on_test_database() -> bool:
