@@ -13,15 +13,23 @@ from .models import FireEvent
 
 @login_required
 def alerts(request):
-    """Open fire alerts, newest first, with the response-time figures."""
+    """Alerts not yet closed, newest first, each with its next step, and the response-time figures."""
     if not workflow.can_act(request.user):
         raise Forbidden("rangers, operators and administrators only")
     events = (
-        FireEvent.objects.filter(alert_state__in=FireEvent.OPEN_ALERT_STATES, merged_into__isnull=True)
+        FireEvent.objects.filter(alert_state__in=workflow.PENDING_STATES, merged_into__isnull=True)
         .select_related("commune", "nearest_village")
         .order_by("-alerted_at")[:200]
     )
-    rows = [{**api.event_json(e), "last_seen_local": timezone.localtime(e.last_seen)} for e in events]
+    rows = []
+    for event in events:
+        row = api.event_json(event)
+        row.update(
+            last_seen_local=timezone.localtime(event.last_seen),
+            state_label=event.get_alert_state_display(),
+            next_label=workflow.ACTION_LABELS.get(row["next_action"], row["next_action"]),
+        )
+        rows.append(row)
     return render(request, "fire/alerts.html", {"alerts": rows, "figures": workflow.response_times()})
 
 

@@ -10,6 +10,7 @@ import uuid
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from geoplatform.errors import Conflict, Forbidden, NotFound, PlatformError, TooLarge
 from layers import roles
@@ -23,6 +24,14 @@ ACTIONS = {
     "verify": ("dispatched", "verified", "verified_at"),
     "close": ("verified", "closed", "closed_at"),
 }
+ACTION_LABELS = {
+    "acknowledge": _("Tiếp nhận"),
+    "dispatch": _("Điều động"),
+    "verify": _("Xác minh"),
+    "close": _("Đóng cảnh báo"),
+}
+# Alerts a ranger still has to act on: everything before closed (a verified alert waits to be closed).
+PENDING_STATES = tuple(source for source, _target, _stamp in ACTIONS.values())
 ACTING_ROLES = frozenset({roles.RANGER, roles.OPERATOR, roles.ADMIN})
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000

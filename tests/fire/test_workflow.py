@@ -148,3 +148,14 @@ def test_photo_declaring_too_many_pixels_is_refused_before_decoding(role_user, s
     assert answer.status_code in (400, 413) and answer.json()["error"]["field"] == "photo"
     event.refresh_from_db()
     assert event.alert_state == "dispatched" and not event.photo
+
+
+def test_a_verified_alert_stays_on_the_panel_until_closed_there(role_user):
+    event = alerted_event(alert_state="verified", verdict="false_alarm")
+    client = client_for(role_user("ranger"))
+    page = client.get("/fire/").content.decode()
+    assert f'data-event="{event.pk}"' in page and 'data-action="close"' in page and "Đóng cảnh báo" in page
+    assert client.post(f"/fire/events/{event.pk}/close/", {"note": "báo động giả"}).status_code == 302
+    event.refresh_from_db()
+    assert event.alert_state == "closed"
+    assert f'data-event="{event.pk}"' not in client.get("/fire/").content.decode()
