@@ -10,8 +10,13 @@ pages of 1,000 features through each, plus the bare SQL through psycopg. Prints 
     nice -n 10 .venv/bin/python bench/tiles.py --reuse --tipg-serial  # tipg without parallel workers too
 
 The bare SQL runs each statement exactly as the endpoint does (in a transaction with
-max_parallel_workers_per_gather=0, see layers.api.sql.serial). The host is shared: compare the
-ratios of one run, not rates across runs.
+max_parallel_workers_per_gather=0, see layers.api.sql.serial). tipg reads the 4326 ``geom``
+column and is asked (``?properties=``) for the same tile attributes ours serve (the layer's
+``tile_fields``); its GeoJSON pages carry the same public fields as ours. The host is shared:
+compare the ratios of one run, not rates across runs.
+
+``--reuse`` keeps the loaded rows but still applies new migrations (e.g. a generated column) and
+re-analyses both tables, so the measured schema is the code's.
 
 Environment: BENCH_PG (server URL, default postgresql://postgres@127.0.0.1:5432), BENCH_DB
 (default gp_bench_api), BENCH_TIPG_VENV (default /tmp/tipg-venv; created with pip if missing).
@@ -233,6 +238,15 @@ def tipg_version() -> str:
     return done.stdout.strip() or "(unknown version)"
 
 
+def migrate_loaded() -> None:
+    """Apply migrations added since the scratch database was loaded, and refresh its statistics."""
+    log("migrating the kept scratch database")
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=app_env(), check=True)
+    with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE fire_hotspot")
+        conn.execute("VACUUM ANALYZE parcels_parcel")
+
+
 def start_tipg(port: int, workers: int, hotspot_fields, parcel_fields, serial: bool) -> subprocess.Popen:
     """tipg under uvicorn over the same two tables, the same public columns and tile buffer.
 
@@ -249,6 +263,9 @@ def start_tipg(port: int, workers: int, hotspot_fields, parcel_fields, serial: b
         "TIPG_TILE_BUFFER": "64",
         "TIPG_TABLE_CONFIG__public_fire_hotspot__properties": json.dumps(list(hotspot_fields)),
         "TIPG_TABLE_CONFIG__public_parcels_parcel__properties": json.dumps(list(parcel_fields)),
+        # The 4326 geometry, as the tables had before any stored web-Mercator copy.
+        "TIPG_TABLE_CONFIG__public_fire_hotspot__geomcol": "geom",
+        "TIPG_TABLE_CONFIG__public_parcels_parcel__geomcol": "geom",
         "TIPG_DB_MAX_CONN_SIZE": "4",
     }
     proc = subprocess.Popen(
@@ -414,10 +431,12 @@ def main() -> None:
             loaded = False
     if not loaded:
         create_database()
+    else:
+        migrate_loaded()
     django.setup()
     from django.contrib.auth.models import AnonymousUser
 
-    from layers.api import columns, mvt, params, sql, tilemath
+    from layers.api import columns, mvt, params, sql
     from layers.registry import registry
 
     if not loaded:
@@ -447,9 +466,8 @@ def main() -> None:
     # The bare SQL: the very statements our endpoint runs, through psycopg.
     def tile_job(slug, z, x, y):
         layer = registry.get(slug)
-        cols = columns.visible(layer, anonymous)
-        west, south, east, north = tilemath.tile_bounds_lonlat(z, x, y)
-        return mvt.tile_sql(layer, cols, z), [z, x, y, west, south, east, north, slug]
+        cols = mvt.tile_columns(layer, anonymous)
+        return mvt.tile_sql(layer, cols, z), [z, x, y, *mvt.tile_box(layer, z, x, y), slug]
 
     def page_job(slug, bbox):
         layer = registry.get(slug)
@@ -468,6 +486,12 @@ def main() -> None:
     public = {
         slug: [c.name for c in columns.visible(registry.get(slug), anonymous)] for slug in ("fire-hotspots", "parcels")
     }
+    # What our tiles carry for an anonymous reader; tipg's tiles are asked for the same.
+    tile_props = {
+        slug: ",".join(c.name for c in mvt.tile_columns(registry.get(slug), anonymous))
+        for slug in ("fire-hotspots", "parcels")
+    }
+    log(f"tile attributes: {tile_props}")
     ours_port, tipg_port = free_port(), free_port()
     ours = tipg = None
     tipg_error = None
@@ -484,7 +508,10 @@ def main() -> None:
         tbase = f"http://127.0.0.1:{tipg_port}"
         table_of = {"fire-hotspots": "public.fire_hotspot", "parcels": "public.parcels_parcel"}
         our_tiles = [f"{base}/tiles/{s}/{z}/{x}/{y}.pbf" for s, z, x, y in tiles]
-        tipg_tiles = [f"{tbase}/collections/{table_of[s]}/tiles/WebMercatorQuad/{z}/{x}/{y}" for s, z, x, y in tiles]
+        tipg_tiles = [
+            f"{tbase}/collections/{table_of[s]}/tiles/WebMercatorQuad/{z}/{x}/{y}?properties={tile_props[s]}"
+            for s, z, x, y in tiles
+        ]
         sql_tiles = [tile_job(*t) for t in tiles]
         our_pages = [f"{base}/api/layers/{s}/features/?bbox={','.join(map(str, b))}&limit=1000" for s, b in pages]
         tipg_pages = [
@@ -539,7 +566,7 @@ def main() -> None:
     print(f"\n{len(tiles)} tiles (hotspots z10-z17, parcels z13-z17), {len(pages)} GeoJSON pages of up to 1,000")
     print(f"features; {args.concurrency} concurrent clients; {args.workers} gunicorn / uvicorn workers; 2-core host.")
     peer = "max_parallel_workers_per_gather=0, as ours" if args.tipg_serial else "PostgreSQL's default planner settings"
-    print(f"tipg {tipg_version()} with {peer}.\n")
+    print(f"tipg {tipg_version()} with {peer}; same tile attributes as ours: {tile_props}.\n")
     print("| workload | ours /s | bare SQL /s | tipg /s | ours / SQL | ours / tipg |")
     print("| --- | --- | --- | --- | --- | --- |")
     for kind, name in (("tiles", "vector tiles (uncached)"), ("pages", "GeoJSON pages (1k features)")):

@@ -1,7 +1,12 @@
 """Mapbox vector tiles of a layer in one SQL statement (ST_AsMVT over ST_AsMVTGeom).
 
-Rows are picked with ``&&`` against the tile's lon/lat box (grown by the tile buffer) so the
-4326 GiST index does the filtering; only those rows are transformed to 3857.
+Rows are picked with ``&&`` against the tile's box grown by the tile buffer, so a GiST index does
+the filtering. A layer with a stored EPSG:3857 column (``mercator_column``) is filtered and drawn
+from that column alone; otherwise the 4326 column is filtered with the tile's lon/lat box (exact:
+Mercator is separable) and only the rows found are transformed.
+
+Tiles carry the feature id and the layer's ``tile_fields`` (what the map draws and labels with),
+never more than the user may see; popups fetch the whole feature by id from the API.
 """
 
 from dataclasses import replace
@@ -17,12 +22,29 @@ from .params import FeatureQuery
 POINT_TYPES = {"Point", "MultiPoint"}
 
 
+def tile_columns(layer: Layer, user) -> list[columns.Column]:
+    """The attribute columns this user's tiles of the layer carry (besides the feature id)."""
+    return [columns.column(layer, name) for name in layer.tile_fields_for(user)]
+
+
+def tile_box(layer: Layer, z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """The tile's box grown by the buffer, in the CRS of the column the statement filters."""
+    if layer.mercator_column:
+        return tilemath.tile_bounds_mercator(z, x, y, margin=tilemath.BUFFER / tilemath.EXTENT)
+    return tilemath.tile_bounds_lonlat(z, x, y)
+
+
 def tile_sql(layer: Layer, cols: list[columns.Column], z: int, filters: str = "TRUE") -> str:
     """The statement for one tile.
 
-    Parameters are (z, x, y, west, south, east, north, *the filter clause's parameters, layer name).
+    Parameters are (z, x, y, *tile_box, *the filter clause's parameters, layer name).
     """
-    merc = f"t.{sql.qn(layer.mercator_column)}" if layer.mercator_column else f"ST_Transform({sql.geom(layer)}, 3857)"
+    if layer.mercator_column:
+        merc = f"t.{sql.qn(layer.mercator_column)}"
+        pick = f"{merc} && ST_MakeEnvelope(%s, %s, %s, %s, 3857)"
+    else:
+        merc = f"ST_Transform({sql.geom(layer)}, 3857)"
+        pick = f"{sql.geom(layer)} && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
     if layer.geometry_type not in POINT_TYPES:
         # Below half a pixel nothing shows: drop those vertices before clipping.
         merc = f"ST_Simplify({merc}, {tilemath.simplify_tolerance(z)!r}, true)"
@@ -32,7 +54,7 @@ def tile_sql(layer: Layer, cols: list[columns.Column], z: int, filters: str = "T
         f"rows AS (SELECT {sql.pk(layer)} AS id, "
         f"ST_AsMVTGeom({merc}, env.box, {tilemath.EXTENT}, {tilemath.BUFFER}, true) AS mvtgeom{props} "
         f"FROM {sql.table(layer)} t, env "
-        f"WHERE {sql.geom(layer)} && ST_MakeEnvelope(%s, %s, %s, %s, 4326) AND {filters}) "
+        f"WHERE {pick} AND {filters}) "
         f"SELECT ST_AsMVT(rows.*, %s, {tilemath.EXTENT}, 'mvtgeom', 'id') FROM rows WHERE mvtgeom IS NOT NULL"
     )
 
@@ -45,16 +67,14 @@ def tile(layer: Layer, user, z: int, x: int, y: int, query: FeatureQuery | None 
     """
     if z < layer.min_zoom:
         return b""
-    cols = columns.visible(layer, user)
-    west, south, east, north = tilemath.tile_bounds_lonlat(z, x, y)
+    cols = tile_columns(layer, user)
+    box = tile_box(layer, z, x, y)
     filters, args = "TRUE", []
     if query is not None:
         filters, args = sql.where(layer, replace(query, bbox=None))
     # A binary result spares hex-encoding every tile on the server and decoding it here; Django's
     # client-side-binding cursor cannot ask for one, so use a plain psycopg cursor on its connection.
     with sql.serial(), psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(
-            tile_sql(layer, cols, z, filters), [z, x, y, west, south, east, north, *args, layer.slug], binary=True
-        )
+        cursor.execute(tile_sql(layer, cols, z, filters), [z, x, y, *box, *args, layer.slug], binary=True)
         data = cursor.fetchone()[0]
     return bytes(data or b"")

@@ -5,7 +5,7 @@ import hashlib
 
 from django.http import HttpResponse, JsonResponse
 
-from . import columns, links, mvt, params, sql, tilemath
+from . import links, mvt, params, sql, tilemath
 from .access import layer_for, read_only
 from .errors import BadParameter
 
@@ -14,7 +14,7 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 def _cache_control(layer, user) -> str:
     # A tile holding a private layer or private fields differs per user: never let a shared cache keep it.
-    shared = layer.public and not any(c.private for c in columns.visible(layer, user))
+    shared = layer.public and not any(c.private for c in mvt.tile_columns(layer, user))
     return "public, max-age=300" if shared else "private, max-age=300"
 
 
@@ -68,7 +68,7 @@ def tilejson(request, slug):
     """TileJSON 3.0.0 describing the layer's tiles and the fields this user will find in them."""
     layer = layer_for(slug, request.user)
     bbox, _ = sql.extent(layer)
-    cols = columns.visible(layer, request.user)
+    cols = mvt.tile_columns(layer, request.user)
     lang = "en" if (request.LANGUAGE_CODE or "vi").startswith("en") else "vi"
     body = {
         "tilejson": "3.0.0",

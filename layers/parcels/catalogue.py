@@ -22,5 +22,9 @@ register(
         edit_roles=frozenset({roles.URBAN_STAFF}),
         prefer_tiles=True,
         min_zoom=13,
+        # Tiles read the stored web-Mercator copy (a generated column) and carry the label only:
+        # the style is the same for every parcel; popups fetch the rest by id.
+        mercator_column="geom_3857",
+        tile_fields=("parcel_number",),
     )
 )

@@ -331,6 +331,50 @@ def test_ranger_sees_fire_panel_and_hotspots_from_vector_tiles(world, db_access,
     assert 200 in tiles
 
 
+def test_parcel_popup_from_vector_tiles_fetches_the_feature_with_the_users_permissions(world, db_access, server, page):
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    from layers.parcels.models import Parcel
+
+    lon, lat = 108.2, 15.325
+    half = 0.0004
+    Parcel.objects.filter(map_sheet="77").delete()  # a database kept from an interrupted run
+    Parcel.objects.create(
+        map_sheet="77",
+        parcel_number="101",
+        land_use_code="ODT",
+        area_m2=120,
+        address="Tổ 3",
+        holder_name="Lê Thị Riêng",
+        geom=MultiPolygon(Polygon.from_bbox((lon - half, lat - half, lon + half, lat + half)), srid=4326),
+    )
+    url = f"{server.url}/map/?layers=parcels&bbox={lon - 0.003},{lat - 0.002},{lon + 0.003},{lat + 0.002}"
+
+    def popup_after_click():
+        with page.expect_response(lambda r: "/tiles/parcels/" in r.url and r.status == 200):
+            _open_map(page, url)
+        page.wait_for_function("() => document.body.getAttribute('data-loaded-parcels') === '1'")
+        page.wait_for_timeout(500)  # the tile is drawn on its canvas after it arrives
+        _click_at(page, lat, lon)
+        # The tile carries the label only; the whole feature comes from the API by its id.
+        popup = page.locator(".leaflet-popup .gp-popup[data-feature]")
+        popup.wait_for()
+        assert popup.locator(".gp-popup-title").inner_text() == "101"
+        assert popup.locator("td[data-field=address]").inner_text() == "Tổ 3"
+        assert popup.locator("td[data-field=land_use_code]").inner_text() == "ODT"
+        return popup
+
+    try:
+        anonymous = popup_after_click()
+        assert anonymous.locator("td[data-field=holder_name]").count() == 0
+        assert "Lê Thị Riêng" not in page.content()
+        _login(page, server, roles.URBAN_STAFF)
+        staff = popup_after_click()
+        assert staff.locator("td[data-field=holder_name]").inner_text() == "Lê Thị Riêng"
+    finally:
+        Parcel.objects.filter(map_sheet="77").delete()
+
+
 def test_embed_shows_public_layers_and_fields_only(world, db_access, server, page, artifacts_dir):
     # Even a signed-in operator's browser gets the anonymous view inside an embed.
     _login(page, server, roles.OPERATOR)

@@ -352,6 +352,13 @@
         s.onload = function () {
           // Leaflet 1.9 dropped DomEvent.fakeStop, which VectorGrid still calls on click.
           if (!L.DomEvent.fakeStop) L.DomEvent.fakeStop = function (e) { if (e) e._stopped = true; };
+          // Keep each drawn feature's tile id: tiles carry only what the map draws, the popup fetches the rest by it.
+          var create = L.VectorGrid.prototype._createLayer;
+          L.VectorGrid.prototype._createLayer = function (feat, pxPerExtent) {
+            var drawn = create.call(this, feat, pxPerExtent);
+            drawn.featureId = feat.id;
+            return drawn;
+          };
           resolve();
         };
         s.onerror = reject;
@@ -393,7 +400,20 @@
           rendererFactory: L.canvas.tile,
         });
         vg.on("click", function (e) {
-          L.popup().setLatLng(e.latlng).setContent(popupContent(meta, e.layer && e.layer.properties)).openOn(map);
+          var popup = L.popup().setLatLng(e.latlng).setContent(popupContent(meta, e.layer && e.layer.properties)).openOn(map);
+          var id = e.layer && e.layer.featureId;
+          if (id === undefined || id === null) return;
+          // The whole feature from the API, with this user's permissions (the tile holds the label only).
+          var base = meta.featuresUrl.split("?")[0].replace(/\/?$/, "/");
+          fetch(base + encodeURIComponent(String(id)) + "/", { credentials: CREDENTIALS, headers: { Accept: "application/geo+json, application/json" } })
+            .then(function (r) { return r.ok ? r.json() : null; })
+            .then(function (f) {
+              if (f && f.properties && map.hasLayer(popup)) {
+                var box = popupContent(meta, f.properties);
+                box.setAttribute("data-feature", String(id));
+                popup.setContent(box);
+              }
+            }, function () {});
         });
         return vg;
       });
