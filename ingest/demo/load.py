@@ -23,7 +23,7 @@ from ingest.models import IngestRun, RasterAsset
 from layers import roles
 from layers.cameras.models import Camera
 from layers.feedback import deadline_rules, routing
-from layers.feedback.models import Category, Complaint
+from layers.feedback.models import Category, Complaint, Note
 from layers.fire import services as fire_services
 from layers.fire.models import AlertRule, FireEvent, Hotspot
 from layers.flood.models import FloodExtent
@@ -103,6 +103,22 @@ def _complaint(c: dict, commune: Commune | None) -> Complaint:
     return Complaint(source="web", **{**c, **routed, "commune": commune, "geom": _geos(c["geom"])})
 
 
+def _answers(rows: dict[str, list[int]]) -> None:
+    """A public answer on every resolved or closed demo complaint, dated when it was resolved."""
+    done = Complaint.objects.filter(pk__in=rows.get(_label(Complaint), []), status__in=("resolved", "closed"))
+    Note.objects.bulk_create(
+        Note(
+            complaint=c,
+            public=True,
+            text=build.names.COMPLAINT_ANSWERS.get(c.category, build.names.COMPLAINT_ANSWERS["other"]),
+            status_from="in_progress",
+            status_to="resolved",
+            created_at=c.resolved_at or c.updated_at,
+        )
+        for c in done
+    )
+
+
 def _users() -> list[tuple[str, str]]:
     """One demo user per role (username = role); the admin is staff and superuser."""
     logins = []
@@ -114,7 +130,7 @@ def _users() -> list[tuple[str, str]]:
         user.is_staff = user.is_superuser = role == roles.ADMIN
         user.set_password(password_for(role))
         user.save()
-        user.groups.set([Group.objects.get(name=role)])
+        user.groups.set([Group.objects.get_or_create(name=role)[0]])
         logins.append((role, password_for(role)))
     return logins
 
@@ -263,6 +279,7 @@ def load(seed: int = build.DEFAULT_SEED, *, now: dt.datetime | None = None, out_
         try:
             with transaction.atomic():
                 rows = _store(demo)
+                _answers(rows)
         except IntegrityError as exc:
             # A commune, river or parcel number that is not demo data: never overwritten.
             first = str(exc).splitlines()[0][:200]

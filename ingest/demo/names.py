@@ -89,6 +89,18 @@ COMPLAINT_CATEGORIES = (
     "other",
 )
 COMPLAINT_STATUSES = ("received", "acknowledged", "in_progress", "resolved", "closed")
+# The public answer an officer gives when a report of this category is resolved.
+COMPLAINT_ANSWERS = {
+    "road_damage": "Đã vá ổ gà và gia cố nền đường đoạn bị sụt lún; đề nghị bà con đi lại cẩn thận.",
+    "rubbish": "Đã thu gom rác tại điểm tập kết; xe thu gom sẽ đi qua khu vực vào thứ Hai và thứ Năm.",
+    "no_signal": "Đã chuyển phản ánh đến nhà mạng; khu vực được đưa vào danh sách điểm lõm sóng cần phủ.",
+    "landslide": "Đã dọn đất đá trên mặt đường, cắm biển cảnh báo sạt lở tại hai đầu đoạn đường.",
+    "water_supply": "Đã súc rửa bể lắng và thay đoạn ống hỏng; nước sinh hoạt đã cấp lại bình thường.",
+    "electricity": "Điện lực đã căng lại dây và thay cột điện nghiêng; lưới điện đã an toàn.",
+    "construction": "Đã lập biên bản, yêu cầu chủ công trình tháo dỡ phần lấn chiếm và đặt biển báo.",
+    "public_order": "Công an xã đã nhắc nhở các hộ liên quan và tăng cường tuần tra ban đêm.",
+    "other": "Đã tiếp nhận và đưa vào kế hoạch lắp đèn chiếu sáng của xã trong năm nay.",
+}
 COMPLAINT_TEXT = {
     "road_damage": "Đường bê tông liên thôn bị sụt lún, ổ gà lớn, xe máy đi lại nguy hiểm.",
     "rubbish": "Rác thải sinh hoạt tập kết bên đường lâu ngày chưa được thu gom, bốc mùi.",

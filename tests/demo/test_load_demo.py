@@ -14,7 +14,7 @@ from django.db import connection
 from ingest.models import IngestRun, RasterAsset
 from layers import roles
 from layers.cameras.models import Camera
-from layers.feedback.models import Complaint
+from layers.feedback.models import Complaint, Note
 from layers.fire.models import AlertRule, FireEvent, Hotspot, HotspotLink
 from layers.flood.models import FloodExtent
 from layers.parcels.models import Parcel
@@ -264,6 +264,10 @@ def test_cameras_parcels_and_complaints(demo):
         assert (c.resolved_at is not None) == (c.status in ("resolved", "closed"))
         if c.resolved_at:
             assert c.created_at <= c.acknowledged_at <= c.resolved_at
+    # Each resolved report carries one public answer (loaded twice: still one), dated when it was resolved.
+    done = [c for c in complaints if c.resolved_at]
+    assert done and all([(n.public, n.created_at) for n in c.notes.all()] == [(True, c.resolved_at)] for c in done)
+    assert not Note.objects.exclude(complaint__in=done).exists()
     wrong = _scalar(
         "SELECT count(*) FROM feedback_complaint f LEFT JOIN places_commune c ON f.commune_id = c.id "
         "WHERE c.id IS NULL OR NOT ST_Intersects(c.geom, f.geom)"
@@ -325,6 +329,8 @@ def test_demo_hotspots_go_through_the_firms_ingester_into_events_and_alerts(demo
     assert all(e.commune_id and e.nearest_village_id and e.in_forest for e in live)
     alerts = events.filter(alert_state="new")
     assert 2 <= alerts.count() <= live.count()
+    printed = re.search(r"(\d+) fire events, (\d+) new fire alerts", demo["second"]["output"])
+    assert printed and int(printed[1]) >= events.count() and int(printed[2]) == alerts.count()
     assert set(alerts.values_list("alert_rule__name", flat=True)) <= set(
         AlertRule.objects.values_list("name", flat=True)
     )

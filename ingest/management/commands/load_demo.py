@@ -47,6 +47,7 @@ class Command(BaseCommand):
             f"  {n('parcels.Parcel')} parcels, {n('feedback.Complaint')} complaints, {n('fire.Hotspot')} hotspots, "
             f"{n('flood.FloodExtent')} flood extent ({summary['flood_km2']} km²)"
         )
+        out.write(f"  {n('fire.FireEvent')} fire events, {summary['fire']['alerts']} new fire alerts")
         out.write(
             f"  DEM {summary['dem']['path']} ({summary['dem']['width']}x{summary['dem']['height']}, "
             f"{stats['min']:.0f}-{stats['max']:.0f} m, sha256 {summary['dem']['sha256'][:12]})"
