@@ -226,9 +226,10 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
-# Citizen feedback: the site's public address for links in mails; reverse proxies whose
-# X-Forwarded-For is believed when rate-limiting per client address (CIDRs, comma-separated).
-FEEDBACK_SITE_URL = os.environ.get("FEEDBACK_SITE_URL", "")
+# The site's public address, for links in mails and webhooks (relative links when unset).
+SITE_URL = os.environ.get("GEOPLATFORM_SITE_URL", "").rstrip("/")
+# Citizen feedback: reverse proxies whose X-Forwarded-For is believed when rate-limiting per
+# client address (addresses or CIDRs, comma-separated).
 FEEDBACK_TRUSTED_PROXIES = env_list("FEEDBACK_TRUSTED_PROXIES")
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -96,7 +96,7 @@ def _message(event: OutboxEvent, recipient: str) -> EmailMultiAlternatives:
         "payload": event.payload,
         "category_name": category.name_vi if category else (complaint.category if complaint else ""),
         # Links in a mail need the site's address.
-        "site": str(getattr(settings, "FEEDBACK_SITE_URL", "") or "").rstrip("/"),
+        "site": settings.SITE_URL,
     }
     name = event.kind.replace("complaint.", "")
     with translation.override("vi"):

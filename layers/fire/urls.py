@@ -10,6 +10,7 @@ ACTION = "<int:pk>/<str:action>/"
 
 urlpatterns = [
     path("fire/", views.alerts, name="alerts"),
+    path("fire/events/<int:pk>/", views.event, name="event"),
     path(f"fire/events/{ACTION}", views.act, name="act"),
     path("api/fire/alerts/", api.AlertList.as_view(), name="api_alerts"),
     path("api/fire/events/<int:pk>/", api.EventDetail.as_view(), name="api_event"),

@@ -1,7 +1,7 @@
 """The rangers' alert panel page: open alerts with the next workflow step as a button."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -48,3 +48,13 @@ def act(request, pk: int, action: str):
         photo=request.FILES.get("photo"),
     )
     return redirect("fire:alerts")
+
+
+@login_required
+def event(request, pk: int):
+    """The link in alert mails and webhooks: the map framed on the event, its footprint and hotspots shown."""
+    found = get_object_or_404(FireEvent, pk=pk)
+    west, south, east, north = found.geom.extent
+    pad = 0.01  # about a kilometre, so the nearest village is in view
+    box = f"{west - pad:.5f},{south - pad:.5f},{east + pad:.5f},{north + pad:.5f}"
+    return redirect(f"/map/?layers=fire-events,fire-hotspots&bbox={box}")

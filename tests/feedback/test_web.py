@@ -397,7 +397,7 @@ def test_mails_link_to_the_site_and_name_the_category(district, settings):
 
     from layers.feedback import intake
 
-    settings.FEEDBACK_SITE_URL = "https://ioc.bactramy.example/"
+    settings.SITE_URL = "https://ioc.bactramy.example"
     complaint, _ = intake.submit(
         intake.Report(category="road_damage", description="Cống <vỡ> & tắc", lon=TOWN[0], lat=TOWN[1])
     )

@@ -159,3 +159,19 @@ def test_a_verified_alert_stays_on_the_panel_until_closed_there(role_user):
     event.refresh_from_db()
     assert event.alert_state == "closed"
     assert f'data-event="{event.pk}"' not in client.get("/fire/").content.decode()
+
+
+def test_the_link_in_alert_messages_opens_the_map_on_the_event(role_user, settings):
+    from layers.fire import notify
+
+    settings.SITE_URL = "https://ioc.bactramy.example"
+    event = alerted_event()
+    url = notify.event_summary(event)["url"]
+    assert f"https://ioc.bactramy.example/fire/events/{event.pk}/" in notify.render_text(
+        {"events": [notify.event_summary(event)]}
+    )
+    assert Client().get(url)["Location"].startswith("/accounts/login/")
+    answer = client_for(role_user("ranger")).get(url)
+    assert answer.status_code == 302
+    assert answer["Location"] == "/map/?layers=fire-events,fire-hotspots&bbox=108.13000,15.23000,108.17000,15.27000"
+    assert client_for(role_user("ranger", "r2")).get(f"/fire/events/{event.pk + 1}/").status_code == 404
