@@ -6,7 +6,8 @@ from that column alone; otherwise the 4326 column is filtered with the tile's lo
 Mercator is separable) and only the rows found are transformed.
 
 Tiles carry the feature id and the layer's ``tile_fields`` (what the map draws and labels with),
-never more than the user may see; popups fetch the whole feature by id from the API.
+never more than the user may see, times as epoch seconds; popups fetch the whole feature by id
+from the API.
 """
 
 from dataclasses import replace
@@ -25,6 +26,22 @@ POINT_TYPES = {"Point", "MultiPoint"}
 def tile_columns(layer: Layer, user) -> list[columns.Column]:
     """The attribute columns this user's tiles of the layer carry (besides the feature id)."""
     return [columns.column(layer, name) for name in layer.tile_fields_for(user)]
+
+
+def tile_value(col: columns.Column) -> str:
+    """The SQL of one attribute in a tile of alias ``t``.
+
+    Times go as whole seconds since 1970 (UTC): MVT has no time type, and a number per feature is
+    smaller and cheaper to encode than text that is unique to almost every feature.
+    """
+    if col.is_time:
+        return f"floor(extract(epoch FROM t.{sql.qn(col.column)}))::bigint"
+    return f"t.{sql.qn(col.column)}"
+
+
+def tile_type(col: columns.Column) -> str:
+    """The TileJSON type of one attribute as tiles carry it."""
+    return "Number" if col.is_time else col.json_type.capitalize()
 
 
 def tile_box(layer: Layer, z: int, x: int, y: int) -> tuple[float, float, float, float]:
@@ -48,7 +65,7 @@ def tile_sql(layer: Layer, cols: list[columns.Column], z: int, filters: str = "T
     if layer.geometry_type not in POINT_TYPES:
         # Below half a pixel nothing shows: drop those vertices before clipping.
         merc = f"ST_Simplify({merc}, {tilemath.simplify_tolerance(z)!r}, true)"
-    props = "".join(f", t.{sql.qn(c.column)} AS {sql.qn(c.name)}" for c in cols)
+    props = "".join(f", {tile_value(c)} AS {sql.qn(c.name)}" for c in cols)
     return (
         "WITH env AS (SELECT ST_TileEnvelope(%s, %s, %s) AS box), "  # noqa: S608 - registry identifiers only
         f"rows AS (SELECT {sql.pk(layer)} AS id, "

@@ -81,7 +81,7 @@ def tilejson(request, slug):
         "vector_layers": [
             {
                 "id": layer.slug,
-                "fields": {c.name: c.json_type.capitalize() for c in cols},
+                "fields": {c.name: mvt.tile_type(c) for c in cols},
                 "minzoom": layer.min_zoom,
                 "maxzoom": min(layer.max_zoom, tilemath.MAX_ZOOM),
             }

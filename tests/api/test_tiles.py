@@ -96,6 +96,18 @@ def test_a_layer_without_tile_fields_keeps_every_field_its_reader_may_see(world,
     assert staff["Cache-Control"].startswith("private")
 
 
+def test_tiles_carry_times_as_epoch_seconds(world, client):
+    from layers.fire.models import Hotspot
+
+    x, y = lonlat_tile(TOWN[0] + 0.01, TOWN[1] + 0.01, 14)
+    features = mapbox_vector_tile.decode(client.get(f"/tiles/fire-hotspots/14/{x}/{y}.pbf").content)
+    got = {f["id"]: f["properties"]["acquired_at"] for f in features["fire-hotspots"]["features"]}
+    expected = {pk: int(at.timestamp()) for pk, at in Hotspot.objects.values_list("id", "acquired_at")}
+    assert got == expected and all(isinstance(v, int) for v in got.values())
+    fields = client.get("/tiles/fire-hotspots.json").json()["vector_layers"][0]["fields"]
+    assert fields["acquired_at"] == "Number" and fields["confidence"] == "String"
+
+
 def test_tile_fields_must_be_fields_of_the_layer():
     from dataclasses import replace
 

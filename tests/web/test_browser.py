@@ -326,6 +326,11 @@ def test_ranger_sees_fire_panel_and_hotspots_from_vector_tiles(world, db_access,
         .vectorTileLayerStyles['fire-hotspots']({acquired_at: t}).fillColor;
     }"""
     assert [page.evaluate(colour_of, h) for h in (2, 20, 50, 100)] == ["#b71c1c", "#f4511e", "#ffb300", "#9e9e9e"]
+    # Vector tiles carry times as epoch seconds: coloured the same way.
+    epoch_colour_of = """(hours) => window.geoplatform.state['fire-hotspots'].layer.options
+        .vectorTileLayerStyles['fire-hotspots']({acquired_at: Math.floor(Date.now() / 1000) - hours * 3600})
+        .fillColor"""
+    assert [page.evaluate(epoch_colour_of, h) for h in (2, 20, 50, 100)] == ["#b71c1c", "#f4511e", "#ffb300", "#9e9e9e"]
     page.wait_for_timeout(500)
     assert tiles and all(status in (200, 204) for status in tiles)
     assert 200 in tiles

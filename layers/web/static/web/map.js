@@ -295,7 +295,7 @@
 
   function isPoint(meta) { return /Point/.test(meta.geometry); }
 
-  // Time values arrive as ISO 8601 (GeoJSON) or PostgreSQL text ("2026-11-23 08:17:00+00", vector tiles).
+  // Time values arrive as ISO 8601 (GeoJSON), epoch seconds (vector tiles) or PostgreSQL text.
   function parseTime(v) {
     if (typeof v === "number") return v > 1e12 ? v : v * 1000;
     if (typeof v !== "string") return null;
@@ -400,7 +400,10 @@
           rendererFactory: L.canvas.tile,
         });
         vg.on("click", function (e) {
-          var popup = L.popup().setLatLng(e.latlng).setContent(popupContent(meta, e.layer && e.layer.properties)).openOn(map);
+          var props = L.extend({}, e.layer && e.layer.properties);
+          // Tiles carry times as epoch seconds: shown as times until the feature arrives.
+          if (meta.timeField && typeof props[meta.timeField] === "number") props[meta.timeField] = new Date(props[meta.timeField] * 1000).toISOString();
+          var popup = L.popup().setLatLng(e.latlng).setContent(popupContent(meta, props)).openOn(map);
           var id = e.layer && e.layer.featureId;
           if (id === undefined || id === null) return;
           // The whole feature from the API, with this user's permissions (the tile holds the label only).
