@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 from shapely.geometry import Point
 
-from . import events, frame, geography, landcover, names, telecom, terrain, urban
+from . import drivetest, events, frame, geography, landcover, names, telecom, terrain, urban
 
 DEFAULT_SEED = 2022
 DEM_FILE = "bac_tra_my_dem_synthetic.tif"
 FIRMS_FILE = "firms_viirs_snpp_demo.csv"
 FLOOD_FILE = "flood_water_mask_demo.tif"
+SIGNAL_FILE = "signal_drive_test_demo_synthetic.csv"
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Demo:
     firms_path: str
     firms_rows: int
     flood: dict = field(default_factory=dict)
+    signal: dict = field(default_factory=dict)  # the synthetic drive test: path, counts
 
 
 def _rng(seed: int, part: int) -> np.random.Generator:
@@ -45,7 +47,7 @@ def _rng(seed: int, part: int) -> np.random.Generator:
 
 
 def build(seed: int, out_dir: Path, now: dt.datetime) -> Demo:
-    """Generate the district for this seed; writes the DEM, FIRMS CSV and flood mask into out_dir."""
+    """Generate the district for this seed; writes the DEM, FIRMS CSV, flood mask and drive test into out_dir."""
     out_dir = Path(out_dir)
     geo = geography.build(_rng(seed, 1))
     dem = terrain.generate(_rng(seed, 2), geo)
@@ -97,6 +99,17 @@ def build(seed: int, out_dir: Path, now: dt.datetime) -> Demo:
         observed_at=events.last_storm(now),
         source_product="Sentinel-1 water mask (synthetic)",
     )
+    # A synthetic drive test along the valley roads in the weeks before now (and crowd "no signal"
+    # reports at the dead zone), measured against the generator's own propagation truth.
+    drive = drivetest.measurements(_rng(seed, 9), dem, geo, towers, now)
+    signal = {
+        "path": drivetest.write(drive["rows"], out_dir / SIGNAL_FILE),
+        "rows": len(drive["rows"]),
+        "no_signal": sum(r["dbm"] is None for r in drive["rows"]),
+        "crowd": sum(r["source"] == "crowd" for r in drive["rows"]),
+        "roads_km": drive["roads_km"],
+        "locations": drive["locations"],
+    }
     return Demo(
         seed=seed,
         district={
@@ -118,4 +131,5 @@ def build(seed: int, out_dir: Path, now: dt.datetime) -> Demo:
         firms_path=firms_path,
         firms_rows=len(fires),
         flood=flood,
+        signal=signal,
     )

@@ -15,10 +15,11 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from geoplatform.errors import Conflict
-from ingest import firms, flood, runs
+from ingest import firms, flood, runs, signal
 from ingest.models import IngestRun, RasterAsset
 from layers import roles
 from layers.cameras.models import Camera
@@ -29,9 +30,9 @@ from layers.fire.models import AlertRule, FireEvent, Hotspot
 from layers.flood.models import FloodExtent
 from layers.parcels.models import Parcel
 from layers.places.models import Commune, District, ForestArea, River, Village
-from layers.telecom.models import CellTower, WifiPoint
+from layers.telecom.models import CellTower, SignalMeasurement, WifiPoint
 
-from . import build
+from . import build, drivetest
 
 KIND = "demo"
 SOURCE = "load_demo"
@@ -42,6 +43,7 @@ USER_DOMAIN = "demo.bactramy.example"
 # Deletion order: rows that point at others go first.
 MODELS = (
     WifiPoint,
+    SignalMeasurement,
     Complaint,
     Camera,
     CellTower,
@@ -267,6 +269,19 @@ def _fire(demo: build.Demo, rows: dict[str, list[int]], now: dt.datetime) -> dic
     return result
 
 
+def _signal(demo: build.Demo, rows: dict[str, list[int]]) -> IngestRun:
+    """The demo drive test CSV through the real signal importer; its rows recorded for the next load."""
+    before = SignalMeasurement.objects.aggregate(last=Max("pk"))["last"] or 0
+    run = signal.ingest_path(demo.signal["path"], source="drive_test")
+    if run.status != "succeeded" or run.rows_rejected:
+        raise Conflict(f"the demo drive test did not load cleanly: {run.message}")
+    rows.setdefault(_label(IngestRun), []).append(run.pk)
+    # The importer keeps no run id on the rows: ours are the new ones named by the demo's device label.
+    new = SignalMeasurement.objects.filter(pk__gt=before, device__startswith=drivetest.LABEL)
+    rows.setdefault(_label(SignalMeasurement), []).extend(new.values_list("pk", flat=True))
+    return run
+
+
 def load(seed: int = build.DEFAULT_SEED, *, now: dt.datetime | None = None, out_dir: Path | None = None) -> dict:
     """Build the demo for this seed and store it, replacing the previous demo; a summary dict."""
     now = now or timezone.now()
@@ -288,6 +303,7 @@ def load(seed: int = build.DEFAULT_SEED, *, now: dt.datetime | None = None, out_
             ) from exc
         flood_run = _flood(demo, rows)
         fire = _fire(demo, rows, now)
+        _signal(demo, rows)
         logins = _users()
         counts = {label: len(ids) for label, ids in rows.items()}
         run = runs.start(SOURCE, KIND, file_name=Path(demo.dem["path"]).name, sha256=demo.dem["sha256"])
@@ -308,6 +324,7 @@ def load(seed: int = build.DEFAULT_SEED, *, now: dt.datetime | None = None, out_
         "firms_path": demo.firms_path,
         "fire": fire,
         "flood_path": demo.flood["path"],
+        "signal": demo.signal,
         "flood_km2": round(
             FloodExtent.objects.filter(pk=flood_run.params.get("flood_extent_id"))
             .values_list("area_km2", flat=True)

@@ -52,6 +52,12 @@ class Command(BaseCommand):
             f"  DEM {summary['dem']['path']} ({summary['dem']['width']}x{summary['dem']['height']}, "
             f"{stats['min']:.0f}-{stats['max']:.0f} m, sha256 {summary['dem']['sha256'][:12]})"
         )
+        sig = summary["signal"]
+        out.write(
+            f"  {n('telecom.SignalMeasurement')} signal measurements: SYNTHETIC drive test on "
+            f"{sig['roads_km']:.0f} km of valley roads, {sig['no_signal']} without signal "
+            f"({sig['crowd']} crowd reports at the dead zone); CSV {sig['path']}"
+        )
         out.write(f"  FIRMS CSV {summary['firms_path']}; flood mask {summary['flood_path']}")
         out.write("demo logins (username / password), synthetic accounts for the demo only:")
         for username, password in summary["logins"]:
