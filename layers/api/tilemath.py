@@ -42,20 +42,12 @@ def mercator_to_lonlat(mx: float, my: float) -> tuple[float, float]:
     return lon, lat
 
 
-def tile_bounds_mercator(z: int, x: int, y: int, margin: float = 0.0) -> tuple[float, float, float, float]:
-    """(minx, miny, maxx, maxy) of a tile in EPSG:3857 metres, like ST_TileEnvelope.
-
-    ``margin`` grows it by that many tile widths on every side (clamped to the world square).
-    """
+def tile_bounds_mercator(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """(minx, miny, maxx, maxy) of a tile in EPSG:3857 metres, like ST_TileEnvelope."""
     size = 2 * _HALF_WORLD / (1 << z)
     minx = -_HALF_WORLD + x * size
     maxy = _HALF_WORLD - y * size
-    miny, maxx = maxy - size, minx + size
-    if margin:
-        pad = size * margin
-        minx, miny = max(minx - pad, -_HALF_WORLD), max(miny - pad, -_HALF_WORLD)
-        maxx, maxy = min(maxx + pad, _HALF_WORLD), min(maxy + pad, _HALF_WORLD)
-    return minx, miny, maxx, maxy
+    return minx, maxy - size, minx + size, maxy
 
 
 def tile_bounds_lonlat(z: int, x: int, y: int, margin: float = BUFFER / EXTENT) -> tuple[float, float, float, float]:
@@ -64,7 +56,10 @@ def tile_bounds_lonlat(z: int, x: int, y: int, margin: float = BUFFER / EXTENT) 
     Mercator is separable (x depends on lon only, y on lat only), so the lon/lat box of a tile is
     exact; filtering the 4326 column with it lets the existing GiST index do the work.
     """
-    minx, miny, maxx, maxy = tile_bounds_mercator(z, x, y, margin)
+    minx, miny, maxx, maxy = tile_bounds_mercator(z, x, y)
+    pad = (maxx - minx) * margin
+    minx, miny = max(minx - pad, -_HALF_WORLD), max(miny - pad, -_HALF_WORLD)
+    maxx, maxy = min(maxx + pad, _HALF_WORLD), min(maxy + pad, _HALF_WORLD)
     west, south = mercator_to_lonlat(minx, miny)
     east, north = mercator_to_lonlat(maxx, maxy)
     return west, south, east, north
