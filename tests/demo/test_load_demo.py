@@ -8,9 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+import shapely
 from django.contrib.auth.models import User
 from django.db import connection
 
+from ingest import signal
+from ingest.demo import drivetest, frame, terrain
 from ingest.models import IngestRun, RasterAsset
 from layers import roles
 from layers.cameras.models import Camera
@@ -19,7 +22,7 @@ from layers.fire.models import AlertRule, FireEvent, Hotspot, HotspotLink
 from layers.flood.models import FloodExtent
 from layers.parcels.models import Parcel
 from layers.places.models import Commune, District, ForestArea, River, Village
-from layers.telecom.models import CellTower, WifiPoint
+from layers.telecom.models import CellTower, SignalMeasurement, WifiPoint
 
 COMMUNES = {
     "Trà My",
@@ -84,6 +87,7 @@ def test_every_geometry_is_valid_and_inside_the_district(demo):
         "places_forestarea",
         "telecom_celltower",
         "telecom_wifipoint",
+        "telecom_signalmeasurement",
         "cameras_camera",
         "parcels_parcel",
         "feedback_complaint",
@@ -183,9 +187,11 @@ def test_loading_twice_keeps_one_copy_and_the_same_dem(demo):
         (Hotspot, "fire.Hotspot"),
         (FireEvent, "fire.FireEvent"),
         (FloodExtent, "flood.FloodExtent"),
+        (SignalMeasurement, "telecom.SignalMeasurement"),
     ]:
         assert model.objects.count() == len(rows[label]), label
     assert IngestRun.objects.filter(kind="demo").count() == 1
+    assert IngestRun.objects.filter(kind="signal", status="succeeded").count() == 1
     assert IngestRun.objects.filter(kind="flood", status="succeeded").count() == 1
     assert RasterAsset.objects.count() == 2  # the DEM and the flood mask
     assert User.objects.filter(username__in=roles.ALL).count() == len(roles.ALL)
@@ -336,3 +342,98 @@ def test_demo_hotspots_go_through_the_firms_ingester_into_events_and_alerts(demo
     )
     assert Hotspot.objects.filter(acquired_at__gte=loaded_at - timedelta(days=7)).count() >= 5
     assert not Hotspot.objects.filter(acquired_at__gt=loaded_at).exists()
+
+
+def test_drive_test_csv_goes_through_the_signal_importer_labelled_synthetic(demo):
+    path = Path(demo["data_dir"]) / "demo" / "signal_drive_test_demo_synthetic.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "lon,lat,operator,technology,dbm,time,source,device"
+    assert set(signal.REQUIRED) <= set(lines[0].split(","))
+    rows = list(csv.DictReader(lines))
+    run = IngestRun.objects.get(kind="signal", status="succeeded")
+    assert run.pk in demo["second"]["rows"]["ingest.IngestRun"]
+    assert run.rows_rejected == 0 and run.rows_new == len(rows) == SignalMeasurement.objects.count()
+    printed = re.search(r"(\d+) signal measurements: SYNTHETIC drive test", demo["second"]["output"])
+    assert printed and int(printed[1]) == len(rows)
+    measurements = list(SignalMeasurement.objects.all())
+    assert all(m.device.startswith("SYNTHETIC demo") for m in measurements)
+    assert {m.source for m in measurements} == {"drive_test", "crowd"}
+    for operator in ("viettel", "vnpt", "mobifone"):
+        mine = [m for m in measurements if m.operator == operator and m.source == "drive_test"]
+        per_tech = {tech: sum(m.technology == tech for m in mine) for tech in ("2G", "3G", "4G")}
+        assert 300 <= len(mine) <= 1_500, operator
+        assert per_tech["4G"] > per_tech["3G"] > 0 and per_tech["4G"] > per_tech["2G"] > 0, operator
+    # "No signal" rows: an empty dbm in the file, null in the database; the rest within the phones' range.
+    assert sum(r["dbm"] == "" for r in rows) == sum(m.dbm is None for m in measurements) > 50
+    assert all(-122 <= m.dbm <= -25 for m in measurements if m.dbm is not None)
+    # Crowd reports are all "no signal", around one village with no mast within 3 km (the hidden one).
+    crowd = SignalMeasurement.objects.filter(source="crowd")
+    assert 3 <= crowd.count() <= drivetest.CROWD_REPORTS and not crowd.filter(dbm__isnull=False).exists()
+    villages = _scalar(
+        "SELECT array_agg(DISTINCT v.id) FROM telecom_signalmeasurement m JOIN places_village v "
+        "ON ST_DWithin(m.geom::geography, v.geom::geography, 500) WHERE m.source = 'crowd'"
+    )
+    assert len(villages) == 1
+    assert (
+        _scalar(
+            "SELECT count(*) FROM telecom_signalmeasurement m, places_village v "
+            "WHERE m.source = 'crowd' AND v.id = %s AND ST_DWithin(m.geom::geography, v.geom::geography, 500)",
+            [villages[0]],
+        )
+        == crowd.count()
+    )
+    assert (
+        _scalar(
+            "SELECT min(ST_Distance(v.geom::geography, t.geom::geography)) FROM places_village v, telecom_celltower t "
+            "WHERE v.id = %s",
+            [villages[0]],
+        )
+        > 3_000
+    )
+    # The drive took place in the weeks before the load, on a few days.
+    loaded_at = demo["second"]["run"].started_at
+    assert all(loaded_at - timedelta(days=28) < m.measured_at < loaded_at for m in measurements)
+    drive_days = {m.measured_at.date() for m in measurements if m.source == "drive_test"}
+    assert 2 <= len(drive_days) <= 6
+
+
+def test_drive_test_carries_the_operator_bias_against_its_truth_on_the_stored_dem(demo):
+    """Measured minus the truth formula, recomputed from the stored towers and DEM: MobiFone runs low."""
+    dem = RasterAsset.objects.get(kind="dem", synthetic=True)
+    with rasterio.open(dem.path) as ds:
+        heights = ds.read(1)
+    ground = terrain.Terrain(elevation=heights, hand=heights, river_distance=heights, transform=None)
+    towers = [
+        {**t, "geom": shapely.Point(t["geom"].x, t["geom"].y)}
+        for t in CellTower.objects.values(
+            "operator",
+            "technology",
+            "antenna_height_m",
+            "azimuth_deg",
+            "beamwidth_deg",
+            "band_mhz",
+            "power_dbm",
+            "gain_dbi",
+            "geom",
+        )
+    ]
+    rows = list(
+        SignalMeasurement.objects.filter(source="drive_test").values_list("operator", "technology", "dbm", "geom")
+    )
+    x, y = frame.to_xy(np.array([g.x for *_, g in rows]), np.array([g.y for *_, g in rows]))
+    truth = drivetest.truth(ground, towers, np.column_stack([x, y]))
+    expected = np.array([truth[(op, tech)][i] for i, (op, tech, _, _) in enumerate(rows)])
+    measured = np.array([np.nan if dbm is None else dbm for _, _, dbm, _ in rows])
+    saturated = np.array([dbm == drivetest.CEILING_DBM[tech] for _, tech, dbm, _ in rows])
+    operator = np.array([op for op, *_ in rows])
+    residual = {}
+    for op in ("viettel", "vnpt", "mobifone"):
+        use = (operator == op) & np.isfinite(measured) & ~saturated
+        r = measured[use] - expected[use]
+        residual[op] = r.mean()
+        assert 5.0 < r.std() < 9.0, op  # the log-normal shadowing (sigma 7 dB)
+    assert abs(residual["viettel"]) < 2.0
+    assert residual["mobifone"] < residual["vnpt"] < residual["viettel"]
+    assert residual["viettel"] - residual["mobifone"] > 2.5
+    # The rows without signal are where the truth is weak.
+    assert np.nanmean(expected[np.isnan(measured)]) < np.nanmean(expected[np.isfinite(measured)]) - 20
