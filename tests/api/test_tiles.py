@@ -108,6 +108,20 @@ def test_tiles_carry_times_as_epoch_seconds(world, client):
     assert fields["acquired_at"] == "Number" and fields["confidence"] == "String"
 
 
+def test_declared_tile_fields_hold_what_the_map_draws_and_labels_with():
+    from layers.registry import registry
+
+    declared = [layer for layer in registry.all() if layer.tile_fields is not None]
+    assert "parcels" in {layer.slug for layer in declared}
+    for layer in declared:
+        needed = {layer.label_field} - {None}
+        if layer.style.get("byAge"):  # the map colours by the time field's age
+            needed.add(layer.time_field)
+        if layer.style.get("byConfidence"):  # and sizes by confidence
+            needed.add("confidence")
+        assert needed <= set(layer.tile_fields), (layer.slug, needed - set(layer.tile_fields))
+
+
 def test_tile_fields_must_be_fields_of_the_layer():
     from dataclasses import replace
 
