@@ -5,9 +5,10 @@ layers/telecom (so that calibrating the coverage model against it means somethin
 power = EIRP (transmitter power + antenna gain - feeder loss + the measured signal's share of the
 power + horizontal sector pattern) - free-space loss (ITU-R P.525) - single knife-edge
 diffraction over the dominant obstacle of the profile (the largest Fresnel parameter v, ITU-R
-P.526 J(v), 4/3 earth) - log-normal shadowing (seeded) + a per-operator bias (networks run below
-their declared power). Below the phone's sensitivity a row is "no signal" (dbm empty). A few
-crowd "no signal" reports near the hidden dead-zone village are added.
+P.526 J(v), 4/3 earth) - the car's body (6 dB, phones inside) - log-normal shadowing (seeded, 7 dB)
++ a per-operator bias (networks run below their declared power: MobiFone -4 dB, VNPT -1 dB).
+Below the phone's sensitivity a row is "no signal" (dbm empty). A few crowd "no signal" reports
+near the hidden dead-zone village are added.
 
 Roads follow the valleys, as they do in the mountains: along the main rivers and up the side
 valleys to the villages (the hidden village has no road). Pure numpy/shapely, no Django.
