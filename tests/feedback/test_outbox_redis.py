@@ -8,6 +8,7 @@ import pytest
 from layers.feedback import outbox
 from layers.feedback.models import Complaint, Notification, OutboxEvent
 from layers.feedback.tasks import deliver_event
+from tests import loopback
 
 from .conftest import TOWN
 from .smtp_sink import SmtpSink
@@ -30,15 +31,6 @@ def worker(smtp_sink, celery_worker_process):
     """The real Celery worker, started after the SMTP sink so that it inherits its address."""
     assert os.environ["DJANGO_EMAIL_PORT"] == str(smtp_sink.port)
     return celery_worker_process
-
-
-def wait_for(predicate, timeout=45):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
 
 
 @pytest.mark.worker
@@ -66,8 +58,8 @@ def test_report_survives_redis_down_and_is_notified_once_back(worker, smtp_sink,
 
     # Redis is back: the relay offers the event, the real worker consumes it and mails the office and the commune.
     assert outbox.relay() == 1
-    assert wait_for(lambda: OutboxEvent.objects.filter(pk=event.pk, delivered_at__isnull=False).exists())
-    assert wait_for(lambda: len(smtp_sink.messages) == 2, timeout=10)
+    assert loopback.wait_for(lambda: OutboxEvent.objects.filter(pk=event.pk, delivered_at__isnull=False).exists())
+    assert loopback.wait_for(lambda: len(smtp_sink.messages) == 2, timeout=10)
     recipients = sorted(r for m in smtp_sink.messages for r in m["to"])
     assert recipients == ["ktht@bactramy.example", "tramy@bactramy.example"]
     assert complaint.tracking_code in smtp_sink.messages[0]["data"]

@@ -6,10 +6,8 @@ The FIRMS area API and the ranger's webhook are local HTTP servers; nothing reac
 import hashlib
 import hmac
 import json
-import threading
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
@@ -17,6 +15,7 @@ from django.conf import settings
 from ingest import firms_tasks
 from ingest.models import IngestRun
 from layers.fire.models import AlertRule, FireEvent, Notification, RangerAssignment
+from tests import loopback
 from tests.fire.factories import VIIRS_HEADER, csv_bytes, district, viirs_row
 
 
@@ -32,39 +31,17 @@ def firms_area_api(monkeypatch):
         "VIIRS_SNPP_NRT": csv_bytes(VIIRS_HEADER, _rows_an_hour_ago(15.25, 108.15, "N")),
         "VIIRS_NOAA20_NRT": csv_bytes(VIIRS_HEADER, _rows_an_hour_ago(15.252, 108.152, "N20")),
     }
-    seen = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802  (http.server's name)
-            seen.append(self.path)
-            parts = self.path.split("/")  # /api/area/csv/KEY/SOURCE/box/days
-            body = answers.get(parts[5]) if len(parts) == 8 and parts[4] == "TESTKEY" else b"Invalid MAP_KEY."
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def area_api(path):
+        parts = path.split("/")  # /api/area/csv/KEY/SOURCE/box/days
+        return 200, answers.get(parts[5], b"") if len(parts) == 8 and parts[4] == "TESTKEY" else b"Invalid MAP_KEY."
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    # Set before the worker starts: it reads its settings from the environment.
-    monkeypatch.setenv("FIRMS_API_BASE", f"http://127.0.0.1:{server.server_address[1]}")
-    monkeypatch.setenv("FIRMS_MAP_KEY", "TESTKEY")
-    monkeypatch.setenv("FIRMS_SOURCES", ",".join(answers))
-    yield seen
-    server.shutdown()
-    server.server_close()
-
-
-def _wait(check, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
+    with loopback.http_get(area_api) as (base, seen):
+        # Set before the worker starts: it reads its settings from the environment.
+        monkeypatch.setenv("FIRMS_API_BASE", base)
+        monkeypatch.setenv("FIRMS_MAP_KEY", "TESTKEY")
+        monkeypatch.setenv("FIRMS_SOURCES", ",".join(answers))
+        yield seen
 
 
 @pytest.mark.worker
@@ -82,16 +59,16 @@ def test_beat_polls_each_source_and_the_ranger_webhook_gets_one_signed_alert_aft
     recorder.fail_first = 1  # the first delivery fails: the worker retries with backoff
     # What beat runs every 15 minutes; the worker has the key and the sources from its own settings.
     assert firms_tasks.poll_all_firms.delay().get(timeout=60) == ["VIIRS_SNPP_NRT", "VIIRS_NOAA20_NRT"]
-    assert _wait(lambda: IngestRun.objects.filter(kind="firms", status="succeeded").count() == 2)
+    assert loopback.wait_for(lambda: IngestRun.objects.filter(kind="firms", status="succeeded").count() == 2)
     assert sorted(p.split("/")[5] for p in firms_area_api) == ["VIIRS_NOAA20_NRT", "VIIRS_SNPP_NRT"]
     assert all("/107.85,15,108.5,15.55/1" in p for p in firms_area_api)
     # Two sensors, one fire: one event, one alert, one webhook delivered after a failed first try.
-    assert _wait(lambda: len(recorder.received) == 1, timeout=90)
-    assert _wait(lambda: FireEvent.objects.filter(hotspot_count=2).exists())
+    assert loopback.wait_for(lambda: len(recorder.received) == 1, timeout=90)
+    assert loopback.wait_for(lambda: FireEvent.objects.filter(hotspot_count=2).exists())
     event = FireEvent.objects.get()
     assert (event.alert_state, event.commune, event.in_forest) == ("new", places["west"], True)
     note = Notification.objects.get()
-    assert _wait(lambda: Notification.objects.filter(pk=note.pk, status="sent").exists())
+    assert loopback.wait_for(lambda: Notification.objects.filter(pk=note.pk, status="sent").exists())
     note.refresh_from_db()
     assert note.attempts == 2
     headers, body = recorder.received[0]

@@ -1,8 +1,5 @@
 """FIRMS from a URL, the area API (served on loopback), the command line, and a real Celery worker."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import numpy as np
 import pytest
 import rasterio
@@ -12,6 +9,7 @@ from rasterio.transform import from_origin
 from ingest import firms_api, firms_tasks
 from ingest.models import IngestRun
 from layers.fire.models import FireEvent, Hotspot
+from tests import loopback
 from tests.fire.factories import VIIRS_HEADER, csv_bytes, viirs_row
 
 FILES = {
@@ -19,38 +17,22 @@ FILES = {
 }
 
 
+def _firms(path: str) -> tuple[int, bytes]:
+    """Static files and the area API, as FIRMS answers them (a wrong key is a 200 with a message)."""
+    if path in FILES:
+        return 200, FILES[path]
+    if path.startswith("/api/area/csv/TESTKEY/VIIRS_NOAA20_NRT/"):
+        return 200, csv_bytes(VIIRS_HEADER, [viirs_row(15.3, 108.2, sat="N20", time="149")])
+    if path.startswith("/api/area/csv/"):
+        return 200, b"Invalid MAP_KEY."
+    return 404, b""
+
+
 @pytest.fixture
 def firms_server():
     """A loopback HTTP server answering like FIRMS (static files and the area API)."""
-    seen = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802  (http.server's name)
-            seen.append(self.path)
-            if self.path in FILES:
-                body = FILES[self.path]
-            elif self.path.startswith("/api/area/csv/TESTKEY/VIIRS_NOAA20_NRT/"):
-                body = csv_bytes(VIIRS_HEADER, [viirs_row(15.3, 108.2, sat="N20", time="149")])
-            elif self.path.startswith("/api/area/csv/"):
-                body = b"Invalid MAP_KEY."
-            else:
-                self.send_response(404)
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/csv")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    server.shutdown()
-    server.server_close()
+    with loopback.http_get(_firms) as served:
+        yield served
 
 
 @pytest.mark.django_db
