@@ -58,43 +58,39 @@ def make_csv(rows: int, seed: int = 7) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def bare_copy(data: bytes) -> float:
-    """Seconds for COPY of the same rows into a typed scratch table (no index), committed."""
-    body = data.split(b"\n", 1)[1]
+def _timed_copy(table: str, definition: str, rows: bytes, options: str = "") -> float:
+    """Seconds for COPY of rows into a fresh scratch table (committed); the table is dropped afterwards."""
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_firms_scratch")
-        cursor.execute(
-            "CREATE TABLE bench_firms_scratch (latitude float8, longitude float8, bright_ti4 float8, scan float8,"
-            " track float8, acq_date date, acq_time text, satellite text, instrument text, confidence text,"
-            " version text, bright_ti5 float8, frp float8, daynight text)"
-        )
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TABLE {table} {definition}")
     start = time.perf_counter()
-    with connection.cursor() as cursor, cursor.copy("COPY bench_firms_scratch FROM STDIN WITH (FORMAT csv)") as copy:
-        copy.write(body)
-    elapsed = time.perf_counter() - start
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM bench_firms_scratch")
-        assert cursor.fetchone()[0] == ROWS
-        cursor.execute("DROP TABLE bench_firms_scratch")
-    return elapsed
-
-
-def indexed_copy(run_id: int) -> float:
-    """Seconds for COPY of the stored rows of a run into a table like fire_hotspot (same indexes), committed."""
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_hotspot_like")
-        cursor.execute("CREATE TABLE bench_hotspot_like (LIKE fire_hotspot INCLUDING DEFAULTS INCLUDING INDEXES)")
-        with cursor.copy(f"COPY (SELECT * FROM fire_hotspot WHERE run_id = {int(run_id)}) TO STDOUT") as out:
-            rows = b"".join(bytes(block) for block in out)
-    start = time.perf_counter()
-    with connection.cursor() as cursor, cursor.copy("COPY bench_hotspot_like FROM STDIN") as copy:
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} FROM STDIN {options}") as copy:
         copy.write(rows)
     elapsed = time.perf_counter() - start
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM bench_hotspot_like")
-        assert cursor.fetchone()[0] > 0
-        cursor.execute("DROP TABLE bench_hotspot_like")
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        copied = cursor.fetchone()[0]
+        cursor.execute(f"DROP TABLE {table}")
+    assert copied > 0
     return elapsed
+
+
+def bare_copy(data: bytes) -> float:
+    """Seconds for COPY of the CSV's rows into a typed scratch table without indexes."""
+    columns = (
+        "(latitude float8, longitude float8, bright_ti4 float8, scan float8, track float8, acq_date date,"
+        " acq_time text, satellite text, instrument text, confidence text, version text, bright_ti5 float8,"
+        " frp float8, daynight text)"
+    )
+    return _timed_copy("bench_firms_scratch", columns, data.split(b"\n", 1)[1], "WITH (FORMAT csv)")
+
+
+def indexed_copy(run_id: int) -> float:
+    """Seconds for COPY of the stored rows of a run into a table like fire_hotspot (same indexes)."""
+    query = f"COPY (SELECT * FROM fire_hotspot WHERE run_id = {int(run_id)}) TO STDOUT"
+    with connection.cursor() as cursor, cursor.copy(query) as out:
+        rows = b"".join(bytes(block) for block in out)
+    return _timed_copy("bench_hotspot_like", "(LIKE fire_hotspot INCLUDING DEFAULTS INCLUDING INDEXES)", rows)
 
 
 def timed_ingest(data: bytes, name: str):
