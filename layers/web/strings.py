@@ -37,6 +37,7 @@ def for_script() -> dict:
             "rejected": _("Từ chối"),
             "closed": _("Đã đóng"),
         },
+        "fireStatus": {"new": _("Mới"), "active": _("Đang cháy"), "out": _("Đã tắt")},
         "alertState": {
             "new": _("Cảnh báo mới"),
             "acknowledged": _("Đã tiếp nhận"),

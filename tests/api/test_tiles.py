@@ -119,6 +119,8 @@ def test_declared_tile_fields_hold_what_the_map_draws_and_labels_with():
             needed.add(layer.time_field)
         if layer.style.get("byConfidence"):  # and sizes by confidence
             needed.add("confidence")
+        if layer.style.get("byStatus"):  # and colours by status
+            needed.add("status")
         assert needed <= set(layer.tile_fields), (layer.slug, needed - set(layer.tile_fields))
 
 

@@ -331,6 +331,17 @@ def test_ranger_sees_fire_panel_and_hotspots_from_vector_tiles(world, db_access,
         .vectorTileLayerStyles['fire-hotspots']({acquired_at: Math.floor(Date.now() / 1000) - hours * 3600})
         .fillColor"""
     assert [page.evaluate(epoch_colour_of, h) for h in (2, 20, 50, 100)] == ["#b71c1c", "#f4511e", "#ffb300", "#9e9e9e"]
+    # Sized by confidence (style.byConfidence); an unknown value gets the layer's radius.
+    radius_of = """(c) => window.geoplatform.state['fire-hotspots'].layer.options
+        .vectorTileLayerStyles['fire-hotspots']({confidence: c}).radius"""
+    assert [page.evaluate(radius_of, c) for c in ("low", "nominal", "high", "bogus")] == [3, 5, 7, 5]
+    # Fire events coloured by status, the statuses named in the legend.
+    page.locator("input[data-layer=fire-events]").check()
+    events = page.locator("path.gp-layer-fire-events")
+    events.first.wait_for()
+    assert set(events.evaluate_all("els => els.map(e => e.getAttribute('fill'))")) == {"#d50000"}  # all "new"
+    statuses = page.locator(".gp-legend-age[data-layer=fire-events]")
+    assert statuses.all_inner_texts() == ["Mới", "Đang cháy", "Đã tắt"]
     page.wait_for_timeout(500)
     assert tiles and all(status in (200, 204) for status in tiles)
     assert 200 in tiles

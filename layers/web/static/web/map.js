@@ -312,9 +312,21 @@
     for (var i = 0; i < by.hours.length; i++) if (hours < by.hours[i]) return safeColor(by.colors[i], null);
     return safeColor(by.colors[by.hours.length], null);
   }
+  // Colour by a status (style.byStatus: {status: colour}), e.g. fire events new / active / out.
+  function statusColor(meta, props) {
+    var by = meta.style && meta.style.byStatus;
+    if (!by || !props || typeof props.status !== "string" || !Object.prototype.hasOwnProperty.call(by, props.status)) return null;
+    return safeColor(by[props.status], null);
+  }
+  // Point size by confidence (style.byConfidence: {low: 3, nominal: 5, high: 7}): sure detections stand out.
+  function confidenceRadius(meta, props) {
+    var by = meta.style && meta.style.byConfidence;
+    var r = by && props && typeof props.confidence === "string" ? Number(by[props.confidence]) : NaN;
+    return isFinite(r) && r > 0 && r < 30 ? r : (meta.style.radius || 5);
+  }
   function featureStyle(meta, props, cls) {
     var s = pathStyle(meta.style, cls);
-    var c = ageColor(meta, props);
+    var c = ageColor(meta, props) || statusColor(meta, props);
     if (c) { s.color = c; s.fillColor = c; }
     return s;
   }
@@ -324,7 +336,7 @@
     var geo = L.geoJSON({ type: "FeatureCollection", features: features }, {
       pointToLayer: function (f, ll) {
         var s = featureStyle(meta, f.properties, cls);
-        s.radius = meta.style.radius || 5;
+        s.radius = confidenceRadius(meta, f.properties);
         s.pane = "gp-points";
         return L.circleMarker(ll, s);
       },
@@ -381,8 +393,10 @@
         var styles = {};
         ids.forEach(function (id) {
           styles[id] = function (props) {
-            var c = ageColor(meta, props);
-            return c ? L.extend({}, vs, { color: c, fillColor: c }) : vs;
+            var c = ageColor(meta, props) || statusColor(meta, props);
+            var extra = { radius: confidenceRadius(meta, props) };
+            if (c) { extra.color = c; extra.fillColor = c; }
+            return L.extend({}, vs, extra);
           };
         });
         var params = new URLSearchParams();
@@ -505,6 +519,16 @@
           sw.style.backgroundColor = safeColor(c, "#888");
           sw.style.borderColor = safeColor(c, "#888");
           box.appendChild(el("div", { cls: "gp-legend-age", "data-layer": m.slug }, sw, el("span", { text: text + " " + T.hoursAgo })));
+        });
+      }
+      var byStatus = m.style && m.style.byStatus;
+      if (byStatus && typeof byStatus === "object") {
+        Object.keys(byStatus).forEach(function (status) {
+          var sw = el("span", { cls: "gp-swatch", "aria-hidden": "true" });
+          sw.style.backgroundColor = safeColor(byStatus[status], "#888");
+          sw.style.borderColor = safeColor(byStatus[status], "#888");
+          var label = (T.fireStatus && T.fireStatus[status]) || status;
+          box.appendChild(el("div", { cls: "gp-legend-age", "data-layer": m.slug }, sw, el("span", { text: label })));
         });
       }
     });
