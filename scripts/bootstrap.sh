@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Idempotent set-up for `make demo` and `make test` on Debian 12:
-#   1. Debian packages (PostGIS, GDAL tools, Chromium, PostgreSQL/Redis servers if none is reachable);
+#   1. Debian packages (PostGIS, GDAL tools, Chromium, npm, PostgreSQL/Redis servers if none is reachable);
 #   2. the virtualenv .venv from requirements.txt + constraints.txt (skipped when unchanged);
 #   3. a reachable PostgreSQL with PostGIS: $DATABASE_URL, else 127.0.0.1:5432, else a private
 #      cluster under .run/pg;
 #   4. a reachable Redis: $REDIS_URL, else 127.0.0.1:6379, else a private redis-server under .run,
 #      else Celery runs tasks in-process (said once).
+#   5. the browser libraries of the map (npm ci into node_modules).
 # It writes .run/env.sh, which the Makefile sources. A second run does nothing it need not do.
 set -euo pipefail
 
