@@ -10,5 +10,6 @@ def summarise_run(run_id: int) -> dict:
     """Recount a run's figures from its rows (idempotent); returns the figures."""
     return runs.summarise(run_id)
 
+
 # The FIRMS and raster tasks live in their own module; importing it here registers them with Celery.
 from . import firms_tasks  # noqa: E402, F401
