@@ -39,6 +39,10 @@ register(
         read_roles=frozenset({roles.RANGER}),
         edit_roles=frozenset({roles.RANGER}),
         prefer_tiles=True,
+        # Tiles draw from the stored web-Mercator copy and carry what the style needs (age and
+        # confidence); popups fetch the rest by id.
+        mercator_column="geom_3857",
+        tile_fields=("acquired_at", "confidence"),
         description_vi="Điểm cháy VIIRS/MODIS từ NASA FIRMS và ảnh mặt nạ cháy MOD14/MYD14.",
         description_en="VIIRS/MODIS hotspots from NASA FIRMS and MOD14/MYD14 fire-mask rasters.",
     )

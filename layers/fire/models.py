@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.gis.db.models.functions import Transform
 from django.utils.translation import gettext_lazy as _
 
 CONFIDENCE_CHOICES = [("low", _("Thấp")), ("nominal", _("Trung bình")), ("high", _("Cao"))]
@@ -53,6 +54,15 @@ class Hotspot(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, null=True)
     updated_at = models.DateTimeField(auto_now=True, null=True)
     geom = models.PointField(srid=4326)
+    # The same point in web Mercator, kept by PostgreSQL (GENERATED ALWAYS ... STORED): vector tiles
+    # draw from it instead of transforming every hotspot on every request. Never written by Django
+    # or the loaders. No index of its own: tiles pick rows with the 4326 index (measured as fast),
+    # and a second GiST index cost a bulk insert about 40% (the stored column alone about 15%).
+    geom_3857 = models.GeneratedField(
+        expression=Transform("geom", 3857),
+        output_field=models.PointField(srid=3857),
+        db_persist=True,
+    )
 
     class Meta:
         indexes = [models.Index(fields=["source", "acquired_at"])]
