@@ -149,30 +149,15 @@
   });
   new Coords().addTo(map);
 
-  /* ---------- base maps: online with an offline fallback ---------- */
-  var offline = L.tileLayer(cfg.basemap.offlineUrl, {
-    maxZoom: cfg.maxZoom, className: "gp-basemap-offline", attribution: T.offlineAttribution,
-  });
-  var online = L.tileLayer(cfg.basemap.onlineUrl, {
-    maxZoom: cfg.maxZoom, className: "gp-basemap-online", attribution: "© OpenStreetMap",
-  });
+  /* ---------- base maps: online with an offline fallback (web/basemap.js) ---------- */
+  var basemaps = window.gpBasemaps(map, {
+    onlineUrl: cfg.basemap.onlineUrl, offlineUrl: cfg.basemap.offlineUrl, maxZoom: cfg.maxZoom,
+    offlineAttribution: T.offlineAttribution, default: cfg.basemap.default,
+  }, function () { notice(T.basemapFallback); });
   var bases = {};
-  bases[T.basemapOnline] = online;
-  bases[T.basemapOffline] = offline;
+  bases[T.basemapOnline] = basemaps.online;
+  bases[T.basemapOffline] = basemaps.offline;
   L.control.layers(bases, null, { position: "topright", collapsed: true }).addTo(map);
-  var onlineLoaded = 0;
-  var onlineFailed = 0;
-  online.on("tileload", function () { onlineLoaded++; });
-  online.on("tileerror", function () {
-    onlineFailed++;
-    // The internet is down (or the tile server is): switch to the platform's own base map.
-    if (onlineFailed >= 2 && onlineLoaded === 0 && map.hasLayer(online)) {
-      map.removeLayer(online);
-      offline.addTo(map);
-      notice(T.basemapFallback);
-    }
-  });
-  (cfg.basemap.default === "offline" ? offline : online).addTo(map);
 
   function notice(text) {
     var box = document.getElementById("gp-notice");
@@ -837,5 +822,5 @@
     if (window.console) console.warn(err);
   });
 
-  window.geoplatform = { map: map, state: state, bases: { online: online, offline: offline } };
+  window.geoplatform = { map: map, state: state, bases: basemaps };
 })();
