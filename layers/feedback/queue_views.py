@@ -18,11 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 from geoplatform.errors import PlatformError
 from layers import roles
 from layers.places.models import Commune
+from layers.web import basemap
 
 from . import export, intake, stats, workflow
 from .forms import ActionForm, NoteForm
 from .models import CLOSED_STATUSES, Category, Complaint
-from .views import basemap_config
 
 OFFICER_ROLES = frozenset({roles.FEEDBACK_OFFICER}) | roles.READ_ALL
 
@@ -81,7 +81,7 @@ def queue(request):
         "statuses": Complaint.STATUS_CHOICES,
         "params": request.GET,
         "query": request.GET.urlencode(),
-        "basemap": basemap_config(),
+        "basemap": basemap.client_config(),
     }
     return render(request, "feedback/queue.html", context)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from geoplatform.errors import PlatformError
+from layers.web import basemap
 
 from . import intake, ratelimit
 from .forms import ReportForm
@@ -20,23 +20,12 @@ from .models import Category, Complaint, Photo
 from .open311 import status_of
 
 
-def basemap_config() -> dict:
-    """The base map the feedback maps draw on: the site's online tiles and its offline fallback."""
-    return {
-        "onlineUrl": settings.BASEMAP_URL,
-        "offlineUrl": "/basemap/{z}/{x}/{y}.png",
-        "default": "offline" if getattr(settings, "BASEMAP_DEFAULT", "online") == "offline" else "online",
-        "maxZoom": int(settings.LEAFLET_CONFIG.get("MAX_ZOOM", 18)),
-        "offlineAttribution": _("Bản đồ nền offline: địa hình và địa giới huyện"),
-    }
-
-
 def _render_form(request, form, status=200, duplicates=None):
     context = {
         "form": form,
         "duplicates": duplicates or [],
         "categories": Category.objects.filter(active=True),
-        "basemap": basemap_config(),
+        "basemap": basemap.client_config(),
     }
     return render(request, "feedback/report_form.html", context, status=status)
 

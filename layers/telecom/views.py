@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from geoplatform.errors import Forbidden, NotFound, PlatformError
 from layers import roles
+from layers.web import basemap
 
 from . import calibration, coverage, siteplans
 from .models import CalibrationResult, CoverageRun, SitePlan, VillageCoverage
@@ -84,6 +85,7 @@ def page(request):
         else [],
         "plans": SitePlan.objects.select_related("base_run")[:5],
         "wifi": siteplans.wifi_priorities(limit=15),
+        "basemap": basemap.client_config(),
     }
     return render(request, "telecom/coverage.html", context)
 

@@ -38,6 +38,19 @@ def max_zoom() -> int:
     return int(settings.LEAFLET_CONFIG.get("MAX_ZOOM", 18))
 
 
+def client_config() -> dict:
+    """What a page's map needs to draw both base maps (web/basemap.js): URLs, default, zoom, credit."""
+    from django.utils.translation import gettext
+
+    return {
+        "onlineUrl": settings.BASEMAP_URL,
+        "offlineUrl": "/basemap/{z}/{x}/{y}.png",
+        "default": "offline" if settings.BASEMAP_DEFAULT == "offline" else "online",
+        "maxZoom": max_zoom(),
+        "offlineAttribution": gettext("Địa hình: DEM huyện; ranh giới, sông, thôn: geoplatform"),
+    }
+
+
 def latest_dem() -> RasterAsset | None:
     """The DEM the base map is shaded from: the newest RasterAsset of kind "dem"."""
     return RasterAsset.objects.filter(kind="dem").order_by("-created_at", "-pk").first()

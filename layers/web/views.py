@@ -27,11 +27,7 @@ def _map_config(request, mode: str) -> dict:
         "mode": mode,
         "language": (get_language() or "vi")[:2],
         "catalogueUrl": "/api/layers/",
-        "basemap": {
-            "onlineUrl": settings.BASEMAP_URL,
-            "offlineUrl": "/basemap/{z}/{x}/{y}.png",
-            "default": "offline" if settings.BASEMAP_DEFAULT == "offline" else "online",
-        },
+        "basemap": basemap.client_config(),
         "center": list(leaflet.get("DEFAULT_CENTER", (15.3, 108.18))),
         "zoom": leaflet.get("DEFAULT_ZOOM", 11),
         "minZoom": leaflet.get("MIN_ZOOM", 8),

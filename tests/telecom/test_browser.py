@@ -18,6 +18,7 @@ RED, GREEN = "#c62828", "#2e7d32"  # none, covered
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_are_compared_on_the_map(live_server, browser, tmp_path, dem_asset, tower, district, settings):
     settings.DATA_DIR = tmp_path
+    settings.BASEMAP_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # nothing listens: the internet is down
     before = coverage.execute(coverage.start({}, enqueue=False).pk)
     dem.ingest_path(scene.write_utm(tmp_path / "flat.tif", ridge=False))  # the ridge removed
     after = coverage.execute(coverage.start({}, enqueue=False).pk)
@@ -46,6 +47,11 @@ def test_two_runs_are_compared_on_the_map(live_server, browser, tmp_path, dem_as
         page.wait_for_timeout(800)  # fitBounds animates the map to the changed villages
         dot.dispatch_event("click")
         assert "Thôn shadowed" in page.inner_text("[data-testid=reason]")
+        # Under the villages, the platform's own base map took over from the unreachable online one.
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#cov-map .gp-basemap-offline img')]"
+            ".some(i => i.complete && i.naturalWidth === 256)"
+        )
         assert errors == []
     finally:
         page.close()

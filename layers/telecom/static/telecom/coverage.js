@@ -28,6 +28,7 @@
   if (calibrate) calibrate.addEventListener("click", () => post(calibrate.dataset.url).then(() => location.reload()));
 
   const map = L.map("cov-map").setView([15.25, 108.2], 11);
+  window.gpBasemaps(map, JSON.parse(document.getElementById("cov-basemap").textContent));
   const layer = L.layerGroup().addTo(map);
   const changed = L.layerGroup().addTo(map);
   const colours = { covered: "#2e7d32", weak: "#ef6c00", none: "#c62828" };

@@ -150,10 +150,7 @@
   new Coords().addTo(map);
 
   /* ---------- base maps: online with an offline fallback (web/basemap.js) ---------- */
-  var basemaps = window.gpBasemaps(map, {
-    onlineUrl: cfg.basemap.onlineUrl, offlineUrl: cfg.basemap.offlineUrl, maxZoom: cfg.maxZoom,
-    offlineAttribution: T.offlineAttribution, default: cfg.basemap.default,
-  }, function () { notice(T.basemapFallback); });
+  var basemaps = window.gpBasemaps(map, cfg.basemap, function () { notice(T.basemapFallback); });
   var bases = {};
   bases[T.basemapOnline] = basemaps.online;
   bases[T.basemapOffline] = basemaps.offline;
