@@ -70,10 +70,13 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def coverage() -> dict:
-    """Villages with mobile coverage: covered, total, percent, and where the count comes from."""
+def coverage(counted=None) -> dict:
+    """Villages with mobile coverage: covered, total, percent, and where the count comes from.
+
+    ``counted`` is covered_villages()'s answer when the caller already has it (one lookup per page).
+    """
     total = Village.objects.count()
-    covered_qs, basis, run = covered_villages()
+    covered_qs, basis, run = counted or covered_villages()
     if covered_qs is None:
         return {"covered": None, "total": total, "percent": None, "basis": None, "run": None}
     covered = covered_qs.count()
@@ -85,9 +88,9 @@ def coverage() -> dict:
     return out
 
 
-def coverage_by_commune() -> list[dict]:
+def coverage_by_commune(counted=None) -> list[dict]:
     """Covered and total villages per commune (for the chart), by the same rule as coverage()."""
-    covered_qs, _basis, _run = covered_villages()
+    covered_qs, _basis, _run = counted or covered_villages()
     covered = {}
     if covered_qs is not None:
         covered = dict(
@@ -228,10 +231,11 @@ def complaints_per_week(weeks: int = 8, now=None) -> list[dict]:
 def all_figures(now=None) -> dict:
     """Every dashboard figure in one dict (the body of /dashboard/figures.json)."""
     now = now or timezone.now()
+    counted = covered_villages()
     return {
         "generated_at": now.isoformat(),
-        "coverage": coverage(),
-        "coverage_by_commune": coverage_by_commune(),
+        "coverage": coverage(counted),
+        "coverage_by_commune": coverage_by_commune(counted),
         "wifi": wifi_cultural_houses(),
         "fire_alerts": fire_alerts(now),
         "complaints": complaints(now),
