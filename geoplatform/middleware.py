@@ -1,12 +1,16 @@
 """Middleware that turns PlatformError raised in plain Django views into the JSON error shape."""
 
 from django.db import InterfaceError, OperationalError
+from django.middleware.gzip import GZipMiddleware
 
+from django.utils.translation import gettext as _
+
+from . import error_pages
 from .errors import PlatformError, error_response
 
 
 class PlatformErrorMiddleware:
-    """Answer PlatformError with its JSON shape and a lost database with a clean 503."""
+    """Answer PlatformError with its JSON shape (a page for a person's browser) and a lost database with a 503."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -16,9 +20,24 @@ class PlatformErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, PlatformError):
+            if error_pages.wants_page(request):
+                return error_pages.page(request, exception.status, exception.message)
             return error_response(exception.status, exception.code, exception.message, exception.field)
         if isinstance(exception, (OperationalError, InterfaceError)):
-            response = error_response(503, "database_unavailable", "The database is unavailable; try again shortly.")
+            message = _("Cơ sở dữ liệu tạm thời không phản hồi; vui lòng thử lại sau ít giây.")
+            if error_pages.wants_page(request):
+                response = error_pages.unavailable(message)
+            else:
+                response = error_response(503, "database_unavailable", message)
             response["Retry-After"] = "5"
             return response
         return None
+
+
+class CompressMiddleware(GZipMiddleware):
+    """gzip for pages, JSON, GeoJSON and vector tiles on a rural link; images are compressed already."""
+
+    def process_response(self, request, response):
+        if response.get("Content-Type", "").startswith("image/"):
+            return response
+        return super().process_response(request, response)

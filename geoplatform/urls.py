@@ -1,10 +1,14 @@
 """Top-level URLs: each app owns its own urls module."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on their own; the pages name the SVG icon.
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("geoplatform.health")),
@@ -15,3 +19,8 @@ urlpatterns = [
     path("", include("layers.telecom.urls")),
     path("", include("ingest.urls")),
 ]
+
+handler400 = "geoplatform.error_pages.bad_request"
+handler403 = "geoplatform.error_pages.forbidden"
+handler404 = "geoplatform.error_pages.not_found"
+handler500 = "geoplatform.error_pages.server_error"

@@ -7,7 +7,13 @@ source .run/env.sh
 HOST=${1:-127.0.0.1}
 PORT=${2:-8000}
 RUN=.run
-export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+# The demo runs as production does (DEBUG off: the site's own error pages), on plain HTTP on this machine.
+export DJANGO_DEBUG=${DJANGO_DEBUG:-0}
+[ -s "$RUN/secret-key" ] || python -c 'import secrets; print(secrets.token_urlsafe(50))' >"$RUN/secret-key"
+export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-$(cat "$RUN/secret-key")}
+export DJANGO_SECURE_SSL_REDIRECT=${DJANGO_SECURE_SSL_REDIRECT:-0} DJANGO_SECURE_COOKIES=${DJANGO_SECURE_COOKIES:-0}
+export DJANGO_HSTS_SECONDS=${DJANGO_HSTS_SECONDS:-0}
+export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1,[::1],$HOST}
 export GEOPLATFORM_DATA_DIR=${GEOPLATFORM_DATA_DIR:-$PWD/var}
 # Static files come from collectstatic below (with gzip copies), not from the app folders.
 export WHITENOISE_USE_FINDERS=${WHITENOISE_USE_FINDERS:-0}

@@ -172,3 +172,27 @@ def artifacts_dir():
     """Folder for screenshots and other artefacts a person may look at after the run."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def person(browser):
+    """Factory: a phone (390x844, touch) or desktop page in Chromium, as a person uses it (tests/journey.py).
+
+    Any console error, page error or script dialog on a page it made fails the test.
+    """
+    from . import journey
+
+    pages = []
+
+    def make(size: str = "phone", locale: str = "vi-VN", **options):
+        made = journey.new_page(browser, size, locale, **options)
+        pages.append(made)
+        return made
+
+    yield make
+    try:
+        for made in pages:
+            journey.assert_clean(made)
+    finally:
+        for made in pages:
+            made.context.close()

@@ -1,0 +1,55 @@
+"""The one header of every page: the pages this user may open, their name, log in or out."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from layers import roles
+
+EVERYONE = None
+STAFF = frozenset(roles.ALL)
+
+# (URL name, label, roles that see it; None = everyone). Order is the order in the header.
+PAGES = (
+    ("web:map", _("Bản đồ"), EVERYONE),
+    ("web:dashboard", _("Bảng điều hành"), STAFF),
+    ("fire:alerts", _("Cảnh báo cháy"), frozenset({roles.RANGER, roles.OPERATOR, roles.ADMIN})),
+    ("feedback:queue", _("Hàng đợi phản ánh"), frozenset({roles.FEEDBACK_OFFICER}) | roles.READ_ALL),
+    ("telecom:coverage", _("Vùng phủ sóng"), frozenset({roles.PLANNER}) | roles.READ_ALL),
+    ("feedback:report", _("Gửi phản ánh"), EVERYONE),
+    ("feedback:track_lookup", _("Tra cứu phản ánh"), EVERYONE),
+    ("web:embed-builder", _("Nhúng bản đồ"), EVERYONE),
+)
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def items(request) -> list[dict]:
+    """The header's links for this request's user, the current page marked."""
+    held = roles.of(getattr(request, "user", None))
+    path = request.path
+    out = []
+    for name, label, allowed in PAGES:
+        url = _url(name)
+        if url is None or (allowed is not None and not held & allowed):
+            continue
+        current = path == url or (url != "/" and path.startswith(url) and name != "feedback:report")
+        out.append({"url": url, "label": str(label), "current": current})
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        out.append({"url": "/admin/", "label": str(_("Quản trị")), "current": path.startswith("/admin/")})
+    return out
+
+
+def header(request) -> dict:
+    """Template context processor: ``nav`` (the header's links) and ``role_titles`` of the user."""
+    held = roles.of(getattr(request, "user", None))
+    from django.utils.translation import get_language
+
+    english = (get_language() or "vi").startswith("en")
+    titles = [roles.TITLES[r][1 if english else 0] for r in roles.ALL if r in held]
+    return {"nav": items(request), "role_titles": titles}
