@@ -2,7 +2,6 @@
 
 from django.db import InterfaceError, OperationalError
 from django.middleware.gzip import GZipMiddleware
-
 from django.utils.translation import gettext as _
 
 from . import error_pages
