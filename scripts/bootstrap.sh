@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up for `make demo` and `make test` on Debian 12:
-#   1. Debian packages (PostGIS, GDAL tools, Chromium, npm, PostgreSQL/Redis servers if none is reachable);
+#   1. Debian packages (PostGIS, GDAL tools, Chromium, gettext, npm, PostgreSQL/Redis servers if none is reachable);
 #   2. the virtualenv .venv from requirements.txt + constraints.txt (skipped when unchanged);
 #   3. a reachable PostgreSQL with PostGIS: $DATABASE_URL, else 127.0.0.1:5432, else a private
 #      cluster under .run/pg;
@@ -32,7 +32,7 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 pg_ver() { [ -n "$PG_BIN" ] && basename "$(dirname "$PG_BIN")" || echo 15; }
 PGV=$(pg_ver)
-for pkg in "postgresql-$PGV-postgis-3" gdal-bin chromium binutils libproj-dev fonts-dejavu-core; do
+for pkg in "postgresql-$PGV-postgis-3" gdal-bin chromium binutils libproj-dev fonts-dejavu-core gettext; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 if [ -z "${DATABASE_URL:-}" ] && ! tcp_open ${PG_PROBE/:/ } && [ -z "$PG_BIN" ]; then
