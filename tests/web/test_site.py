@@ -2,6 +2,7 @@
 
 import gzip
 import json
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -21,7 +22,7 @@ def _nav(response) -> list[str]:
 @pytest.mark.parametrize(
     "role,shown,hidden",
     [
-        (None, ["/map/", "/feedback/", "/feedback/track/"], ["/dashboard/", "/fire/", "/feedback/queue/", "/coverage/"]),
+        (None, ["/map/", "/feedback/", "/feedback/track/"], ["/dashboard/", "/fire/", "/feedback/queue/"]),
         (roles.RANGER, ["/map/", "/dashboard/", "/fire/", "/feedback/"], ["/feedback/queue/", "/coverage/"]),
         (roles.FEEDBACK_OFFICER, ["/feedback/queue/", "/dashboard/"], ["/fire/", "/coverage/"]),
         (roles.PLANNER, ["/coverage/", "/dashboard/"], ["/fire/", "/feedback/queue/"]),
@@ -105,7 +106,7 @@ def test_the_browsers_own_favicon_request_finds_the_icon(db):
     response = Client().get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"] == "/static/web/favicon.svg"
-    assert b"<svg" in open(finders.find("web/favicon.svg"), "rb").read()
+    assert b"<svg" in Path(finders.find("web/favicon.svg")).read_bytes()
 
 
 def test_json_is_compressed_for_clients_that_accept_gzip(district):
