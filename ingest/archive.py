@@ -15,6 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from django.utils.translation import gettext as _
+
 from geoplatform.errors import PlatformError
 
 MAX_ENTRIES = 1000
@@ -50,13 +52,17 @@ class Caps:
 def _unsafe_name(name: str) -> str | None:
     """Why an entry name is unsafe, or None."""
     if not name or "\x00" in name:
-        return "empty or NUL in name"
+        return _("tên trống hoặc chứa ký tự NUL")
     normalised = name.replace("\\", "/")
     if normalised.startswith("/") or (len(normalised) > 1 and normalised[1] == ":"):
-        return "absolute path"
+        return _("đường dẫn tuyệt đối")
     if ".." in PurePosixPath(normalised).parts:
-        return "path traversal (..)"
+        return _("đường dẫn vượt ra ngoài thư mục (..)")
     return None
+
+
+def _refused(name: str, why: str) -> ArchiveError:
+    return ArchiveError(_("Mục %(name)s trong tệp nén bị từ chối: %(why)s") % {"name": repr(name[:200]), "why": why})
 
 
 def _is_symlink(info: zipfile.ZipInfo) -> bool:
@@ -68,29 +74,31 @@ def check(zf: zipfile.ZipFile, caps: Caps = Caps()) -> list[zipfile.ZipInfo]:
     """Check every entry of an open zip against the caps; return the file entries or raise ArchiveError."""
     infos = zf.infolist()
     if len(infos) > caps.max_entries:
-        raise ArchiveError(f"archive has {len(infos)} entries; at most {caps.max_entries} are accepted")
+        message = _("Tệp nén có %(count)s mục; chỉ nhận tối đa %(max)s mục")
+        raise ArchiveError(message % {"count": len(infos), "max": caps.max_entries})
     total = 0
     files = []
     for info in infos:
         why = _unsafe_name(info.filename)
         if why:
-            raise ArchiveError(f"archive entry {info.filename[:200]!r} refused: {why}")
+            raise _refused(info.filename, why)
         if _is_symlink(info):
-            raise ArchiveError(f"archive entry {info.filename[:200]!r} refused: symbolic link")
+            raise _refused(info.filename, _("liên kết tượng trưng (symbolic link)"))
         if info.is_dir():
             continue
         if info.flag_bits & 0x1:
-            raise ArchiveError(f"archive entry {info.filename[:200]!r} is encrypted")
+            raise ArchiveError(_("Mục %(name)s trong tệp nén bị mã hoá") % {"name": repr(info.filename[:200])})
         if info.filename.lower().endswith(ARCHIVE_SUFFIXES):
-            raise ArchiveError(f"archive entry {info.filename[:200]!r} refused: nested archive")
+            raise _refused(info.filename, _("tệp nén nằm trong tệp nén"))
         total += info.file_size
         if total > caps.max_total_bytes:
-            raise ArchiveError(f"archive expands to more than {caps.max_total_bytes} bytes (zip bomb?)")
+            message = _("Tệp nén giải ra hơn %(max)s byte (có thể là bom nén)")
+            raise ArchiveError(message % {"max": caps.max_total_bytes})
         if info.file_size >= RATIO_MIN_BYTES and info.file_size > caps.max_ratio * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
-            raise ArchiveError(
-                f"archive entry {info.filename[:200]!r} expands {ratio:.0f}x (over {caps.max_ratio:.0f}x: zip bomb?)"
-            )
+            message = _("Mục %(name)s trong tệp nén giải ra gấp %(ratio)s lần (quá %(max)s lần: có thể là bom nén)")
+            values = {"name": repr(info.filename[:200]), "ratio": f"{ratio:.0f}", "max": f"{caps.max_ratio:.0f}"}
+            raise ArchiveError(message % values)
         files.append(info)
     # Content, not only names: an archive renamed .shp is still an archive.
     for info in files:
@@ -98,9 +106,10 @@ def check(zf: zipfile.ZipFile, caps: Caps = Caps()) -> list[zipfile.ZipInfo]:
             with zf.open(info) as handle:
                 head = handle.read(8)
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-            raise ArchiveError(f"archive entry {info.filename[:200]!r} cannot be read: {exc}") from None
+            message = _("Không đọc được mục %(name)s trong tệp nén: %(detail)s")
+            raise ArchiveError(message % {"name": repr(info.filename[:200]), "detail": exc}) from None
         if head.startswith(ARCHIVE_MAGICS):
-            raise ArchiveError(f"archive entry {info.filename[:200]!r} refused: nested archive")
+            raise _refused(info.filename, _("tệp nén nằm trong tệp nén"))
     return files
 
 
@@ -109,7 +118,8 @@ def _copy_bounded(source, target, budget: int, name: str) -> int:
     while chunk := source.read(1024 * 1024):
         written += len(chunk)
         if written > budget:
-            raise ArchiveError(f"archive entry {name[:200]!r} expands beyond its declared size (zip bomb?)")
+            message = _("Mục %(name)s trong tệp nén giải ra lớn hơn kích thước đã khai (có thể là bom nén)")
+            raise ArchiveError(message % {"name": repr(name[:200])})
         target.write(chunk)
     return written
 
@@ -122,7 +132,7 @@ def extract(path: str | Path, caps: Caps = Caps(), *, into: str | Path | None = 
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ArchiveError(f"not a readable zip archive: {exc}") from None
+        raise ArchiveError(_("Không phải tệp zip đọc được: %(detail)s") % {"detail": exc}) from None
     with zf:
         files = check(zf, caps)
         target = Path(tempfile.mkdtemp(prefix="gp-archive-", dir=into))
@@ -131,7 +141,7 @@ def extract(path: str | Path, caps: Caps = Caps(), *, into: str | Path | None = 
             for info in files:
                 destination = target.joinpath(*PurePosixPath(info.filename.replace("\\", "/")).parts)
                 if not destination.resolve().is_relative_to(target.resolve()):
-                    raise ArchiveError(f"archive entry {info.filename[:200]!r} refused: escapes the folder")
+                    raise _refused(info.filename, _("thoát ra ngoài thư mục giải nén"))
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as source, open(destination, "xb") as sink:
                     remaining -= _copy_bounded(source, sink, min(info.file_size, remaining), info.filename)
@@ -139,5 +149,5 @@ def extract(path: str | Path, caps: Caps = Caps(), *, into: str | Path | None = 
             shutil.rmtree(target, ignore_errors=True)
             if isinstance(exc, ArchiveError):
                 raise
-            raise ArchiveError(f"archive could not be extracted: {exc}") from None
+            raise ArchiveError(_("Không giải nén được tệp: %(detail)s") % {"detail": exc}) from None
     return target

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from geoplatform.errors import PlatformError
 
@@ -53,21 +54,25 @@ def ingest_path(
         synthetic = synthetic.strip().lower() in {"1", "true", "yes"}
     file = Path(path)
     if not file.is_file():
-        raise DemRefused(f"no such file: {file.name}", field="path")
+        raise DemRefused(_("Không có tệp %(name)s") % {"name": file.name}, field="path")
     sha = _sha256(file)
     run = runs.start(options.get("source") or "DEM", KIND, file_name=file.name[:300], sha256=sha, params={})
     try:
         with open_checked(file, variable=variable) as ds:
             if ds.count < 1:
-                raise DemRefused(f"{file.name}: no band to read heights from", field="path")
+                raise DemRefused(
+                    _("%(name)s: không có kênh (band) nào để đọc độ cao") % {"name": file.name}, field="path"
+                )
             band = read_masked(ds)
             facts = summarise(ds, band)
             if facts["all_nodata"]:
-                raise DemRefused(f"{file.name}: every cell is nodata; no terrain to use", field="path")
+                message = _("%(name)s: mọi ô đều là nodata; không có địa hình để dùng") % {"name": file.name}
+                raise DemRefused(message, field="path")
             low, high = PLAUSIBLE_METRES
             if facts["min"] < low or facts["max"] > high:
                 raise DemRefused(
-                    f"{file.name}: heights {facts['min']:.0f}..{facts['max']:.0f} m are not terrain in metres",
+                    _("%(name)s: độ cao %(low)s..%(high)s m không phải địa hình tính bằng mét")
+                    % {"name": file.name, "low": f"{facts['min']:.0f}", "high": f"{facts['max']:.0f}"},
                     field="path",
                 )
             meta = {

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from . import rasters, runs
 from .models import IngestRun, RasterAsset
@@ -42,7 +43,7 @@ def _run_guarded(kind: str, path: str, params: dict, work) -> IngestRun:
             earlier = IngestRun.objects.filter(kind=kind, sha256=sha, status="succeeded").exclude(pk=run.pk).first()
             if sha and earlier is not None:
                 run.params = {**params, "replay_of": earlier.pk}
-                message = f"same file already ingested by run {earlier.pk}"
+                message = _("Tệp này đã được nạp ở lần chạy %(run)s") % {"run": earlier.pk}
                 return runs.finish(run, read=0, new=0, duplicate=0, rejected=[], message=message)
             return work(run)
     except rasters.RasterRefused as exc:
@@ -61,14 +62,15 @@ def _when(path: Path, ds, given: str | None) -> datetime:
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as exc:
-            raise rasters.RasterRefused(f"acquired_at {text!r} is not ISO 8601", field="acquired_at") from exc
+            message = _("acquired_at %(value)s không đúng dạng ISO 8601") % {"value": repr(text)}
+            raise rasters.RasterRefused(message, field="acquired_at") from exc
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     match = re.search(r"A(\d{4})(\d{3})\.(\d{2})(\d{2})", path.name)
     if match:
         year, doy, hh, mm = (int(g) for g in match.groups())
         return datetime(year, 1, 1, hh, mm, tzinfo=UTC) + timedelta(days=doy - 1)
     raise rasters.RasterRefused(
-        "the fire mask needs an acquisition time (acquired_at option, tag, or AYYYYDDD.HHMM in its name)",
+        _("Lớp mặt nạ cháy cần thời điểm chụp (tuỳ chọn acquired_at, thẻ trong tệp, hoặc AYYYYDDD.HHMM trong tên tệp)"),
         field="acquired_at",
     )
 
@@ -97,7 +99,7 @@ def ingest_fire_mask(
     product = _PRODUCT.match(file.name).group(1).upper() if _PRODUCT.match(file.name) else "MOD14"
     satellite = satellite or ("Aqua" if product == "MYD14" else "Terra")
     if satellite not in ("Terra", "Aqua"):
-        raise rasters.RasterRefused("satellite must be Terra or Aqua", field="satellite")
+        raise rasters.RasterRefused(_("Vệ tinh (satellite) phải là Terra hoặc Aqua"), field="satellite")
     source = "MYD14" if satellite == "Aqua" else "MOD14"
     params = {"source": source, "satellite": satellite}
 
@@ -119,7 +121,7 @@ def ingest_fire_mask(
             new=new,
             duplicate=len(classes) - new,
             rejected=[],
-            message=f"{len(classes)} fire pixels, {new} new hotspots",
+            message=_("%(pixels)s điểm ảnh cháy, %(new)s điểm cháy mới") % {"pixels": len(classes), "new": new},
         )
 
     return _run_guarded("fire-mask", path, params, work)
@@ -194,7 +196,8 @@ def _year(file: Path, ds, given) -> int:
     match = _YEAR_DOY.search(file.name)
     if match:
         return int(match.group(1))
-    raise rasters.RasterRefused("burned area needs a year (year option, tag, or AYYYYDDD in its name)", field="year")
+    message = _("Vùng đã cháy cần có năm (tuỳ chọn year, thẻ trong tệp, hoặc AYYYYDDD trong tên tệp)")
+    raise rasters.RasterRefused(message, field="year")
 
 
 def ingest_burned_area(
@@ -261,7 +264,8 @@ def ingest_burned_area(
             new=len(rows),
             duplicate=0,
             rejected=[],
-            message=f"{len(rows)} burn dates ({replaced} earlier polygons replaced)",
+            message=_("%(dates)s ngày cháy (thay %(replaced)s vùng đã có trước đó)")
+            % {"dates": len(rows), "replaced": replaced},
         )
 
     return _run_guarded("burned-area", path, params, work)

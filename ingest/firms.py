@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 from django.db import DataError, connection, transaction
+from django.utils.translation import gettext as _
 
 from geoplatform.errors import PlatformError
 
@@ -39,13 +40,27 @@ class FirmsRefused(PlatformError):
     status = 400
 
 
+def words(reason):
+    """A firms_csv reason in the reader's language (other texts pass through unchanged)."""
+    if isinstance(reason, firms_csv.Reason):
+        return _(reason.template) % reason.values
+    return reason
+
+
+def not_a_source(source: str) -> str:
+    """The refusal of a FIRMS source name."""
+    message = _("Không phải tên nguồn FIRMS: %(source)s (ví dụ VIIRS_SNPP_NRT, MODIS_SP)")
+    return message % {"source": repr(source[:60])}
+
+
 def ingest_path(path: str | Path, *, source: str | None = None, run_events: bool = False) -> IngestRun:
     """Ingest a FIRMS CSV file from disk."""
     path = Path(path)
     if not path.is_file():
-        raise FirmsRefused(f"no such file: {path.name}", field="path")
+        raise FirmsRefused(_("Không có tệp %(name)s") % {"name": path.name}, field="path")
     if path.stat().st_size > MAX_BYTES:
-        raise FirmsRefused(f"{path.name} is larger than {MAX_BYTES} bytes", field="path", status=413)
+        message = _("Tệp %(name)s lớn hơn %(max)s byte") % {"name": path.name, "max": MAX_BYTES}
+        raise FirmsRefused(message, field="path", status=413)
     return ingest_bytes(path.read_bytes(), source=source, file_name=path.name, run_events=run_events)
 
 
@@ -59,7 +74,7 @@ def ingest_bytes(
 ) -> IngestRun:
     """Ingest FIRMS CSV bytes; a replay of the same bytes (same SHA-256) is a recorded no-op."""
     if source is not None and not SOURCE_NAME.match(source):
-        raise FirmsRefused(f"not a FIRMS source name: {source[:60]!r} (e.g. VIIRS_SNPP_NRT, MODIS_SP)", field="source")
+        raise FirmsRefused(not_a_source(source), field="source")
     sha = hashlib.sha256(data).hexdigest()
     params = {"source": source, **(origin or {})}
     run = runs.start(source or "FIRMS", KIND, file_name=file_name[:300], sha256=sha, params=params)
@@ -78,7 +93,8 @@ def ingest_bytes(
                     new=0,
                     duplicate=0,
                     rejected=[],
-                    message=f"same file (SHA-256) already ingested by run {earlier.pk}: nothing done",
+                    message=_("Tệp này (cùng SHA-256) đã được nạp ở lần chạy %(run)s: không làm gì thêm")
+                    % {"run": earlier.pk},
                 )
             counts = _load(data, run, source)
             run.params = {**params, "rows_updated": counts["updated"], "duplicate_in_file": counts["in_file"]}
@@ -91,11 +107,13 @@ def ingest_bytes(
                 message=counts["message"],
             )
     except firms_csv.MissingColumns as exc:
-        runs.fail(run, f"file refused: {exc}")
-        raise _refused(f"file refused: {exc}", run, field=",".join(exc.missing)) from exc
+        message = _("Tệp bị từ chối: %(reason)s") % {"reason": words(exc.reason)}
+        runs.fail(run, message)
+        raise _refused(message, run, field=",".join(exc.missing)) from exc
     except firms_csv.BadHeader as exc:
-        runs.fail(run, f"file refused: {exc}")
-        raise _refused(f"file refused: {exc}", run, field="header") from exc
+        message = _("Tệp bị từ chối: %(reason)s") % {"reason": words(exc.reason)}
+        runs.fail(run, message)
+        raise _refused(message, run, field="header") from exc
     except Exception as exc:
         runs.fail(run, f"{type(exc).__name__}: {exc}"[:2000])
         raise
@@ -126,7 +144,7 @@ def _load(data: bytes, run: IngestRun, source: str | None) -> dict:
         cursor.execute("SELECT current_setting('enable_mergejoin')")
         merge_join = cursor.fetchone()[0]
         cursor.execute("SET LOCAL enable_mergejoin = off")
-        cursor.execute(_TYPED_SQL.format(**_typed_parts(prepared, typed)), mappings)
+        cursor.execute(_TYPED_SQL.format(**_typed_parts(prepared, typed)), {**mappings, **_sql_reasons()})
         cursor.execute("SELECT set_config('enable_mergejoin', %s, true)", [merge_join])
         cursor.execute("ANALYZE firms_typed")
         cursor.execute("SELECT count(*) FROM firms_typed WHERE reason IS NOT NULL")
@@ -139,13 +157,14 @@ def _load(data: bytes, run: IngestRun, source: str | None) -> dict:
         # ON COMMIT DROP is not enough when the caller's transaction goes on (nested atomic blocks).
         cursor.execute("DROP TABLE firms_raw, firms_typed")
     line_of = prepared.line_numbers
-    rejected = [{"row": line, "reason": reason} for line, reason in prepared.rejected]
+    rejected = [{"row": line, "reason": words(reason)} for line, reason in prepared.rejected]
     rejected += [{"row": int(line_of[n - 1]), "reason": reason} for n, reason in sql_reasons]
     rejected.sort(key=lambda item: item["row"])
     good = len(prepared.line_numbers) - sql_rejected
     total_rejected = len(prepared.rejected) + sql_rejected
     # The run record keeps at most 1000 reasons; the count stays exact.
-    rejected += [{"row": None, "reason": "more rejected rows not listed"}] * max(0, total_rejected - len(rejected))
+    more = _("Còn các dòng bị từ chối khác, không liệt kê")
+    rejected += [{"row": None, "reason": more}] * max(0, total_rejected - len(rejected))
     return {
         "read": prepared.read,
         "new": new or 0,
@@ -153,7 +172,8 @@ def _load(data: bytes, run: IngestRun, source: str | None) -> dict:
         "duplicate": good - (new or 0) - (updated or 0),
         "in_file": good - (distinct or 0),
         "rejected": rejected,
-        "message": f"{new or 0} new, {updated or 0} replaced by standard processing, {total_rejected} rejected",
+        "message": _("%(new)s mới, %(updated)s được thay bằng bản xử lý chuẩn, %(rejected)s bị từ chối")
+        % {"new": new or 0, "updated": updated or 0, "rejected": total_rejected},
     }
 
 
@@ -203,15 +223,33 @@ def _column(prepared, name: str, default: str = "NULL") -> str:
     return f'r."{name}"' if name in prepared.columns else default
 
 
+def _worded(verdict: tuple) -> tuple:
+    value, reason = verdict
+    return value, words(reason)
+
+
+def _sql_reasons() -> dict:
+    """The reasons SQL gives, in the reader's language, as format() templates (%s is the raw value)."""
+    raw = {"value": "%s"}
+    return {
+        "why_lat_nan": _("Vĩ độ không phải là số: %(value)s") % raw,
+        "why_lon_nan": _("Kinh độ không phải là số: %(value)s") % raw,
+        "why_lat_range": _("Vĩ độ nằm ngoài khoảng -90..90: %(value)s") % raw,
+        "why_lon_range": _("Kinh độ nằm ngoài khoảng -180..180: %(value)s") % raw,
+        "why_type": _("Loại điểm cháy (type) không xác định: %(value)s") % raw,
+        "why_empty": _("(trống)"),
+    }
+
+
 def _value_rules(cursor, prepared: firms_csv.Prepared, source: str | None) -> dict:
     """Check each distinct date, time, confidence and satellite once; SQL joins the verdicts."""
     today = date.today()
     cursor.execute("SELECT DISTINCT acq_date FROM firms_raw")
     dates = [row[0] for row in cursor.fetchall()]
-    parsed_dates = [firms_csv.parse_date(d, today=today) for d in dates]
+    parsed_dates = [_worded(firms_csv.parse_date(d, today=today)) for d in dates]
     cursor.execute("SELECT DISTINCT acq_time FROM firms_raw")
     times = [row[0] for row in cursor.fetchall()]
-    parsed_times = [firms_csv.parse_time(t) for t in times]
+    parsed_times = [_worded(firms_csv.parse_time(t)) for t in times]
     instrument = _column(prepared, "instrument", "''")
     version = _column(prepared, "version", "''")
     # Column names here come from the firms_csv.KNOWN allowlist, never from the file.
@@ -229,12 +267,13 @@ def _value_rules(cursor, prepared: firms_csv.Prepared, source: str | None) -> di
         )
         if kind is not None and forced:
             if not source.upper().startswith(kind[0]):
-                kind, reason = None, f"satellite {satellite!r} ({kind[0]}) is not of source {source}"
+                message = _("Vệ tinh %(satellite)s (%(instrument)s) không thuộc nguồn %(source)s")
+                kind, reason = None, message % {"satellite": repr(satellite), "instrument": kind[0], "source": source}
             else:
                 kind = (kind[0], kind[1], source, forced)
-        satellites[f"{satellite}\x1f{instr}\x1f{ver}"] = [*kind, ""] if kind else ["", "", "", "", reason]
+        satellites[f"{satellite}\x1f{instr}\x1f{ver}"] = [*kind, ""] if kind else ["", "", "", "", words(reason)]
         normalised, conf_reason = firms_csv.normalise_confidence(confidence, kind[0] if kind else "")
-        confidences[f"{satellite}\x1f{instr}\x1f{confidence}"] = (normalised or "", conf_reason or "")
+        confidences[f"{satellite}\x1f{instr}\x1f{confidence}"] = (normalised or "", words(conf_reason) or "")
     sat_keys, sat_values = list(satellites), list(satellites.values())
     conf_keys = list(confidences)
     conf_values = [v for v, _ in confidences.values()]
@@ -313,16 +352,16 @@ SELECT n, lat, lon, acquired_at, s.instrument, s.satellite, s.source, s.processi
        c.val AS confidence, left(coalesce(raw_confidence, ''), 10) AS confidence_raw,
        brightness, brightness_2, scan, track, frp, version, daynight, fire_type,
        CASE
-         WHEN lat IS NULL THEN 'latitude is not a number: ' || coalesce(raw_lat, '(empty)')
-         WHEN lon IS NULL THEN 'longitude is not a number: ' || coalesce(raw_lon, '(empty)')
-         WHEN lat NOT BETWEEN -90 AND 90 THEN 'latitude out of range: ' || raw_lat
-         WHEN lon NOT BETWEEN -180 AND 180 THEN 'longitude out of range: ' || raw_lon
+         WHEN lat IS NULL THEN format(%(why_lat_nan)s, coalesce(raw_lat, %(why_empty)s))
+         WHEN lon IS NULL THEN format(%(why_lon_nan)s, coalesce(raw_lon, %(why_empty)s))
+         WHEN lat NOT BETWEEN -90 AND 90 THEN format(%(why_lat_range)s, raw_lat)
+         WHEN lon NOT BETWEEN -180 AND 180 THEN format(%(why_lon_range)s, raw_lon)
          WHEN d.reason <> '' THEN d.reason
          WHEN t.reason <> '' THEN t.reason
          WHEN s.reason <> '' THEN s.reason
          WHEN c.reason <> '' THEN c.reason
          WHEN type_raw IS NOT NULL AND trim(type_raw) <> '' AND fire_type IS NULL
-           THEN 'unknown type ' || type_raw
+           THEN format(%(why_type)s, type_raw)
        END AS reason
 FROM (
   SELECT r.n, {lat} AS lat, {lon} AS lon, r.latitude::text AS raw_lat, r.longitude::text AS raw_lon,

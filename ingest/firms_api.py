@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from . import firms
 from .models import IngestRun
@@ -22,17 +23,20 @@ MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024
 def fetch(url: str, *, timeout: float = 60, max_bytes: int = MAX_DOWNLOAD_BYTES) -> bytes:
     """The body of an http(s) URL, bounded in size; anything else is refused."""
     if not url.lower().startswith(("http://", "https://")):
-        raise firms.FirmsRefused("only http(s) URLs are fetched", field="url")
+        raise firms.FirmsRefused(_("Chỉ tải dữ liệu từ đường link http(s)"), field="url")
     request = urllib.request.Request(url, headers={"User-Agent": "geoplatform-firms/1"})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  (scheme checked)
             data = response.read(max_bytes + 1)
     except urllib.error.HTTPError as exc:
-        raise firms.FirmsRefused(f"download failed: HTTP {exc.code}", field="url", status=502) from exc
+        message = _("Tải về không thành công: %(detail)s") % {"detail": f"HTTP {exc.code}"}
+        raise firms.FirmsRefused(message, field="url", status=502) from exc
     except (urllib.error.URLError, OSError) as exc:
-        raise firms.FirmsRefused(f"download failed: {getattr(exc, 'reason', exc)}", field="url", status=502) from exc
+        message = _("Tải về không thành công: %(detail)s") % {"detail": getattr(exc, "reason", exc)}
+        raise firms.FirmsRefused(message, field="url", status=502) from exc
     if len(data) > max_bytes:
-        raise firms.FirmsRefused(f"download larger than {max_bytes} bytes", field="url", status=413)
+        message = _("Dữ liệu tải về lớn hơn %(max)s byte") % {"max": max_bytes}
+        raise firms.FirmsRefused(message, field="url", status=413)
     return data
 
 
@@ -55,14 +59,14 @@ def area_url(source: str, bbox: tuple[float, float, float, float], days: int) ->
     """The FIRMS area API URL for a source, a lon/lat box and 1-10 days."""
     key = getattr(settings, "FIRMS_MAP_KEY", "")
     if not key:
-        raise firms.FirmsRefused("FIRMS_MAP_KEY is not set", field="FIRMS_MAP_KEY")
+        raise firms.FirmsRefused(_("Chưa đặt khoá FIRMS_MAP_KEY"), field="FIRMS_MAP_KEY")
     if not SOURCE_NAME.match(source):
-        raise firms.FirmsRefused(f"not a FIRMS source name: {source!r}", field="source")
+        raise firms.FirmsRefused(firms.not_a_source(source), field="source")
     if not 1 <= int(days) <= 10:
-        raise firms.FirmsRefused("days must be between 1 and 10", field="days")
+        raise firms.FirmsRefused(_("Số ngày (days) phải từ 1 đến 10"), field="days")
     west, south, east, north = (float(v) for v in bbox)
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise firms.FirmsRefused("bbox must be west,south,east,north in degrees", field="bbox")
+        raise firms.FirmsRefused(_("bbox phải là tây,nam,đông,bắc tính bằng độ"), field="bbox")
     base = settings.FIRMS_API_BASE.rstrip("/")
     return f"{base}/api/area/csv/{key}/{source}/{west:g},{south:g},{east:g},{north:g}/{int(days)}"
 

@@ -68,16 +68,44 @@ _HHMM = re.compile(r"^\d{1,4}$")
 _HH_MM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
+def gettext_noop(message: str) -> str:
+    """Mark a message for the translation catalogue; this module stays free of Django."""
+    return message
+
+
+class Reason(str):
+    """A refusal in the catalogue's language (Vietnamese), with its template and values.
+
+    Callers with Django translate it for the reader: ``gettext(reason.template) % reason.values``.
+    """
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values):
+        """The reason ``template % values``, remembering both."""
+        text = super().__new__(cls, template % values)
+        text.template, text.values = template, values
+        return text
+
+
 class MissingColumns(ValueError):
     """The header lacks required columns; the whole file is refused."""
 
     def __init__(self, missing: list[str]):
-        super().__init__("missing required columns: " + ", ".join(missing))
+        # "a or b" stays in ``missing`` (the error's field); readers see "a / b" in either language.
+        shown = ", ".join(name.replace(" or ", " / ") for name in missing)
+        self.reason = Reason(gettext_noop("Thiếu các cột bắt buộc: %(columns)s"), columns=shown)
+        super().__init__(self.reason)
         self.missing = missing
 
 
 class BadHeader(ValueError):
-    """The header cannot be used (empty file, repeated column names)."""
+    """The header cannot be used (empty file, repeated column names); ``reason`` says why."""
+
+    def __init__(self, template: str):
+        self.reason = Reason(template)
+        super().__init__(self.reason)
 
 
 @dataclass
@@ -106,10 +134,10 @@ def header_columns(header: list[str]) -> tuple[list[str], list[str]]:
     """Check a header and give (names as written, safe SQL column names); refuse missing columns."""
     names = [h.strip().strip('"').strip().lower() for h in header]
     if not any(names):
-        raise BadHeader("the file has no header line")
+        raise BadHeader(gettext_noop("Tệp không có dòng tiêu đề"))
     seen = {n for n in names if n}
     if len(seen) != len([n for n in names if n]):
-        raise BadHeader("the header repeats a column name")
+        raise BadHeader(gettext_noop("Dòng tiêu đề có tên cột bị lặp"))
     missing = [c for c in REQUIRED if c not in seen]
     if not any(b in seen for b in BRIGHTNESS):
         missing.append(" or ".join(BRIGHTNESS))
@@ -130,7 +158,7 @@ def prepare(data: bytes) -> Prepared:
     try:
         header = next(csv.reader([head.decode("utf-8")]))
     except (StopIteration, UnicodeDecodeError) as exc:
-        raise BadHeader("the header line is not UTF-8 CSV") from exc
+        raise BadHeader(gettext_noop("Dòng tiêu đề không phải CSV dạng UTF-8")) from exc
     names, columns = header_columns(header)
     ends_cleanly = body.endswith(b"\n") or not body
     if body and not body.endswith(b"\n"):
@@ -158,13 +186,13 @@ def _blank_unreadable(body: bytes) -> tuple[bytes, list[tuple[int, str]]]:
     rejected = []
     for index, line in enumerate(lines):
         if b"\x00" in line:
-            reason = "the line holds a NUL byte"
+            reason = Reason(gettext_noop("Dòng có ký tự NUL"))
         else:
             try:
                 line.decode("utf-8")
                 continue
             except UnicodeDecodeError:
-                reason = "the line is not UTF-8 text"
+                reason = Reason(gettext_noop("Dòng không phải văn bản UTF-8"))
         rejected.append((index + 2, reason))  # the header is line 1
         lines[index] = b""
     return b"\n".join(lines), rejected
@@ -215,30 +243,32 @@ def _prepare_quoted(names, columns, body: bytes, ends_cleanly: bool) -> Prepared
     return Prepared(columns, names, out.getvalue().encode("utf-8"), np.asarray(kept, dtype=np.int64), rejected, read)
 
 
-def _count_reason(found: int, expected: int, index: int, total: int, ends_cleanly: bool) -> str:
+def _count_reason(found: int, expected: int, index: int, total: int, ends_cleanly: bool) -> Reason:
     if index == total - 1 and not ends_cleanly and found < expected:
-        return f"truncated last line: {found} of {expected} fields"
-    return f"wrong number of fields: {found} instead of {expected}"
+        return Reason(
+            gettext_noop("Dòng cuối bị cắt cụt: %(found)s trên %(expected)s trường"), found=found, expected=expected
+        )
+    return Reason(gettext_noop("Sai số trường: %(found)s thay vì %(expected)s"), found=found, expected=expected)
 
 
-def parse_date(raw: str | None, *, today: date | None = None) -> tuple[date | None, str | None]:
+def parse_date(raw: str | None, *, today: date | None = None) -> tuple[date | None, Reason | None]:
     """An ``acq_date`` as a date, or the reason it is refused (YYYY-MM-DD only, never guessed)."""
     text = (raw or "").strip()
     if not text:
-        return None, "acq_date is empty"
+        return None, Reason(gettext_noop("acq_date đang trống"))
     if not _DATE.match(text):
-        return None, f"acq_date {text!r} is not YYYY-MM-DD"
+        return None, Reason(gettext_noop("acq_date %(value)s không đúng dạng YYYY-MM-DD"), value=repr(text))
     try:
         value = date.fromisoformat(text)
     except ValueError:
-        return None, f"acq_date {text!r} is not a real date"
+        return None, Reason(gettext_noop("acq_date %(value)s không phải ngày có thật"), value=repr(text))
     today = today or date.today()
     if value > today + timedelta(days=1):
-        return None, f"acq_date {text!r} is in the future"
+        return None, Reason(gettext_noop("acq_date %(value)s là ngày trong tương lai"), value=repr(text))
     return value, None
 
 
-def parse_time(raw: str | None) -> tuple[int | None, str | None]:
+def parse_time(raw: str | None) -> tuple[int | None, Reason | None]:
     """An ``acq_time`` (HHMM UTC, zero padding optional: 5 is 00:05, 149 is 01:49) as minutes of day."""
     text = (raw or "").strip()
     match = _HH_MM.match(text)
@@ -248,41 +278,53 @@ def parse_time(raw: str | None) -> tuple[int | None, str | None]:
         padded = text.zfill(4)
         hours, minutes = int(padded[:2]), int(padded[2:])
     else:
-        return None, f"acq_time {text!r} is not HHMM"
+        return None, Reason(gettext_noop("acq_time %(value)s không đúng dạng HHMM"), value=repr(text))
     if hours > 23 or minutes > 59:
-        return None, f"acq_time {text!r} is not a time of day"
+        return None, Reason(gettext_noop("acq_time %(value)s không phải giờ trong ngày"), value=repr(text))
     return hours * 60 + minutes, None
 
 
-def normalise_confidence(raw: str | None, instrument: str) -> tuple[str | None, str | None]:
+def normalise_confidence(raw: str | None, instrument: str) -> tuple[str | None, Reason | None]:
     """FIRMS confidence as low/nominal/high: VIIRS l/n/h; MODIS 0-100 (<30 low, 30-79 nominal, >=80 high)."""
     text = (raw or "").strip()
     if instrument == "VIIRS":
         value = VIIRS_CONFIDENCE.get(text.lower())
-        return (value, None) if value else (None, f"unknown VIIRS confidence {text!r}")
+        return (value, None) if value else (None, _unknown_confidence("VIIRS", text))
     try:
         number = float(text)
     except ValueError:
-        return None, f"unknown MODIS confidence {text!r}"
+        return None, _unknown_confidence("MODIS", text)
     if not (0 <= number <= 100) or number != int(number):
-        return None, f"unknown MODIS confidence {text!r}"
+        return None, _unknown_confidence("MODIS", text)
     if number < 30:
         return "low", None
     return ("nominal", None) if number < 80 else ("high", None)
 
 
+def _unknown_confidence(instrument: str, text: str) -> Reason:
+    return Reason(
+        gettext_noop("Độ tin cậy (confidence) %(instrument)s không hợp lệ: %(value)s"),
+        instrument=instrument,
+        value=repr(text),
+    )
+
+
 def classify_satellite(
     raw_satellite: str | None, raw_instrument: str | None, version: str | None, *, archive: bool, hint: str
-) -> tuple[tuple[str, str, str, str] | None, str | None]:
+) -> tuple[tuple[str, str, str, str] | None, Reason | None]:
     """(instrument, satellite, source, processing) for a row's satellite/instrument/version, or a reason."""
     key = (raw_satellite or "").strip().upper()
     known = SATELLITES.get(key)
     if known is None:
-        return None, f"unknown satellite {raw_satellite!r}"
+        return None, Reason(gettext_noop("Vệ tinh không xác định: %(satellite)s"), satellite=repr(raw_satellite))
     instrument, satellite, stem = known
     declared = (raw_instrument or "").strip().upper() or hint
     if declared != instrument:
-        return None, f"satellite {raw_satellite!r} does not carry instrument {declared!r}"
+        return None, Reason(
+            gettext_noop("Vệ tinh %(satellite)s không mang thiết bị %(instrument)s"),
+            satellite=repr(raw_satellite),
+            instrument=repr(declared),
+        )
     text = (version or "").strip().upper()
     if "NRT" in text or "URT" in text:
         processing = "NRT"

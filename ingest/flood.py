@@ -22,6 +22,7 @@ import numpy as np
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 from pyproj import Transformer
 from rasterio import features
 
@@ -95,7 +96,8 @@ def _refusal(exc: rasters.RasterRefused, name: str) -> FloodRefused | None:
     if isinstance(exc, rasters.RasterTooLarge):
         return FloodTooLarge(exc.message, field=exc.field)
     if exc.field == "crs":
-        return NeedsCRS(f"{name}: the flood mask needs a CRS; none is defined in the file", field="crs")
+        message = _("%(name)s: lớp mặt nạ ngập cần có hệ toạ độ (CRS); tệp không khai báo hệ nào") % {"name": name}
+        return NeedsCRS(message, field="crs")
     if exc.field == "variable":
         return FloodRefused(exc.message, field="variable")
     return None
@@ -121,9 +123,10 @@ def ingest_path(
     except rasters.RasterRefused as exc:
         raise FloodRefused(exc.message, field=exc.field) from exc
     if observed_at.tzinfo is None:
-        raise FloodRefused("observed_at must carry a time zone (UTC is stored)", field="observed_at")
+        message = _("observed_at phải có múi giờ (hệ thống lưu theo UTC)")
+        raise FloodRefused(message, field="observed_at")
     if not event.strip():
-        raise FloodRefused("the flood event needs a name", field="event")
+        raise FloodRefused(_("Đợt ngập cần có tên"), field="event")
     params = {"event": event, "observed_at": observed_at.isoformat(), "source_product": source_product}
     sha = _sha256(file)
     replayed = _already(sha, event)
@@ -183,16 +186,16 @@ def _store(run, file, event, observed_at, source_product, params, facts, water, 
     }
     flags = []
     if facts["all_nodata"]:
-        flags.append("every pixel is nodata")
+        flags.append(_("mọi điểm ảnh đều là nodata"))
     if not facts["nodata_defined"]:
-        flags.append("no nodata value defined")
+        flags.append(_("chưa khai báo giá trị nodata"))
     with transaction.atomic():
         # Two workers on the same file: the second waits here, then finds the first one's result.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"flood:{run.sha256}"])
         first = _already(run.sha256, event)
         if first is not None and first.pk != run.pk:
-            message = f"same file already ingested for this event by run {first.pk}"
+            message = _("Tệp này đã được nạp cho đợt ngập này ở lần chạy %(run)s") % {"run": first.pk}
             return runs.finish(run, read=facts["pixels"], new=0, duplicate=1, rejected=[], message=message)
         extent = None
         if not lonlat.is_empty:
@@ -213,6 +216,10 @@ def _store(run, file, event, observed_at, source_product, params, facts, water, 
             **record,
         )
         new = 1 if extent else 0
-        message = f"{area_km2:.2f} km² of water" + (f"; flagged: {', '.join(flags)}" if flags else "")
+        area = f"{area_km2:.2f}"
+        if flags:
+            message = _("%(area)s km² mặt nước; cần xem lại: %(flags)s") % {"area": area, "flags": "; ".join(flags)}
+        else:
+            message = _("%(area)s km² mặt nước") % {"area": area}
         run.params = {**params, "flood_extent_id": extent.pk if extent else None}
         return runs.finish(run, read=facts["pixels"], new=new, duplicate=0, rejected=[], message=message)

@@ -19,6 +19,8 @@ from django.contrib.gis.db.models import GeometryField
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from geoplatform.errors import Forbidden, NotFound, PlatformError
 from layers import validation
@@ -142,7 +144,8 @@ class _ForeignKeys:
         if text.endswith(".0") and text[:-2].isdigit():
             text = text[:-2]
         if text not in self._lookups[related]:
-            raise ValueError(f"{model_field.name}: no {related._meta.verbose_name} {str(value)[:80]!r}")
+            message = _("%(field)s: không tìm thấy %(value)s")
+            raise ValueError(message % {"field": model_field.name, "value": repr(str(value)[:80])})
         return self._lookups[related][text]
 
 
@@ -152,14 +155,15 @@ def coerce(model_field: models.Field, value, foreign_keys: _ForeignKeys):
         value = value.strip()
     if value is None or value == "":
         if is_required(model_field):
-            raise ValueError(f"{model_field.name}: a value is required")
+            raise ValueError(_("%(field)s: cần có giá trị") % {"field": model_field.name})
         return None
     if isinstance(model_field, models.ForeignKey):
         return foreign_keys.resolve(model_field, value)
     if isinstance(model_field, models.BooleanField) and isinstance(value, str):
         word = value.lower()
         if word not in TRUE_WORDS | FALSE_WORDS:
-            raise ValueError(f"{model_field.name}: {value[:40]!r} is not yes/no")
+            message = _("%(field)s: %(value)s không phải là có/không")
+            raise ValueError(message % {"field": model_field.name, "value": repr(value[:40])})
         value = word in TRUE_WORDS
     if isinstance(model_field, models.IntegerField) and isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -225,12 +229,14 @@ def import_file(
     path = Path(path)
     layer = registry.get(layer_slug)
     if layer is None:
-        raise NotFound(f"no layer {layer_slug!r}", field="layer")
+        raise NotFound(_("Không có lớp dữ liệu %(layer)s") % {"layer": repr(layer_slug)}, field="layer")
     if not staff and not layer.can_edit(user):
-        raise Forbidden(f"importing into {layer_slug!r} needs an edit role of that layer", field="layer")
+        message = _("Nhập dữ liệu vào lớp %(layer)s cần quyền chỉnh sửa lớp đó")
+        raise Forbidden(message % {"layer": repr(layer_slug)}, field="layer")
     mode = MODE_ALIASES.get(mode, mode)
     if mode not in MODES:
-        raise PlatformError(f"mode must be one of {', '.join(MODES)}", field="mode", code="bad_mode")
+        message = _("Chế độ (mode) phải là một trong: %(modes)s") % {"modes": ", ".join(MODES)}
+        raise PlatformError(message, field="mode", code="bad_mode")
     report = Report(layer=layer.slug, mode=mode, dry_run=dry_run)
     run = runs.start(
         f"import:{layer.slug}",
@@ -254,7 +260,7 @@ def import_file(
         new=report.written,
         duplicate=0,
         rejected=report.rejected,
-        message="dry run: nothing written" if dry_run else "",
+        message=_("Chạy thử: không ghi gì cả") if dry_run else "",
     )
     return report
 
@@ -263,17 +269,18 @@ def _run(path: Path, layer, report: Report, *, user, name, srs, source_layer, ca
     dataset = vector.read(path, name=name, srs=srs, source_layer=source_layer, archive_caps=caps)
     report.format, report.crs, report.read = dataset.format, dataset.crs, len(dataset.rows)
     if not dataset.rows:
-        raise ImportRefused("the file has no features")
+        raise ImportRefused(_("Tệp không có đối tượng nào"))
     model = layer.model_class
     fields = writable_fields(layer)
     mapping, report.ignored_fields = match_attributes(dataset.fields, fields)
     parents = _SpatialParents(model)
     missing = [n for n, f in fields.items() if is_required(f) and n not in mapping.values() and n not in parents]
     if missing:
-        raise ImportRefused(f"required fields missing from the file: {', '.join(missing)}")
+        raise ImportRefused(_("Tệp thiếu các trường bắt buộc: %(fields)s") % {"fields": ", ".join(missing)})
     unsettable = [f.name for f in _required_model_fields(model) if f.name not in fields and f.name not in parents]
     if unsettable:
-        raise ImportRefused(f"layer {layer.slug} cannot be imported: {', '.join(unsettable)} cannot come from a file")
+        message = _("Không nhập được lớp %(layer)s từ tệp: %(fields)s không thể lấy từ tệp")
+        raise ImportRefused(message % {"layer": layer.slug, "fields": ", ".join(unsettable)})
 
     foreign_keys = _ForeignKeys()
     rejected: list[dict] = []
@@ -313,9 +320,10 @@ def _run(path: Path, layer, report: Report, *, user, name, srs, source_layer, ca
     if report.dry_run:
         return
     if rejected and report.mode == "all":
-        raise ImportRefused(f"{len(rejected)} of {report.read} rows rejected; nothing written (mode all)")
+        message = _("%(rejected)s trên %(read)s dòng bị từ chối; chưa ghi dòng nào (chế độ all: tất cả hoặc không)")
+        raise ImportRefused(message % {"rejected": len(rejected), "read": report.read})
     if not candidates:
-        raise ImportRefused(f"all {report.read} rows rejected; nothing written")
+        raise ImportRefused(_("Cả %(read)s dòng đều bị từ chối; chưa ghi dòng nào") % {"read": report.read})
     extra = {}
     if user is not None and getattr(user, "is_authenticated", False) and _has_field(model, "updated_by"):
         extra["updated_by"] = user
@@ -324,7 +332,8 @@ def _run(path: Path, layer, report: Report, *, user, name, srs, source_layer, ca
             model.objects.bulk_create([model(**values, **extra) for _, values in candidates], batch_size=500)
     except IntegrityError as exc:
         first_line = str(exc).splitlines()[0][:200]
-        raise ImportRefused(f"the database refused the rows; nothing written: {first_line}") from None
+        message = _("Cơ sở dữ liệu từ chối các dòng; chưa ghi dòng nào: %(detail)s") % {"detail": first_line}
+        raise ImportRefused(message) from None
     report.written = len(candidates)
 
 
@@ -376,16 +385,23 @@ class _SpatialParents:
 
     def fill(self, values: dict, geometry) -> str | None:
         """Set the missing parents of one row from its geometry; the reason when none contains it."""
-        for name, (model_field, _) in self._fields.items():
+        for name, (model_field, _geometry) in self._fields.items():
             if values.get(model_field.attname) is not None:
                 continue
             pks, tree = self._tree(name)
             probe = shapely.point_on_surface(shapely.from_wkb(bytes(geometry.wkb)))
             hits = sorted(pks[i] for i in tree.query(probe, predicate="intersects"))
             if not hits:
-                return f"{name}: no {model_field.related_model._meta.verbose_name} contains this place"
+                return _parent_missing(name, model_field.related_model)
             values[model_field.attname] = hits[0]
         return None
+
+
+def _parent_missing(name: str, related) -> str:
+    """The reason of a row no parent contains, naming the parents' layer as the reader knows it."""
+    layer = registry.for_model(related)
+    title = layer.title(get_language() or "vi") if layer is not None else related._meta.verbose_name
+    return _("%(field)s: không có đối tượng nào của lớp “%(layer)s” chứa vị trí này") % {"field": name, "layer": title}
 
 
 def _has_field(model, name: str) -> bool:
@@ -404,7 +420,8 @@ def _drop_duplicates(model, candidates: list[tuple[int, dict]], rejected: list[d
             if any(v is None for v in key):
                 survivors.append((number, values))
             elif key in seen:
-                rejected.append({"row": number, "reason": f"duplicate of row {seen[key]} ({', '.join(names)})"})
+                reason = _("Trùng với dòng %(row)s (%(fields)s)") % {"row": seen[key], "fields": ", ".join(names)}
+                rejected.append({"row": number, "reason": reason})
             else:
                 seen[key] = number
                 survivors.append((number, values))
@@ -414,7 +431,7 @@ def _drop_duplicates(model, candidates: list[tuple[int, dict]], rejected: list[d
             key = tuple(values.get(a) for a in attnames)
             if key in stored:
                 shown = ", ".join(f"{n}={v}" for n, v in zip(names, key, strict=True))
-                rejected.append({"row": number, "reason": f"already in the layer ({shown})"})
+                rejected.append({"row": number, "reason": _("Đã có trong lớp (%(values)s)") % {"values": shown}})
             else:
                 keep.append((number, values))
     return keep

@@ -6,6 +6,7 @@ Handlers are imported on use, so a kind whose module is not written yet answers 
 from __future__ import annotations
 
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from geoplatform.errors import PlatformError
 
@@ -26,11 +27,13 @@ class UnknownKind(PlatformError):
 def handler(kind: str):
     """The handler function of a kind."""
     if kind not in KINDS:
-        raise UnknownKind(f"unknown raster kind {kind!r}; one of {', '.join(KINDS)}", field="kind")
+        message = _("Loại raster %(kind)s không xác định; chọn một trong: %(kinds)s")
+        raise UnknownKind(message % {"kind": repr(kind), "kinds": ", ".join(KINDS)}, field="kind")
     try:
         return import_string(KINDS[kind])
     except ImportError as exc:
-        raise UnknownKind(f"raster kind {kind!r} is not available here ({exc})", field="kind") from exc
+        message = _("Loại raster %(kind)s chưa dùng được ở đây (%(detail)s)")
+        raise UnknownKind(message % {"kind": repr(kind), "detail": exc}, field="kind") from exc
 
 
 def ingest(path: str, kind: str, **options):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+from django.utils.translation import gettext as _
 from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
@@ -74,16 +75,18 @@ def sniff(path: str | os.PathLike) -> str:
     """The format of a local raster file from its first bytes: "tiff", "netcdf" or "hdf5"."""
     text = os.fspath(path)
     if "://" in text or text.startswith("/vsi"):
-        raise RasterRefused("only local raster files are read, not URLs or GDAL virtual paths", field="path")
+        message = _("Chỉ đọc tệp raster trên máy, không nhận đường link hay đường dẫn ảo của GDAL")
+        raise RasterRefused(message, field="path")
     file = Path(text)
     if not file.is_file():
-        raise RasterRefused(f"no such raster file: {file.name}", field="path")
+        raise RasterRefused(_("Không có tệp raster %(name)s") % {"name": file.name}, field="path")
     with file.open("rb") as handle:
         head = handle.read(8)
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
-    raise RasterRefused(f"{file.name}: not a GeoTIFF, NetCDF or HDF5 file (format refused)", field="path")
+    message = _("%(name)s: không phải tệp GeoTIFF, NetCDF hay HDF5 (định dạng bị từ chối)") % {"name": file.name}
+    raise RasterRefused(message, field="path")
 
 
 @contextlib.contextmanager
@@ -103,7 +106,8 @@ def open_checked(
     allowed = set(allowed_drivers)
     admitted = _FORMAT_DRIVERS[kind] & allowed
     if not admitted:
-        raise RasterRefused(f"{Path(path).name}: {kind} files are not accepted here", field="path")
+        message = _("%(name)s: ở đây không nhận tệp %(kind)s") % {"name": Path(path).name, "kind": kind}
+        raise RasterRefused(message, field="path")
     if kind == "tiff":
         with _open_tiff(os.fspath(path), max_pixels) as ds:
             yield ds
@@ -121,13 +125,16 @@ def _open_tiff(path: str, max_pixels: int) -> Iterator[rasterio.io.DatasetReader
             # Only the GTiff driver may answer: a VRT or anything else renamed .tif fails here.
             ds = rasterio.open(path, driver="GTiff")
         except RasterioError as exc:
-            raise RasterRefused(f"{name}: cannot be opened as a GeoTIFF ({_short(exc)})", field="path") from exc
+            message = _("%(name)s: không mở được như một GeoTIFF (%(detail)s)")
+            raise RasterRefused(message % {"name": name, "detail": _short(exc)}, field="path") from exc
         try:
             if ds.driver not in {"GTiff", "COG"}:
-                raise RasterRefused(f"{name}: driver {ds.driver} is not allowed", field="path")
+                message = _("%(name)s: không cho phép trình đọc %(driver)s") % {"name": name, "driver": ds.driver}
+                raise RasterRefused(message, field="path")
             _check_pixels(name, ds.width, ds.height, ds.count, max_pixels)
             if ds.crs is None:
-                raise RasterRefused(f"{name}: the raster needs a CRS (none is defined in the file)", field="crs")
+                message = _("%(name)s: raster cần có hệ toạ độ (CRS); tệp không khai báo hệ nào") % {"name": name}
+                raise RasterRefused(message, field="crs")
             yield ds
         finally:
             ds.close()
@@ -136,9 +143,14 @@ def _open_tiff(path: str, max_pixels: int) -> Iterator[rasterio.io.DatasetReader
 def _check_pixels(name: str, width: int, height: int, count: int, max_pixels: int) -> None:
     total = int(width) * int(height) * max(int(count), 1)
     if total > max_pixels:
-        raise RasterTooLarge(
-            f"{name}: {width}x{height}x{count} = {total} pixels is above the cap of {max_pixels}", field="path"
-        )
+        message = _("%(name)s: %(size)s = %(total)s điểm ảnh, vượt giới hạn %(max)s")
+        size = f"{width}x{height}x{count}"
+        raise RasterTooLarge(message % {"name": name, "size": size, "total": total, "max": max_pixels}, field="path")
+
+
+def _unreadable(name: str, exc: Exception) -> RasterRefused:
+    message = _("%(name)s: không đọc được dữ liệu (%(detail)s)") % {"name": name, "detail": _short(exc)}
+    return RasterRefused(message, field="path")
 
 
 def _short(exc: Exception) -> str:
@@ -154,29 +166,35 @@ def _read_netcdf(path: str, variable: str | None, max_pixels: int):
     try:
         dataset = xr.open_dataset(path, decode_coords="all", mask_and_scale=True, cache=False)
     except Exception as exc:  # xarray raises many types for a damaged or foreign file
-        raise RasterRefused(f"{name}: cannot be read as NetCDF ({_short(exc)})", field="path") from exc
+        message = _("%(name)s: không đọc được như NetCDF (%(detail)s)")
+        raise RasterRefused(message % {"name": name, "detail": _short(exc)}, field="path") from exc
     with dataset:
         array = _pick_variable(dataset, variable, name)
         lat = _find_dim(array, _LAT_NAMES)
         lon = _find_dim(array, _LON_NAMES)
         if lat is None or lon is None:
-            raise RasterRefused(f"{name}: no latitude/longitude (y/x) dimensions in {array.name}", field="variable")
+            message = _("%(name)s: biến %(variable)s không có chiều vĩ độ/kinh độ (y/x)")
+            raise RasterRefused(message % {"name": name, "variable": array.name}, field="variable")
         extra = [d for d in array.dims if d not in (lat, lon)]
         if any(array.sizes[d] != 1 for d in extra):
-            raise RasterRefused(f"{name}: {array.name} has more than one slice along {extra}", field="variable")
+            message = _("%(name)s: biến %(variable)s có nhiều hơn một lát theo %(dims)s")
+            values = {"name": name, "variable": array.name, "dims": ", ".join(str(d) for d in extra)}
+            raise RasterRefused(message % values, field="variable")
         _check_pixels(name, array.sizes[lon], array.sizes[lat], 1, max_pixels)
         # rioxarray finds only a CRS the file declares (grid_mapping / spatial_ref); it never guesses.
         crs = array.rio.crs
         if crs is None:
-            raise RasterRefused(
-                f"{name}: the grid needs a CRS (no grid_mapping on {array.name}); it is never assumed", field="crs"
+            message = _(
+                "%(name)s: lưới cần có hệ toạ độ (CRS) (biến %(variable)s không có grid_mapping); "
+                "hệ thống không tự đoán"
             )
+            raise RasterRefused(message % {"name": name, "variable": array.name}, field="crs")
         array = array.squeeze(drop=True).transpose(lat, lon)
         array = _normalise_axes(array, lat, lon, crs.is_geographic)
         try:
             values = np.asarray(array.values)
         except Exception as exc:  # a truncated HDF5 chunk surfaces only when read
-            raise RasterRefused(f"{name}: data could not be read ({_short(exc)})", field="path") from exc
+            raise _unreadable(name, exc) from exc
         ys = array[lat].values.astype("float64")
         xs = array[lon].values.astype("float64")
         nodata = array.encoding.get("_FillValue")
@@ -186,12 +204,14 @@ def _read_netcdf(path: str, variable: str | None, max_pixels: int):
 def _pick_variable(dataset, variable: str | None, name: str):
     if variable is not None:
         if variable not in dataset.data_vars:
-            raise RasterRefused(f"{name}: no variable {variable!r}", field="variable")
+            message = _("%(name)s: không có biến %(variable)s") % {"name": name, "variable": repr(variable)}
+            raise RasterRefused(message, field="variable")
         return dataset[variable]
     grids = [v for v in dataset.data_vars.values() if v.ndim >= 2]
     if len(grids) != 1:
         names = sorted(str(v.name) for v in grids)
-        raise RasterRefused(f"{name}: choose one grid variable among {names}", field="variable")
+        message = _("%(name)s: hãy chọn một biến lưới trong số: %(variables)s")
+        raise RasterRefused(message % {"name": name, "variables": ", ".join(names)}, field="variable")
     return grids[0]
 
 
@@ -214,11 +234,11 @@ def _normalise_axes(array, lat: str, lon: str, geographic: bool):
 
 def _transform_of(xs: np.ndarray, ys: np.ndarray, name: str):
     if xs.size < 2 or ys.size < 2:
-        raise RasterRefused(f"{name}: the grid needs at least 2x2 cells", field="variable")
+        raise RasterRefused(_("%(name)s: lưới cần ít nhất 2x2 ô") % {"name": name}, field="variable")
     dx = np.diff(xs)
     dy = -np.diff(ys)
     if not (np.allclose(dx, dx[0], rtol=1e-4) and np.allclose(dy, dy[0], rtol=1e-4)) or dx[0] <= 0 or dy[0] <= 0:
-        raise RasterRefused(f"{name}: the grid is not regularly spaced", field="variable")
+        raise RasterRefused(_("%(name)s: các ô của lưới không cách đều nhau") % {"name": name}, field="variable")
     return from_origin(xs[0] - dx[0] / 2, ys[0] + dy[0] / 2, float(dx[0]), float(dy[0]))
 
 
@@ -251,7 +271,7 @@ def read_masked(ds, band: int = 1, *, window=None) -> np.ma.MaskedArray:
     try:
         data = ds.read(band, masked=True, window=window)
     except RasterioError as exc:
-        raise RasterRefused(f"{Path(ds.name).name}: data could not be read ({_short(exc)})", field="path") from exc
+        raise _unreadable(Path(ds.name).name, exc) from exc
     if np.issubdtype(data.dtype, np.floating):
         data = np.ma.masked_invalid(data)
     return data

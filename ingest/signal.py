@@ -11,7 +11,6 @@ operator, technology, time and place) is counted duplicate, not stored twice.
 from __future__ import annotations
 
 import hashlib
-import math
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,10 +18,11 @@ from zoneinfo import ZoneInfo
 from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import runs
 from .models import IngestRun
-from .towers import OPERATOR_ALIASES, TECH_ALIASES, RowError, _coords, read_rows
+from .towers import RowError, _coords, check_operator_and_technology, checked_number, read_rows
 
 REQUIRED = ("lon", "lat", "operator", "technology", "dbm", "time")
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -33,36 +33,28 @@ NO_SIGNAL = {"", "none", "no signal", "null", "mất sóng", "không có sóng"}
 
 
 def _row(row: dict, default_source: str) -> dict:
-    operator = OPERATOR_ALIASES.get((row.get("operator") or "").strip().lower())
-    if operator is None:
-        raise RowError(f"unknown operator {row.get('operator')!r}")
-    tech = TECH_ALIASES.get((row.get("technology") or "").strip().lower())
-    if tech is None:
-        raise RowError(f"unknown technology {row.get('technology')!r}")
+    operator, tech = check_operator_and_technology(row)
     lon, lat = _coords(row)
     text = (row.get("dbm") or "").strip()
     dbm = None
     if text.lower() in NO_SIGNAL:
         default_source = "complaint"  # a "no mobile signal" report: no level, only the place and time
     else:
-        try:
-            dbm = float(text)
-        except ValueError as exc:
-            raise RowError(f"dbm is not a number: {text[:20]!r}") from exc
-        if not (math.isfinite(dbm) and DBM_RANGE[0] <= dbm <= DBM_RANGE[1]):
-            raise RowError(f"dbm {dbm} outside {DBM_RANGE[0]}..{DBM_RANGE[1]}")
+        dbm = checked_number("dbm", text, *DBM_RANGE)
     try:
         when = datetime.fromisoformat((row.get("time") or "").strip())
     except ValueError as exc:
-        raise RowError(f"time is not ISO 8601: {str(row.get('time'))[:40]!r}") from exc
+        message = _("time không đúng dạng ISO 8601: %(value)s") % {"value": repr(str(row.get("time"))[:40])}
+        raise RowError(message) from exc
     if when.tzinfo is None:
         when = when.replace(tzinfo=LOCAL)
     when = when.astimezone(ZoneInfo("UTC"))
     if when > timezone.now() + timedelta(hours=1):
-        raise RowError("time is in the future")
+        raise RowError(_("time là thời điểm trong tương lai"))
     source = (row.get("source") or default_source).strip().lower()
     if source not in SOURCES:
-        raise RowError(f"source {source!r} is not drive_test, crowd or complaint")
+        message = _("source %(value)s không phải drive_test, crowd hay complaint") % {"value": repr(source)}
+        raise RowError(message)
     return {
         "operator": operator,
         "technology": tech,
@@ -79,7 +71,7 @@ def ingest_path(path: str, *, source: str = "drive_test", **options) -> IngestRu
     from layers.telecom.models import SignalMeasurement
 
     file = Path(path)
-    _, rows = read_rows(file, REQUIRED)
+    _header, rows = read_rows(file, REQUIRED)
     sha = hashlib.sha256(file.read_bytes()).hexdigest()
     run = runs.start(source, "signal", file_name=file.name[:300], sha256=sha)
     rejected, parsed = [], []

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from geoplatform.errors import PlatformError
 
@@ -69,13 +70,14 @@ def read_rows(path: str | Path, required: tuple[str, ...]) -> tuple[list[str], l
     """Header (lower-cased) and rows of a CSV file; refuses it whole if a required column is missing."""
     file = Path(path)
     if not file.is_file():
-        raise CsvRefused(f"no such file: {file.name}", field="path")
+        raise CsvRefused(_("Không có tệp %(name)s") % {"name": file.name}, field="path")
     if file.stat().st_size > MAX_BYTES:
-        raise CsvRefused(f"{file.name} is larger than {MAX_BYTES} bytes", field="path", status=413)
+        message = _("Tệp %(name)s lớn hơn %(max)s byte") % {"name": file.name, "max": MAX_BYTES}
+        raise CsvRefused(message, field="path", status=413)
     try:
         text = file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CsvRefused(f"{file.name} is not UTF-8 text", field="path") from exc
+        raise CsvRefused(_("Tệp %(name)s không phải văn bản UTF-8") % {"name": file.name}, field="path") from exc
     csv.field_size_limit(MAX_FIELD)
     try:
         reader = csv.DictReader(io.StringIO(text))
@@ -83,50 +85,71 @@ def read_rows(path: str | Path, required: tuple[str, ...]) -> tuple[list[str], l
         reader.fieldnames = header
         rows = list(reader)
     except csv.Error as exc:
-        raise CsvRefused(f"{file.name}: not a readable CSV ({exc})", field="path") from exc
+        message = _("%(name)s: không đọc được như CSV (%(detail)s)") % {"name": file.name, "detail": exc}
+        raise CsvRefused(message, field="path") from exc
     missing = [name for name in required if name not in header]
     if missing:
-        raise CsvRefused(f"{file.name}: missing required columns: {', '.join(missing)}", field=",".join(missing))
+        raise missing_columns(file, missing)
     return header, rows
+
+
+def missing_columns(file: Path, missing: list[str]) -> CsvRefused:
+    """The refusal of a CSV without some required columns (the field names them)."""
+    message = _("%(name)s: thiếu các cột bắt buộc: %(columns)s") % {"name": file.name, "columns": ", ".join(missing)}
+    return CsvRefused(message, field=",".join(missing))
 
 
 class RowError(ValueError):
     """One row cannot be used (the reason goes into the run's rejected list)."""
 
 
+def check_operator_and_technology(row: dict) -> tuple[str, str]:
+    """The row's carrier and technology from their aliases, or RowError naming the unknown one."""
+    operator = OPERATOR_ALIASES.get((row.get("operator") or "").strip().lower())
+    if operator is None:
+        raise RowError(_("Nhà mạng không xác định: %(value)s") % {"value": repr(row.get("operator"))})
+    tech = TECH_ALIASES.get((row.get("technology") or "").strip().lower())
+    if tech is None:
+        raise RowError(_("Công nghệ không xác định: %(value)s") % {"value": repr(row.get("technology"))})
+    return operator, tech
+
+
+def checked_number(name: str, text: str, low: float, high: float) -> float:
+    """A number within low..high, or RowError naming the column."""
+    try:
+        number = float(text)
+    except ValueError as exc:
+        raise RowError(_("%(name)s không phải là số: %(value)s") % {"name": name, "value": repr(text[:20])}) from exc
+    if not (math.isfinite(number) and low <= number <= high):
+        message = _("%(name)s %(value)s nằm ngoài khoảng %(low)s..%(high)s")
+        raise RowError(message % {"name": name, "value": f"{number:g}", "low": f"{low:g}", "high": f"{high:g}"})
+    return number
+
+
 def _coords(row: dict) -> tuple[float, float]:
     try:
         lon, lat = float(row["lon"]), float(row["lat"])
     except (TypeError, ValueError) as exc:
-        raise RowError("lon/lat are not numbers") from exc
+        raise RowError(_("lon/lat không phải là số")) from exc
     if not (math.isfinite(lon) and math.isfinite(lat)) or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise RowError(f"lon/lat out of range: {row['lon']}, {row['lat']}")
+        raise RowError(
+            _("lon/lat nằm ngoài khoảng cho phép: %(lon)s, %(lat)s") % {"lon": row["lon"], "lat": row["lat"]}
+        )
     return lon, lat
 
 
 def _carrier_row(row: dict) -> tuple[str, dict]:
-    operator = OPERATOR_ALIASES.get((row.get("operator") or "").strip().lower())
-    if operator is None:
-        raise RowError(f"unknown operator {row.get('operator')!r}")
-    tech = TECH_ALIASES.get((row.get("technology") or "").strip().lower())
-    if tech is None:
-        raise RowError(f"unknown technology {row.get('technology')!r}")
+    operator, tech = check_operator_and_technology(row)
     lon, lat = _coords(row)
     values = {"operator": operator, "technology": tech, "band_mhz": DEFAULT_BAND_MHZ[tech]}
     for name, (low, high) in NUMERIC_LIMITS.items():
         text = (row.get(name) or "").strip()
         if not text:
             continue
-        try:
-            number = float(text)
-        except ValueError as exc:
-            raise RowError(f"{name} is not a number: {text[:20]!r}") from exc
-        if not (math.isfinite(number) and low <= number <= high):
-            raise RowError(f"{name} {number} outside {low}..{high}")
-        values[name] = number
+        values[name] = checked_number(name, text, low, high)
     status = (row.get("status") or "active").strip().lower()
     if status not in {"active", "planned", "inactive"}:
-        raise RowError(f"unknown status {status!r}")
+        raise RowError(_("Trạng thái không xác định: %(value)s") % {"value": repr(status)})
     values.update(
         status=status,
         name=(row.get("name") or "").strip()[:120],
@@ -145,15 +168,16 @@ def _opencellid_row(row: dict) -> tuple[str, dict]:
         mcc, net = int(row["mcc"]), int(row["net"])
         area, cell = int(row["area"]), int(row["cell"])
     except (TypeError, ValueError) as exc:
-        raise RowError("mcc/net/area/cell are not integers") from exc
+        raise RowError(_("mcc/net/area/cell không phải là số nguyên")) from exc
     if mcc != VIETNAM_MCC:
-        raise RowError(f"MCC {mcc} is not Vietnam ({VIETNAM_MCC})")
+        raise RowError(_("MCC %(mcc)s không phải của Việt Nam (%(vietnam)s)") % {"mcc": mcc, "vietnam": VIETNAM_MCC})
     operator = NET_OPERATORS.get(net)
     if operator is None:
-        raise RowError(f"network {mcc}-{net:02d} is not Viettel, VNPT or MobiFone")
+        message = _("Mạng %(network)s không phải Viettel, VNPT hay MobiFone")
+        raise RowError(message % {"network": f"{mcc}-{net:02d}"})
     tech = RADIO_TECH.get((row.get("radio") or "").strip().upper())
     if tech is None:
-        raise RowError(f"radio {row.get('radio')!r} is not GSM, UMTS or LTE")
+        raise RowError(_("radio %(value)s không phải GSM, UMTS hay LTE") % {"value": repr(row.get("radio"))})
     lon, lat = _coords(row)
     key = f"{mcc}-{net:02d}-{area}-{cell}"
     return key, {
@@ -178,11 +202,11 @@ def ingest_path(path: str, *, fmt: str | None = None, **options) -> IngestRun:
     if fmt is None:
         fmt = "opencellid" if {"radio", "mcc", "net"} <= set(header) else "carrier"
     if fmt not in {"carrier", "opencellid"}:
-        raise CsvRefused(f"unknown tower file format {fmt!r}", field="format")
+        raise CsvRefused(_("Định dạng tệp trạm không xác định: %(value)s") % {"value": repr(fmt)}, field="format")
     required = OPENCELLID_REQUIRED if fmt == "opencellid" else CARRIER_REQUIRED
     missing = [name for name in required if name not in header]
     if missing:
-        raise CsvRefused(f"{file.name}: missing required columns: {', '.join(missing)}", field=",".join(missing))
+        raise missing_columns(file, missing)
     parse = _opencellid_row if fmt == "opencellid" else _carrier_row
     source = "opencellid" if fmt == "opencellid" else "carrier"
     sha = hashlib.sha256(file.read_bytes()).hexdigest()

@@ -27,6 +27,7 @@ import numpy as np
 import pyproj
 import shapely
 from defusedxml import DefusedXmlException
+from django.utils.translation import gettext as _
 from pyogrio import raw as ogr_raw
 from pyogrio.core import list_layers, read_info
 
@@ -103,22 +104,28 @@ def parse_srs(text: str) -> pyproj.CRS:
     """A CRS from a user's text: EPSG:XXXX, a +proj string or WKT; URLs, paths and grid files refused."""
     value = (text or "").strip()
     if not value or len(value) > 8000:
-        raise VectorFileError("srs must be EPSG:XXXX, a +proj string or WKT", field="srs")
+        raise VectorFileError(_srs_forms(), field="srs")
     if "://" in value or value.startswith(("/", ".", "~", "\\")) or "@" in value:
-        raise VectorFileError("srs must not be a URL or a file path", field="srs", code="bad_srs")
+        raise VectorFileError(_("srs không được là đường link hay đường dẫn tệp"), field="srs", code="bad_srs")
     try:
         if re.fullmatch(r"(?i)(?:EPSG:)?\d{4,6}", value):
             return pyproj.CRS.from_epsg(int(value.split(":")[-1]))
         if value.startswith("+"):
             keys = {token.lstrip("+").split("=", 1)[0].lower() for token in value.split()}
             if keys & FORBIDDEN_PROJ_KEYS or "/" in value or "\\" in value:
-                raise VectorFileError("srs must not refer to files or grids", field="srs", code="bad_srs")
+                message = _("srs không được tham chiếu tới tệp hay lưới (grid)")
+                raise VectorFileError(message, field="srs", code="bad_srs")
             return pyproj.CRS.from_proj4(value)
         if value.upper().startswith(WKT_STARTS):
             return pyproj.CRS.from_wkt(value)
     except pyproj.exceptions.CRSError as exc:
-        raise VectorFileError(f"srs is not a known coordinate system: {str(exc)[:200]}", field="srs") from None
-    raise VectorFileError("srs must be EPSG:XXXX, a +proj string or WKT", field="srs", code="bad_srs")
+        message = _("srs không phải hệ toạ độ đã biết: %(detail)s") % {"detail": str(exc)[:200]}
+        raise VectorFileError(message, field="srs") from None
+    raise VectorFileError(_srs_forms(), field="srs", code="bad_srs")
+
+
+def _srs_forms() -> str:
+    return _("srs phải là EPSG:XXXX, một chuỗi +proj hoặc WKT")
 
 
 def _crs_from_file(text: str | None) -> pyproj.CRS | None:
@@ -127,7 +134,8 @@ def _crs_from_file(text: str | None) -> pyproj.CRS | None:
     try:
         return pyproj.CRS.from_user_input(text)
     except pyproj.exceptions.CRSError as exc:
-        raise VectorFileError(f"the file's coordinate system is not understood: {str(exc)[:200]}") from None
+        message = _("Không hiểu hệ toạ độ của tệp: %(detail)s") % {"detail": str(exc)[:200]}
+        raise VectorFileError(message) from None
 
 
 def _crs_from_geojson_member(member) -> pyproj.CRS | None:
@@ -136,12 +144,13 @@ def _crs_from_geojson_member(member) -> pyproj.CRS | None:
         return None
     name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
     if not isinstance(member, dict) or member.get("type") != "name" or not isinstance(name, str):
-        raise VectorFileError("a GeoJSON crs must be a named CRS; links are refused", code="bad_srs")
+        raise VectorFileError(_("crs của GeoJSON phải là tên một hệ toạ độ; không nhận đường link"), code="bad_srs")
     if name.strip() in validation.ACCEPTED_CRS_NAMES:
         return WGS84
     match = re.fullmatch(r"(?:urn:ogc:def:crs:)?EPSG:(?:[\d.]*:)?(\d{4,6})", name.strip(), re.IGNORECASE)
     if not match:
-        raise VectorFileError(f"GeoJSON crs {name[:100]!r} is not an EPSG code", code="bad_srs")
+        message = _("crs %(name)s của GeoJSON không phải mã EPSG") % {"name": repr(name[:100])}
+        raise VectorFileError(message, code="bad_srs")
     return pyproj.CRS.from_epsg(int(match.group(1)))
 
 
@@ -177,11 +186,13 @@ def detect(path: Path, name: str | None = None) -> str:
     kind = SUFFIX_FORMATS.get(suffix)
     if kind is None:
         allowed = ", ".join(sorted(SUFFIX_FORMATS))
-        raise VectorFileError(f"unsupported file type {suffix or '(none)'!r}; accepted: {allowed}", code="bad_format")
+        message = _("Không hỗ trợ loại tệp %(suffix)s; chỉ nhận: %(allowed)s")
+        shown = repr(suffix) if suffix else _("(không có đuôi)")
+        raise VectorFileError(message % {"suffix": shown, "allowed": allowed}, code="bad_format")
     with open(path, "rb") as handle:
         head = handle.read(512)
     if not head:
-        raise VectorFileError("the file is empty")
+        raise VectorFileError(_("Tệp rỗng"))
     text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     ok = {
         "geojson": text_head.startswith(b"{"),
@@ -191,7 +202,8 @@ def detect(path: Path, name: str | None = None) -> str:
         "csv": b"\x00" not in head and not text_head.startswith((b"<", b"{")),
     }[kind]
     if not ok:
-        raise VectorFileError(f"the content is not a {kind} file (its first bytes say otherwise)", code="bad_format")
+        message = _("Nội dung không phải tệp %(kind)s (các byte đầu tệp cho thấy loại khác)") % {"kind": kind}
+        raise VectorFileError(message, code="bad_format")
     return kind
 
 
@@ -228,28 +240,28 @@ def _read_geojson(path: Path, limit: int) -> tuple[list[Row], pyproj.CRS | None,
     data = path.read_bytes()
     bare = without_strings(data)
     if validation.text_depth(bare, b"[{", b"]}") > validation.MAX_TEXT_DEPTH + 4:
-        raise VectorFileError("GeoJSON nested deeper than any geometry needs", code="too_deep")
+        raise VectorFileError(_("GeoJSON lồng nhau sâu hơn mọi hình cần đến"), code="too_deep")
     # Parsing a 10-million-vertex polygon into Python lists takes minutes and gigabytes: measure first.
     if largest_leaf_object(bare) > 2 * limit + 16:
         raise VectorFileError(
-            f"a geometry in the file has more than {limit} vertices; nothing was imported",
+            _("Một hình trong tệp có hơn %(limit)s đỉnh; không nhập gì cả") % {"limit": limit},
             code="geometry_too_complex",
         )
     del bare
     try:
         document = validation.strict_json_loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise VectorFileError("GeoJSON must be UTF-8") from None
+        raise VectorFileError(_("GeoJSON phải là văn bản UTF-8")) from None
     except validation.GeometryError as exc:
-        raise VectorFileError(f"not valid GeoJSON: {exc.message}") from None
+        raise VectorFileError(_("Tệp GeoJSON không hợp lệ: %(detail)s") % {"detail": exc.message}) from None
     if not isinstance(document, dict):
-        raise VectorFileError("GeoJSON must be an object")
+        raise VectorFileError(_("GeoJSON phải là một đối tượng (object)"))
     crs = _crs_from_geojson_member(document.get("crs")) or WGS84
     kind = document.get("type")
     if kind == "FeatureCollection":
         features = document.get("features")
         if not isinstance(features, list):
-            raise VectorFileError("a FeatureCollection needs a 'features' list")
+            raise VectorFileError(_("FeatureCollection cần có danh sách 'features'"))
     elif kind == "Feature":
         features = [document]
     else:
@@ -257,14 +269,14 @@ def _read_geojson(path: Path, limit: int) -> tuple[list[Row], pyproj.CRS | None,
     rows, names = [], {}
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            rows.append(Row(number, {}, error="not a GeoJSON Feature"))
+            rows.append(Row(number, {}, error=_("Không phải một Feature GeoJSON")))
             continue
         properties = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
         names.update(dict.fromkeys(properties))
         row = Row(number, properties)
         geometry = feature.get("geometry")
         if geometry is None:
-            row.error = "the feature has no geometry"
+            row.error = _("Đối tượng không có hình")
         else:
             try:
                 # A legacy crs applies to the whole file; inner crs members are refused by the parser.
@@ -280,13 +292,16 @@ def _check_kml(path: Path) -> None:
     try:
         root = DefusedET.parse(str(path), forbid_dtd=True, forbid_entities=True, forbid_external=True).getroot()
     except DefusedXmlException as exc:
-        raise VectorFileError(f"KML refused: {type(exc).__name__} (DOCTYPE/ENTITY are not allowed)") from None
+        message = _("KML bị từ chối: %(kind)s (không được có DOCTYPE/ENTITY)") % {"kind": type(exc).__name__}
+        raise VectorFileError(message) from None
     except DefusedET.ParseError as exc:
-        raise VectorFileError(f"KML is not well-formed XML: {exc}") from None
+        raise VectorFileError(_("KML không phải XML đúng cú pháp: %(detail)s") % {"detail": exc}) from None
     if root.tag.rsplit("}", 1)[-1].lower() != "kml":
-        raise VectorFileError("the XML root is not <kml>", code="bad_format")
+        raise VectorFileError(_("Thẻ gốc của XML không phải <kml>"), code="bad_format")
     if any(element.tag.rsplit("}", 1)[-1] == "NetworkLink" for element in root.iter()):
-        raise VectorFileError("KML NetworkLink refused: linked files are never fetched; send the data itself")
+        raise VectorFileError(
+            _("KML có NetworkLink bị từ chối: hệ thống không bao giờ tải tệp liên kết; hãy gửi chính dữ liệu")
+        )
 
 
 def _python_value(value):
@@ -303,7 +318,8 @@ def _read_ogr_layer(path: Path, kind: str, layer: str, limit: int, first: int) -
     try:
         meta, _fids, geometries, field_data = ogr_raw.read(str(path), layer=layer, datetime_as_string=True)
     except (RuntimeError, ValueError) as exc:
-        raise VectorFileError(f"the {kind} file could not be read (truncated or corrupt?): {str(exc)[:200]}") from None
+        message = _("Không đọc được tệp %(kind)s (tệp bị cắt cụt hoặc hỏng?): %(detail)s")
+        raise VectorFileError(message % {"kind": kind, "detail": str(exc)[:200]}) from None
     names = [str(name) for name in meta["fields"]]
     rows = []
     for index in range(len(geometries) if geometries is not None else 0):
@@ -311,10 +327,10 @@ def _read_ogr_layer(path: Path, kind: str, layer: str, limit: int, first: int) -
         row = Row(first + index, properties)
         wkb = geometries[index]
         if wkb is None:
-            row.error = "the feature has no geometry"
+            row.error = _("Đối tượng không có hình")
         elif len(wkb) > 32 * limit + 4096:
             # 16 bytes per 2D vertex (24 with Z): refused before GEOS builds it.
-            row.error = f"geometry has more than {limit} vertices"
+            row.error = _("Hình có hơn %(limit)s đỉnh") % {"limit": limit}
         else:
             try:
                 row.geometry = validation.parse_shape(bytes(wkb), limit=limit)
@@ -329,20 +345,25 @@ def _read_ogr(path: Path, kind: str, source_layer: str | None, limit: int):
         layers = [str(name) for name, _geometry_type in list_layers(str(path))]
     except (RuntimeError, ValueError) as exc:
         reason = str(exc)[:200]
-        raise VectorFileError(f"the {kind} file could not be opened (truncated or corrupt?): {reason}") from None
+        message = _("Không mở được tệp %(kind)s (tệp bị cắt cụt hoặc hỏng?): %(detail)s")
+        raise VectorFileError(message % {"kind": kind, "detail": reason}) from None
     info_driver = _driver(path, layers[0] if layers else None)
     if info_driver not in OGR_DRIVERS[kind]:
-        raise VectorFileError(f"the file opened as {info_driver}, not as {kind}", code="bad_format")
+        message = _("Tệp mở ra là %(driver)s, không phải %(kind)s") % {"driver": info_driver, "kind": kind}
+        raise VectorFileError(message, code="bad_format")
     if source_layer is not None:
         if source_layer not in layers:
-            raise VectorFileError(f"no layer {source_layer!r} in the file; it has {layers}", field="source_layer")
+            message = _("Tệp không có lớp %(name)s; các lớp có trong tệp: %(layers)s")
+            values = {"name": repr(source_layer), "layers": ", ".join(layers)}
+            raise VectorFileError(message % values, field="source_layer")
         chosen = [source_layer]
     elif kind == "kml":
         chosen = layers  # KML folders are one dataset split for display
     elif len(layers) == 1:
         chosen = layers
     else:
-        raise VectorFileError(f"the file has {len(layers)} layers {layers[:20]}; choose one (source_layer)")
+        message = _("Tệp có %(count)s lớp (%(layers)s); hãy chọn một lớp (source_layer)")
+        raise VectorFileError(message % {"count": len(layers), "layers": ", ".join(layers[:20])})
     rows, names, crs_text = [], {}, None
     for name in chosen:
         layer_rows, crs_text, layer_names = _read_ogr_layer(path, kind, name, limit, len(rows) + 1)
@@ -355,7 +376,8 @@ def _driver(path: Path, layer: str | None) -> str:
     try:
         return read_info(str(path), layer=layer)["driver"]
     except (RuntimeError, ValueError, KeyError) as exc:
-        raise VectorFileError(f"the file could not be opened (truncated or corrupt?): {str(exc)[:200]}") from None
+        message = _("Không mở được tệp (tệp bị cắt cụt hoặc hỏng?): %(detail)s") % {"detail": str(exc)[:200]}
+        raise VectorFileError(message) from None
 
 
 def _column(names: list[str], candidates: tuple[str, ...]) -> str | None:
@@ -367,9 +389,12 @@ def _number(text, name: str) -> float:
     try:
         value = float(str(text).strip())
     except ValueError:
-        raise ValueError(f"{name} {str(text)[:40]!r} is not a number") from None
+        raise ValueError(
+            _("%(name)s %(value)s không phải là số") % {"name": name, "value": repr(str(text)[:40])}
+        ) from None
     if not math.isfinite(value):
-        raise ValueError(f"{name} {str(text)[:40]!r} is not a finite number")
+        message = _("%(name)s %(value)s không phải là số hữu hạn")
+        raise ValueError(message % {"name": name, "value": repr(str(text)[:40])})
     return value
 
 
@@ -377,7 +402,7 @@ def _read_csv(path: Path, limit: int) -> tuple[list[Row], pyproj.CRS | None, lis
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise VectorFileError("CSV must be UTF-8") from None
+        raise VectorFileError(_("CSV phải là văn bản UTF-8")) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     names = [name for name in (reader.fieldnames or []) if name is not None]
     lon, lat = _column(names, LON_NAMES), _column(names, LAT_NAMES)
@@ -390,19 +415,20 @@ def _read_csv(path: Path, limit: int) -> tuple[list[Row], pyproj.CRS | None, lis
     elif wkt:
         columns, default_crs = (wkt,), None
     else:
-        raise VectorFileError("CSV needs lon/lat (or x/y, or a wkt) columns", code="no_geometry_columns")
+        message = _("CSV cần có cột lon/lat (hoặc x/y, hoặc một cột wkt)")
+        raise VectorFileError(message, code="no_geometry_columns")
     rows = []
     try:
         for number, record in enumerate(reader, start=1):
             if None in record:
-                rows.append(Row(number, {}, error="more values than header columns"))
+                rows.append(Row(number, {}, error=_("Nhiều giá trị hơn số cột của dòng tiêu đề")))
                 continue
             properties = {k: v for k, v in record.items() if k not in columns}
             row = Row(number, properties)
             try:
                 if len(columns) == 2:
                     if record[columns[0]] is None or record[columns[1]] is None:
-                        raise ValueError("fewer values than header columns")
+                        raise ValueError(_("Ít giá trị hơn số cột của dòng tiêu đề"))
                     row.geometry = shapely.Point(*(_number(record[c], c) for c in columns))
                 else:
                     row.geometry = validation.parse_shape(record[columns[0]] or "", limit=limit)
@@ -412,7 +438,7 @@ def _read_csv(path: Path, limit: int) -> tuple[list[Row], pyproj.CRS | None, lis
                 row.error = exc.message
             rows.append(row)
     except csv.Error as exc:
-        raise VectorFileError(f"CSV could not be read: {exc}") from None
+        raise VectorFileError(_("Không đọc được CSV: %(detail)s") % {"detail": exc}) from None
     return rows, default_crs, [n for n in names if n not in columns]
 
 
@@ -428,13 +454,14 @@ def read(
     """Read a vector file into rows with 4326 geometries; ``srs`` overrides or supplies the CRS."""
     path = Path(path)
     if str(path).startswith("/vsi") or "://" in str(path):
-        raise VectorFileError("only local files are read (no /vsi*/ paths, no URLs)")
+        raise VectorFileError(_("Chỉ đọc tệp trên máy (không nhận đường dẫn /vsi*/ hay đường link)"))
     limit = validation.max_vertices() if max_vertices is None else max_vertices
     override = parse_srs(srs) if srs else None
     kind = detect(path, name)
     if kind in ("geojson", "csv", "kml") and path.stat().st_size > MAX_TEXT_BYTES:
         raise VectorFileError(
-            f"{kind} files over {MAX_TEXT_BYTES // (1024 * 1024)} MB are refused; send a GeoPackage instead",
+            _("Không nhận tệp %(kind)s lớn hơn %(size)s MB; hãy gửi tệp GeoPackage")
+            % {"kind": kind, "size": MAX_TEXT_BYTES // (1024 * 1024)},
             code="too_large",
             status=413,
         )
@@ -451,11 +478,12 @@ def read(
                 workdir = archive.extract(path, archive_caps)
                 shapefiles = sorted(p for p in workdir.rglob("*") if p.suffix.lower() == ".shp")
                 if len(shapefiles) != 1:
-                    raise VectorFileError(f"the zip must hold exactly one .shp file, it holds {len(shapefiles)}")
+                    message = _("Tệp zip phải chứa đúng một tệp .shp, nhưng đang có %(count)s")
+                    raise VectorFileError(message % {"count": len(shapefiles)})
                 target = shapefiles[0]
                 with open(target, "rb") as handle:
                     if handle.read(4) != b"\x00\x00\x27\x0a":
-                        raise VectorFileError("the .shp file is not a shapefile", code="bad_format")
+                        raise VectorFileError(_("Tệp .shp không phải shapefile"), code="bad_format")
             if kind == "kml":
                 _check_kml(path)
             rows, crs, names, chosen_layer = _read_ogr(target, kind, source_layer, limit)
@@ -470,8 +498,10 @@ def read(
     crs = override or crs
     if crs is None:
         raise MissingCRS(
-            "the file needs a CRS: it does not say which coordinate system it uses; give one as srs "
-            "(e.g. EPSG:3405 for VN-2000 / UTM 48N, EPSG:5899 for VN-2000 TM-3 107°45')"
+            _(
+                "Tệp cần có hệ toạ độ (CRS): tệp không cho biết dùng hệ toạ độ nào; hãy chọn một hệ ở mục srs "
+                "(ví dụ EPSG:3405 cho VN-2000 / UTM 48N, EPSG:5899 cho VN-2000 TM-3 107°45')"
+            )
         )
     reproject(rows, crs)
     label = crs.to_string() if crs.to_epsg() is None else f"EPSG:{crs.to_epsg()}"

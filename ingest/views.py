@@ -4,6 +4,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import MultiPartParser
@@ -62,28 +63,31 @@ class LayerImportView(APIView):
         """Check the role and the size before reading the body, then run the import service."""
         user = request.user
         if not user.is_authenticated:
-            raise NotAuthenticated("log in with an edit role of this layer to import")
+            raise NotAuthenticated(_("Hãy đăng nhập bằng tài khoản có quyền chỉnh sửa lớp này để nhập dữ liệu"))
         layer = registry.get(slug)
         if layer is None or not layer.can_read(user):
-            raise NotFound(f"no layer {slug!r}", field="layer")
+            raise NotFound(_("Không có lớp dữ liệu %(layer)s") % {"layer": repr(slug)}, field="layer")
         if not layer.can_edit(user):
-            raise imports.Forbidden(f"importing into {slug!r} needs an edit role of that layer", field="layer")
+            message = _("Nhập dữ liệu vào lớp %(layer)s cần quyền chỉnh sửa lớp đó") % {"layer": repr(slug)}
+            raise imports.Forbidden(message, field="layer")
         cap = settings.GEOPLATFORM_MAX_UPLOAD_BYTES
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0
         if declared > cap:
-            raise TooLarge(f"upload over {cap} bytes", field="file")
+            raise TooLarge(_("Tệp tải lên vượt quá %(cap)s byte") % {"cap": cap}, field="file")
         upload = request.FILES.get("file")
         if upload is None:
-            raise PlatformError("a multipart 'file' is required", field="file", code="missing_file")
+            message = _("Cần gửi kèm tệp ở trường 'file' (multipart)")
+            raise PlatformError(message, field="file", code="missing_file")
         if upload.size > cap:
-            raise TooLarge(f"upload over {cap} bytes", field="file")
+            raise TooLarge(_("Tệp tải lên vượt quá %(cap)s byte") % {"cap": cap}, field="file")
         suffix = Path(upload.name or "").suffix.lower()
         if suffix not in vector.SUFFIX_FORMATS:
             accepted = ", ".join(sorted(vector.SUFFIX_FORMATS))
-            message = f"unsupported file type {suffix!r}; accepted: {accepted}"
+            message = _("Không hỗ trợ loại tệp %(suffix)s; chỉ nhận: %(allowed)s")
+            message %= {"suffix": repr(suffix) if suffix else _("(không có đuôi)"), "allowed": accepted}
             raise PlatformError(message, field="file", code="bad_format")
         with tempfile.TemporaryDirectory(prefix="gp-upload-") as folder:
             # Our own name on disk: the client's name only lends its suffix.

@@ -8,9 +8,13 @@ Decisions worth knowing:
   10,000 deep or a 10-million-vertex polygon is refused cheaply and cannot exhaust the stack.
 - Z values are dropped (layers are 2D; GPS and KML files routinely carry an altitude); M values
   (XYM, XYZM) are refused because a measure has no meaning in any layer.
-- Invalid polygons are refused with GEOS's reason and place, the same text PostGIS's
-  ST_IsValidReason gives (it uses the same GEOS). Repair is only ever an explicit preview
-  (`make_valid_preview`), never silent.
+- Invalid polygons are refused with GEOS's reason and place (the verdict PostGIS's
+  ST_IsValidReason gives: it uses the same GEOS), put in the user's words and language
+  ("Self-intersection[108.2 15.3]" reads "Hình không hợp lệ: đường viền tự cắt nhau tại kinh độ
+  108.2, vĩ độ 15.3"); ``location`` keeps the place as numbers. Repair is only ever an explicit
+  preview (`make_valid_preview`, which keeps PostGIS's own text), never silent.
+- Every message is a Vietnamese catalogue msgid translated when raised, so an API caller gets
+  the language of its request; codes and fields never change with the language.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import shapely
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
+from django.utils.translation import get_language, gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext as _
 
 from geoplatform.errors import PlatformError
 
@@ -50,6 +56,31 @@ ACCEPTS = {
 }
 _TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiPoint": 4, "MultiLineString": 5, "MultiPolygon": 6}
 _LOCATION = re.compile(r"\[\s*([-+0-9.eE]+|nan|inf)\s+([-+0-9.eE]+|nan|inf)\s*\]")
+# GEOS's reasons (the words of PostGIS ST_IsValidReason) in the user's language; unknown ones are shown as GEOS says.
+GEOS_REASONS = {
+    "Self-intersection": gettext_lazy("đường viền tự cắt nhau"),
+    "Ring Self-intersection": gettext_lazy("vòng tự cắt chính nó"),
+    "Hole lies outside shell": gettext_lazy("lỗ nằm ngoài vòng ngoài"),
+    "Holes are nested": gettext_lazy("các lỗ lồng vào nhau"),
+    "Interior is disconnected": gettext_lazy("phần bên trong bị chia cắt"),
+    "Nested shells": gettext_lazy("các vòng ngoài lồng vào nhau"),
+    "Duplicate Rings": gettext_lazy("có vòng trùng nhau"),
+    "Too few points in geometry component": gettext_lazy("một phần của hình có quá ít điểm"),
+    "Too few distinct points in geometry component": gettext_lazy("một phần của hình có quá ít điểm khác nhau"),
+    "Invalid Coordinate": gettext_lazy("toạ độ không hợp lệ"),
+    "Ring is not closed": gettext_lazy("vòng chưa khép kín"),
+    "Repeated Point": gettext_lazy("điểm bị lặp"),
+}
+# Geometry type names as a district user calls them.
+GEOMETRY_NAMES = {
+    "Point": pgettext_lazy("geometry type", "điểm"),
+    "MultiPoint": pgettext_lazy("geometry type", "nhóm điểm"),
+    "LineString": pgettext_lazy("geometry type", "đường"),
+    "MultiLineString": pgettext_lazy("geometry type", "nhóm đường"),
+    "Polygon": pgettext_lazy("geometry type", "vùng"),
+    "MultiPolygon": pgettext_lazy("geometry type", "nhóm vùng"),
+    "GeometryCollection": pgettext_lazy("geometry type", "tập hợp hình"),
+}
 
 
 class GeometryError(PlatformError):
@@ -121,13 +152,13 @@ def max_vertices() -> int:
 
 
 def _refuse_constant(name: str):
-    raise GeometryParseError(f"{name} is not a number in strict JSON")
+    raise GeometryParseError(_("%(name)s không phải là số trong JSON chuẩn") % {"name": name})
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise GeometryParseError(f"number {text[:40]} is out of range")
+        raise GeometryParseError(_("Số %(number)s vượt quá giới hạn") % {"number": text[:40]})
     return value
 
 
@@ -137,8 +168,11 @@ def strict_json_loads(text: str | bytes):
         return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except GeometryError:
         raise
+    except json.JSONDecodeError as exc:
+        place = {"line": exc.lineno, "column": exc.colno}
+        raise GeometryParseError(_("Không phải JSON hợp lệ (lỗi ở dòng %(line)s, cột %(column)s)") % place) from None
     except (ValueError, RecursionError) as exc:
-        raise GeometryParseError(f"not valid JSON: {str(exc)[:200]}") from None
+        raise GeometryParseError(_("Không phải JSON hợp lệ: %(detail)s") % {"detail": str(exc)[:200]}) from None
 
 
 def text_depth(text: str | bytes, opening: bytes, closing: bytes, *, chunk: int = 16 * 1024 * 1024) -> int:
@@ -164,9 +198,33 @@ def _check_json_text(text: str | bytes, limit: int) -> None:
     brackets = text.count("[" if isinstance(text, str) else b"[")
     # Each position is one bracket pair; rings and parts add at most one per position.
     if brackets > 2 * limit + 16:
-        raise TooManyVertices(f"geometry has more than {limit} vertices")
+        raise _too_many_vertices(limit)
     if text_depth(text, b"[{", b"]}") > MAX_TEXT_DEPTH:
-        raise TooManyVertices(f"geometry nested deeper than {MAX_TEXT_DEPTH} levels")
+        raise _too_deep(MAX_TEXT_DEPTH)
+
+
+def _too_many_vertices(limit: int) -> TooManyVertices:
+    return TooManyVertices(_("Hình có hơn %(limit)s đỉnh") % {"limit": limit})
+
+
+def _too_deep(levels: int) -> TooManyVertices:
+    return TooManyVertices(_("Hình lồng nhau sâu quá %(levels)s tầng") % {"levels": levels})
+
+
+def _not_lonlat() -> GeometryCRSError:
+    return GeometryCRSError(_("Hình phải dùng kinh độ/vĩ độ WGS 84 (EPSG:4326)"))
+
+
+def _bad_wkb() -> GeometryParseError:
+    return GeometryParseError(_("Dữ liệu WKB bị cắt cụt hoặc sai định dạng"))
+
+
+def _no_measures() -> GeometryParseError:
+    return GeometryParseError(_("Không hỗ trợ toạ độ M (giá trị đo)"))
+
+
+def _not_finite() -> OutOfRange:
+    return OutOfRange(_("Toạ độ phải là số hữu hạn (không nhận NaN và Infinity)"))
 
 
 def _dict_depth_exceeds(obj, limit: int) -> bool:
@@ -197,42 +255,44 @@ class _Budget:
     def take(self, n: int) -> None:
         self.used += n
         if self.used > self.limit:
-            raise TooManyVertices(f"geometry has more than {self.limit} vertices")
+            raise _too_many_vertices(self.limit)
 
 
 def _position(value) -> tuple[float, float]:
     if not isinstance(value, list) or not 2 <= len(value) <= 4:
-        raise GeometryParseError("a position must be [lon, lat] (an optional altitude is dropped)")
+        raise GeometryParseError(_("Mỗi vị trí phải là [kinh độ, vĩ độ] (độ cao, nếu có, được bỏ qua)"))
     if len(value) == 4:
-        raise GeometryParseError("M (measure) coordinates are not supported")
+        raise _no_measures()
     for number in value:
         if isinstance(number, bool) or not isinstance(number, int | float):
-            raise GeometryParseError(f"coordinate {str(number)[:40]!r} is not a number")
+            raise GeometryParseError(_("Toạ độ %(value)s không phải là số") % {"value": repr(str(number)[:40])})
         if not math.isfinite(number):
-            raise OutOfRange("coordinates must be finite numbers (NaN and Infinity refused)")
+            raise _not_finite()
     return float(value[0]), float(value[1])
 
 
 def _positions(value, budget: _Budget, minimum: int, what: str) -> list[tuple[float, float]]:
     if not isinstance(value, list):
-        raise GeometryParseError(f"{what} must be a list of positions")
+        raise GeometryParseError(_("%(what)s phải là một danh sách vị trí") % {"what": what})
     budget.take(len(value))
     points = [_position(p) for p in value]
     if len(points) < minimum:
-        raise GeometryParseError(f"{what} needs at least {minimum} positions, got {len(points)}")
+        message = _("%(what)s cần ít nhất %(minimum)s vị trí, mới có %(count)s")
+        raise GeometryParseError(message % {"what": what, "minimum": minimum, "count": len(points)})
     return points
 
 
 def _ring(value, budget: _Budget) -> list[tuple[float, float]]:
-    points = _positions(value, budget, 4, "a polygon ring")
+    points = _positions(value, budget, 4, pgettext("geometry part", "Vòng của vùng"))
     if points[0] != points[-1]:
-        raise GeometryParseError(f"polygon ring is not closed (starts at {points[0]}, ends at {points[-1]})")
+        message = _("Vòng của vùng chưa khép kín (bắt đầu tại %(start)s, kết thúc tại %(end)s)")
+        raise GeometryParseError(message % {"start": points[0], "end": points[-1]})
     return points
 
 
 def _polygon(value, budget: _Budget) -> shapely.Polygon:
     if not isinstance(value, list) or not value:
-        raise GeometryParseError("a polygon needs at least its outer ring")
+        raise GeometryParseError(_("Vùng cần có ít nhất vòng ngoài"))
     rings = [_ring(r, budget) for r in value]
     return shapely.Polygon(rings[0], rings[1:])
 
@@ -240,7 +300,7 @@ def _polygon(value, budget: _Budget) -> shapely.Polygon:
 def _list(obj: dict, key: str) -> list:
     value = obj.get(key)
     if not isinstance(value, list):
-        raise GeometryParseError(f"GeoJSON {obj.get('type')} needs a '{key}' list")
+        raise GeometryParseError(_("GeoJSON %(type)s cần danh sách '%(key)s'") % {"type": obj.get("type"), "key": key})
     return value
 
 
@@ -254,7 +314,10 @@ def _check_crs_member(obj: dict) -> None:
         name = crs["properties"].get("name")
     if not isinstance(name, str) or name.strip() not in ACCEPTED_CRS_NAMES:
         raise GeometryCRSError(
-            "geometry must be WGS 84 lon/lat (EPSG:4326); a crs given by URL, path or other name is refused"
+            _(
+                "Hình phải dùng kinh độ/vĩ độ WGS 84 (EPSG:4326); không nhận crs cho bằng đường link, "
+                "đường dẫn tệp hay tên khác"
+            )
         )
 
 
@@ -262,27 +325,29 @@ def shape_from_geojson(obj, *, limit: int | None = None, _depth: int = 0, _budge
     """A shapely geometry from a parsed GeoJSON geometry (or Feature), every structure checked."""
     budget = _budget or _Budget(limit if limit is not None else max_vertices())
     if not isinstance(obj, dict):
-        raise GeometryParseError("a GeoJSON geometry must be an object")
+        raise GeometryParseError(_("Hình GeoJSON phải là một đối tượng (object)"))
     if _budget is None and _dict_depth_exceeds(obj, MAX_TEXT_DEPTH):
-        raise TooManyVertices(f"geometry nested deeper than {MAX_TEXT_DEPTH} levels")
+        raise _too_deep(MAX_TEXT_DEPTH)
     _check_crs_member(obj)
     kind = obj.get("type")
     if kind == "Feature":
         if obj.get("geometry") is None:
-            raise EmptyGeometry("the feature has no geometry")
+            raise EmptyGeometry(_("Đối tượng không có hình"))
         return shape_from_geojson(obj["geometry"], _depth=_depth, _budget=budget)
     if kind == "Point":
         coords = _list(obj, "coordinates")
         if not coords:
-            raise EmptyGeometry("the point is empty")
+            raise EmptyGeometry(_("Điểm đang trống"))
         budget.take(1)
         return shapely.Point(_position(coords))
     if kind == "MultiPoint":
-        return shapely.MultiPoint(_positions(_list(obj, "coordinates"), budget, 1, "a multipoint"))
+        return shapely.MultiPoint(
+            _positions(_list(obj, "coordinates"), budget, 1, pgettext("geometry part", "Nhóm điểm"))
+        )
     if kind == "LineString":
-        return shapely.LineString(_positions(_list(obj, "coordinates"), budget, 2, "a linestring"))
+        return shapely.LineString(_positions(_list(obj, "coordinates"), budget, 2, pgettext("geometry part", "Đường")))
     if kind == "MultiLineString":
-        parts = [_positions(p, budget, 2, "a linestring") for p in _list(obj, "coordinates")]
+        parts = [_positions(p, budget, 2, pgettext("geometry part", "Đường")) for p in _list(obj, "coordinates")]
         return shapely.MultiLineString(parts)
     if kind == "Polygon":
         return _polygon(_list(obj, "coordinates"), budget)
@@ -290,10 +355,11 @@ def shape_from_geojson(obj, *, limit: int | None = None, _depth: int = 0, _budge
         return shapely.MultiPolygon([_polygon(p, budget) for p in _list(obj, "coordinates")])
     if kind == "GeometryCollection":
         if _depth >= MAX_COLLECTION_DEPTH:
-            raise TooManyVertices(f"geometry collections nested deeper than {MAX_COLLECTION_DEPTH} levels")
+            message = _("Các tập hợp hình (GeometryCollection) lồng nhau sâu quá %(levels)s tầng")
+            raise TooManyVertices(message % {"levels": MAX_COLLECTION_DEPTH})
         members = [shape_from_geojson(g, _depth=_depth + 1, _budget=budget) for g in _list(obj, "geometries")]
         return shapely.GeometryCollection(members)
-    raise GeometryParseError(f"unknown GeoJSON geometry type {str(kind)[:40]!r}")
+    raise GeometryParseError(_("Kiểu hình GeoJSON không được hỗ trợ: %(type)s") % {"type": repr(str(kind)[:40])})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,9 +376,9 @@ def _scan_wkb(data: bytes, limit: int) -> None:
     while todo:
         depth = todo.pop()
         if depth > MAX_COLLECTION_DEPTH + 1:
-            raise TooManyVertices(f"geometry nested deeper than {MAX_COLLECTION_DEPTH} levels")
+            raise _too_deep(MAX_COLLECTION_DEPTH)
         if pos + 5 > len(data) or data[pos] not in (0, 1):
-            raise GeometryParseError("WKB is truncated or malformed")
+            raise _bad_wkb()
         endian = "<" if data[pos] == 1 else ">"
         (code,) = struct.unpack_from(endian + "I", data, pos + 1)
         pos += 5
@@ -322,7 +388,7 @@ def _scan_wkb(data: bytes, limit: int) -> None:
         code &= 0x0FFFFFFF
         has_z, has_m = has_z or code // 1000 in (1, 3), has_m or code // 1000 in (2, 3)
         if has_m:
-            raise GeometryParseError("M (measure) coordinates are not supported")
+            raise _no_measures()
         kind, dims = code % 1000, 3 if has_z else 2
         if kind == 1:
             n_points = 1
@@ -330,17 +396,17 @@ def _scan_wkb(data: bytes, limit: int) -> None:
         elif kind == 2:
             (n_points,) = struct.unpack_from(endian + "I", data, pos) if pos + 4 <= len(data) else (None,)
             if n_points is None:
-                raise GeometryParseError("WKB is truncated or malformed")
+                raise _bad_wkb()
             pos += 4 + 8 * dims * n_points
         elif kind == 3:
             if pos + 4 > len(data):
-                raise GeometryParseError("WKB is truncated or malformed")
+                raise _bad_wkb()
             (rings,) = struct.unpack_from(endian + "I", data, pos)
             pos += 4
             n_points = 0
-            for _ in range(min(rings, limit + 1)):
+            for _ring_number in range(min(rings, limit + 1)):
                 if pos + 4 > len(data):
-                    raise GeometryParseError("WKB is truncated or malformed")
+                    raise _bad_wkb()
                 (count,) = struct.unpack_from(endian + "I", data, pos)
                 n_points += count
                 pos += 4 + 8 * dims * count
@@ -348,20 +414,20 @@ def _scan_wkb(data: bytes, limit: int) -> None:
                     break
         elif kind in (4, 5, 6, 7):
             if pos + 4 > len(data):
-                raise GeometryParseError("WKB is truncated or malformed")
+                raise _bad_wkb()
             (parts,) = struct.unpack_from(endian + "I", data, pos)
             pos += 4
             if parts > limit:
-                raise TooManyVertices(f"geometry has more than {limit} parts")
+                raise TooManyVertices(_("Hình có hơn %(limit)s phần") % {"limit": limit})
             todo.extend([depth + 1] * parts)
             n_points = 0
         else:
-            raise GeometryParseError(f"unsupported WKB geometry type {code}")
+            raise GeometryParseError(_("Không hỗ trợ kiểu hình WKB %(code)s") % {"code": code})
         total += n_points
         if total > limit:
-            raise TooManyVertices(f"geometry has more than {limit} vertices")
+            raise _too_many_vertices(limit)
         if pos > len(data):
-            raise GeometryParseError("WKB is truncated or malformed")
+            raise _bad_wkb()
 
 
 def _from_wkt(text: str, limit: int) -> shapely.Geometry:
@@ -369,20 +435,21 @@ def _from_wkt(text: str, limit: int) -> shapely.Geometry:
     match = re.match(r"\s*SRID\s*=\s*(-?\d+)\s*;", text, re.IGNORECASE)
     if match:
         if int(match.group(1)) != 4326:
-            raise GeometryCRSError("geometry must be in EPSG:4326 (WGS 84 lon/lat)")
+            raise _not_lonlat()
         body = text[match.end() :]
     # In WKT, commas + 1 is exactly the number of positions of a geometry with no EMPTY parts.
     if body.count(",") + 1 > limit:
-        raise TooManyVertices(f"geometry has more than {limit} vertices")
+        raise _too_many_vertices(limit)
     if text_depth(body, b"(", b")") > MAX_COLLECTION_DEPTH + 4:
-        raise TooManyVertices(f"geometry nested deeper than {MAX_COLLECTION_DEPTH} collections")
+        message = _("Hình lồng nhau sâu quá %(levels)s tầng tập hợp") % {"levels": MAX_COLLECTION_DEPTH}
+        raise TooManyVertices(message)
     try:
         return shapely.from_wkt(body)
     except shapely.errors.GEOSException as exc:
         message = str(exc).split(": ", 1)[-1]
         if "closed linestring" in message:
-            message = f"polygon ring is not closed ({message})"
-        raise GeometryParseError(f"not a valid WKT geometry: {message[:200]}") from None
+            message = _("vòng của vùng chưa khép kín (%(detail)s)") % {"detail": message}
+        raise GeometryParseError(_("Không phải hình WKT hợp lệ: %(detail)s") % {"detail": message[:200]}) from None
 
 
 def _from_wkb(data: bytes, limit: int) -> shapely.Geometry:
@@ -390,10 +457,10 @@ def _from_wkb(data: bytes, limit: int) -> shapely.Geometry:
     try:
         geom = shapely.from_wkb(data)
     except shapely.errors.GEOSException as exc:
-        raise GeometryParseError(f"not a valid WKB geometry: {str(exc)[:200]}") from None
+        raise GeometryParseError(_("Không phải hình WKB hợp lệ: %(detail)s") % {"detail": str(exc)[:200]}) from None
     srid = shapely.get_srid(geom)
     if srid not in (0, 4326):
-        raise GeometryCRSError("geometry must be in EPSG:4326 (WGS 84 lon/lat)")
+        raise _not_lonlat()
     return geom
 
 
@@ -412,7 +479,7 @@ def parse_shape(value, *, limit: int | None = None) -> shapely.Geometry:
     elif isinstance(value, str):
         text = value.strip()
         if not text:
-            raise EmptyGeometry("a geometry is required")
+            raise EmptyGeometry(_("Cần có một hình"))
         if text[0] == "{":
             _check_json_text(text, limit)
             geom = shape_from_geojson(strict_json_loads(text), limit=limit)
@@ -421,9 +488,9 @@ def parse_shape(value, *, limit: int | None = None) -> shapely.Geometry:
         else:
             geom = _from_wkt(text, limit)
     else:
-        raise GeometryParseError("geometry must be GeoJSON, WKT or WKB")
+        raise GeometryParseError(_("Hình phải ở dạng GeoJSON, WKT hoặc WKB"))
     if shapely.has_m(geom):
-        raise GeometryParseError("M (measure) coordinates are not supported")
+        raise _no_measures()
     return geom
 
 
@@ -442,19 +509,47 @@ def _location(reason: str):
     return [float(match.group(1)), float(match.group(2))] if match else None
 
 
+def invalid_reason(reason: str) -> str:
+    """GEOS's validity reason ("Self-intersection[108.2 15.3]") in the user's words and language."""
+    match = _LOCATION.search(reason)
+    problem = reason[: match.start()] if match else reason
+    words = GEOS_REASONS.get(problem.strip(), problem)
+    if not match:
+        return _("Hình không hợp lệ: %(problem)s") % {"problem": words}
+    place = {"problem": words, "x": match.group(1), "y": match.group(2)}
+    return _("Hình không hợp lệ: %(problem)s tại kinh độ %(x)s, vĩ độ %(y)s") % place
+
+
+def _outside(x: float, y: float, *, swapped: bool, first: bool) -> OutsideDistrict:
+    """Outside the district, with the likely cause: swapped lat/lon, projected metres, or another place."""
+    place = {"x": f"{x:g}", "y": f"{y:g}"}
+    if swapped:
+        message = _("Nằm ngoài huyện: có lẽ vĩ độ và kinh độ bị đổi chỗ cho nhau (điểm %(x)s %(y)s)")
+    elif first:
+        message = _("Nằm ngoài huyện (điểm đầu tiên ở ngoài: %(x)s %(y)s)")
+    else:
+        message = _("Nằm ngoài huyện: toạ độ có lẽ ở hệ chiếu (mét) chứ không phải kinh độ/vĩ độ (điểm %(x)s %(y)s)")
+    return OutsideDistrict(message % place)
+
+
+def geometry_name(kind: str) -> str:
+    """A geometry type in words, with its GeoJSON name: "đường (LineString)"."""
+    return f"{GEOMETRY_NAMES.get(kind, kind)} ({kind})"
+
+
 def check_shape(geom: shapely.Geometry, layer=None) -> shapely.Geometry:
     """The checks of validate_geometry on a shapely geometry in lon/lat; returns it 2D and fitted."""
     if geom is None or shapely.is_empty(geom):
-        raise EmptyGeometry("the geometry is empty")
+        raise EmptyGeometry(_("Hình đang trống"))
     if shapely.has_m(geom):
-        raise GeometryParseError("M (measure) coordinates are not supported")
+        raise _no_measures()
     if shapely.get_num_coordinates(geom) > max_vertices():
-        raise TooManyVertices(f"geometry has more than {max_vertices()} vertices")
+        raise _too_many_vertices(max_vertices())
     if shapely.has_z(geom):
         geom = shapely.force_2d(geom)
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
-        raise OutOfRange("coordinates must be finite numbers (NaN and Infinity refused)")
+        raise _not_finite()
     lon, lat = coords[:, 0], coords[:, 1]
     west, south, east, north = settings.DISTRICT_BBOX
     beyond = (np.abs(lon) > 180) | (np.abs(lat) > 90)
@@ -462,19 +557,21 @@ def check_shape(geom: shapely.Geometry, layer=None) -> shapely.Geometry:
         x, y = coords[beyond][0]
         swapped = south <= x <= north and west <= y <= east
         if swapped or abs(x) > 360 or abs(y) > 360:
-            hint = " (lat/lon swapped?)" if swapped else ""
-            raise OutsideDistrict(f"outside the district; projected CRS?{hint} (got {x:g} {y:g})")
-        raise OutOfRange(f"longitude must be within ±180 and latitude within ±90 (got {x:g} {y:g})")
+            raise _outside(x, y, swapped=swapped, first=False)
+        message = _("Kinh độ phải trong khoảng ±180 và vĩ độ trong khoảng ±90 (nhận được %(x)s %(y)s)")
+        raise OutOfRange(message % {"x": f"{x:g}", "y": f"{y:g}"})
     kind = geom.geom_type
     if layer is not None:
         accepted = ACCEPTS.get(layer.geometry_type, (layer.geometry_type,))
         if kind not in accepted:
-            raise GeometryTypeError(f"a {kind} does not fit layer {layer.slug!r} ({layer.geometry_type})")
+            message = _("Hình kiểu %(kind)s không hợp với lớp “%(layer)s”, lớp này chứa %(expected)s")
+            title = layer.title(get_language() or "vi") if hasattr(layer, "title") else layer.slug
+            names = {"kind": geometry_name(kind), "layer": title, "expected": geometry_name(layer.geometry_type)}
+            raise GeometryTypeError(message % names)
     outside = (lon < west) | (lon > east) | (lat < south) | (lat > north)
     if outside.any():
         x, y = coords[outside][0]
-        hint = " (lat/lon swapped?)" if south <= x <= north and west <= y <= east else ""
-        raise OutsideDistrict(f"outside the district; projected CRS?{hint} (first point outside: {x:g} {y:g})")
+        raise _outside(x, y, swapped=south <= x <= north and west <= y <= east, first=True)
     if layer is not None and layer.geometry_type.startswith("Multi") and not kind.startswith("Multi"):
         geom = {"Point": shapely.MultiPoint, "LineString": shapely.MultiLineString, "Polygon": shapely.MultiPolygon}[
             kind
@@ -485,22 +582,23 @@ def check_shape(geom: shapely.Geometry, layer=None) -> shapely.Geometry:
 def validate_geometry(geom: GEOSGeometry, layer=None) -> GEOSGeometry:
     """Check a geometry for a layer (SRID, type, emptiness, range, district, validity); return it fitted.
 
-    Raises a GeometryError naming the problem; invalid polygons name GEOS's reason and place, the
-    same text as PostGIS ST_IsValidReason, e.g. "Self-intersection[0.5 0.5]".
+    Raises a GeometryError naming the problem; invalid polygons name GEOS's reason and place
+    (PostGIS ST_IsValidReason's "Self-intersection[0.5 0.5]") in words, see ``invalid_reason``.
     """
     if geom is None:
-        raise EmptyGeometry("a geometry is required")
+        raise EmptyGeometry(_("Cần có một hình"))
     if geom.srid not in (None, 4326):
-        raise GeometryCRSError(f"geometry must be in EPSG:4326 (WGS 84 lon/lat), not EPSG:{geom.srid}")
+        message = _("Hình phải dùng kinh độ/vĩ độ WGS 84 (EPSG:4326), không phải EPSG:%(srid)s")
+        raise GeometryCRSError(message % {"srid": geom.srid})
     if geom.empty:
-        raise EmptyGeometry("the geometry is empty")
+        raise EmptyGeometry(_("Hình đang trống"))
     fitted = check_shape(shapely.from_wkb(bytes(geom.wkb)), layer)
     result = to_geos(fitted)
     # Validity through Django's GEOS, the library PostGIS itself uses for ST_IsValidReason
     # (the reason call alone: GEOSisValid would also log a notice per invalid row).
     reason = result.valid_reason
     if reason != "Valid Geometry":
-        raise InvalidGeometry(reason, location=_location(reason))
+        raise InvalidGeometry(invalid_reason(reason), location=_location(reason))
     return result
 
 
@@ -559,7 +657,7 @@ def validate_many(shapes, layer=None) -> list[tuple[GEOSGeometry | None, str | N
             # The reason (and the verdict) from the GEOS PostGIS uses, not shapely's own copy.
             reason = geom.valid_reason
             if reason != "Valid Geometry":
-                results[i] = (None, reason)
+                results[i] = (None, invalid_reason(reason))
                 continue
         results[i] = (geom, None)
     return results

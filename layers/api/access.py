@@ -7,6 +7,7 @@ from functools import wraps
 from django.contrib.auth import authenticate
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from geoplatform.errors import Forbidden, NotFound, PlatformError
@@ -21,7 +22,7 @@ def layer_for(slug: str, user) -> Layer:
     """The layer if this user may read it; unknown and hidden layers alike are 404."""
     layer = registry.get(slug)
     if layer is None or not layer.can_read(user):
-        raise NotFound(f"no layer {slug[:60]!r}", field="layer")
+        raise NotFound(_("Không có lớp dữ liệu %(layer)s") % {"layer": repr(slug[:60])}, field="layer")
     return layer
 
 
@@ -30,12 +31,12 @@ def _basic_user(request):
     if not header.lower().startswith("basic "):
         return None
     try:
-        username, _, password = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
+        username, _sep, password = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        raise Unauthenticated("malformed Basic credentials") from None
+        raise Unauthenticated(_("Thông tin đăng nhập Basic sai định dạng")) from None
     user = authenticate(request, username=username, password=password)
     if user is None:
-        raise Unauthenticated("wrong username or password")
+        raise Unauthenticated(_("Sai tên đăng nhập hoặc mật khẩu"))
     return user
 
 
@@ -43,7 +44,9 @@ def _csrf_failure(request) -> str | None:
     check = CsrfViewMiddleware(lambda r: None)
     check.process_request(request)
     response = check.process_view(request, None, (), {})
-    return None if response is None else "CSRF check failed: send the csrftoken cookie and X-CSRFToken header"
+    if response is None:
+        return None
+    return _("Kiểm tra CSRF không đạt: hãy gửi kèm cookie csrftoken và tiêu đề X-CSRFToken")
 
 
 def endpoint(view):
@@ -82,8 +85,15 @@ def read_only(view):
 def method_not_allowed(request, allowed: list[str]) -> JsonResponse:
     """405 in the platform's error shape."""
     response = JsonResponse(
-        {"error": {"code": "method_not_allowed", "message": f"{request.method} is not allowed here", "field": None}},
+        {
+            "error": {
+                "code": "method_not_allowed",
+                "message": _("Không cho phép phương thức %(method)s ở đây") % {"method": request.method},
+                "field": None,
+            }
+        },
         status=405,
+        json_dumps_params={"ensure_ascii": False},
     )
     response["Allow"] = ", ".join(allowed)
     return response

@@ -5,6 +5,7 @@ import math
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext as _
 
 from geoplatform.errors import TooLarge
 
@@ -14,13 +15,13 @@ MAX_DEPTH = 40  # a MultiPolygon Feature is 7 deep; anything far deeper is an at
 
 
 def _refuse_constant(name):
-    raise BadBody(f"{name} is not allowed in JSON numbers")
+    raise BadBody(_("%(name)s không được phép làm số trong JSON") % {"name": name})
 
 
 def _finite_float(text):
     value = float(text)
     if not math.isfinite(value):
-        raise BadBody(f"number out of range: {text[:30]}")
+        raise BadBody(_("Số vượt quá giới hạn: %(number)s") % {"number": text[:30]})
     return value
 
 
@@ -42,15 +43,19 @@ def loads(raw: bytes):
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadBody("body is not UTF-8") from None
+        raise BadBody(_("Nội dung gửi lên không phải văn bản UTF-8")) from None
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
-        raise BadBody("JSON nested too deeply") from None
-    except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
-        raise BadBody(f"malformed JSON: {exc}") from None
+        raise BadBody(_("JSON lồng nhau quá sâu")) from None
+    except json.JSONDecodeError as exc:
+        # The place, not Python's English wording of the fault.
+        place = {"line": exc.lineno, "column": exc.colno}
+        raise BadBody(_("JSON sai cú pháp ở dòng %(line)s, cột %(column)s") % place) from None
+    except ValueError as exc:  # an integer too long to convert
+        raise BadBody(_("JSON sai cú pháp: %(detail)s") % {"detail": exc}) from None
     if depth_of(value) > MAX_DEPTH:
-        raise BadBody(f"JSON nested deeper than {MAX_DEPTH} levels")
+        raise BadBody(_("JSON lồng nhau sâu quá %(levels)s tầng") % {"levels": MAX_DEPTH})
     return value
 
 
@@ -62,12 +67,14 @@ def read(request):
     except ValueError:
         declared = 0
     if cap is not None and declared > cap:
-        raise TooLarge(f"body of {declared} bytes is over the {cap}-byte limit")
+        message = _("Nội dung gửi lên có %(size)s byte, vượt giới hạn %(cap)s byte") % {"size": declared, "cap": cap}
+        raise TooLarge(message)
     content_type = request.content_type or ""
     if content_type not in ("application/json", "application/geo+json"):
-        raise BadBody("send the feature as application/geo+json or application/json", field="Content-Type")
+        message = _("Hãy gửi đối tượng dưới dạng application/geo+json hoặc application/json")
+        raise BadBody(message, field="Content-Type")
     try:
         raw = request.body
     except RequestDataTooBig:
-        raise TooLarge(f"body is over the {cap}-byte limit") from None
+        raise TooLarge(_("Nội dung gửi lên vượt giới hạn %(cap)s byte") % {"cap": cap}) from None
     return loads(raw)

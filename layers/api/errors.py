@@ -1,5 +1,7 @@
 """The API's members of the platform error family."""
 
+from django.utils.translation import gettext as _
+
 from geoplatform.errors import Conflict, PlatformError
 
 
@@ -43,7 +45,11 @@ class VersionConflict(Conflict):
 
     def __init__(self, current: int, sent: int):
         super().__init__(
-            f"The feature is at version {current}; your change was made on version {sent}. Reload and retry.",
+            _(
+                "Đối tượng đang ở phiên bản %(current)s; thay đổi của bạn làm trên phiên bản %(sent)s. "
+                "Hãy tải lại và thử lại."
+            )
+            % {"current": current, "sent": sent},
             field="version",
         )
         self.current = current

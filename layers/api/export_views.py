@@ -1,6 +1,7 @@
 """Export view: /api/layers/<slug>/export.<fmt> with the feature API's filters."""
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 from . import exports, params
 from .access import layer_for, read_only
@@ -12,7 +13,8 @@ def export(request, slug, fmt):
     """Download the matching features of a layer as GeoJSON, GeoPackage, zipped Shapefile, CSV or KML."""
     layer = layer_for(slug, request.user)
     if fmt not in exports.CONTENT_TYPES:
-        raise NotAcceptable(f"unknown export format {fmt[:20]!r}; use one of {', '.join(exports.CONTENT_TYPES)}")
+        message = _("Không có định dạng xuất %(format)s; hãy dùng một trong: %(formats)s")
+        raise NotAcceptable(message % {"format": repr(fmt[:20]), "formats": ", ".join(exports.CONTENT_TYPES)})
     query = params.parse(layer, request.user, request.GET)
     data, content_type, filename = exports.export(layer, request.user, query, fmt)
     response = HttpResponse(data, content_type=content_type)

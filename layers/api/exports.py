@@ -11,6 +11,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from geoplatform.errors import TooLarge
 from layers.registry import Layer
@@ -31,6 +32,12 @@ CONTENT_TYPES = {
 FILE_ENDINGS = {"geojson": "geojson", "gpkg": "gpkg", "shp": "zip", "csv": "csv", "kml": "kml"}
 
 
+def _too_many() -> TooLarge:
+    return TooLarge(
+        _("Hơn %(max)s đối tượng khớp điều kiện: hãy thu hẹp phạm vi xuất bằng bbox hoặc bộ lọc") % {"max": MAX_ROWS}
+    )
+
+
 def _rows(layer: Layer, cols: list[columns.Column], query: FeatureQuery) -> tuple[list, list]:
     clause, args = sql.where(layer, query)
     names = "".join(f", t.{sql.qn(c.column)}" for c in cols)
@@ -42,7 +49,7 @@ def _rows(layer: Layer, cols: list[columns.Column], query: FeatureQuery) -> tupl
         cursor.execute(statement, [*args, MAX_ROWS + 1])
         rows = cursor.fetchall()
     if len(rows) > MAX_ROWS:
-        raise TooLarge(f"more than {MAX_ROWS} features match: narrow the export with bbox or filters")
+        raise _too_many()
     return rows, [bytes(r[1]) for r in rows]
 
 
@@ -117,7 +124,7 @@ def export(layer: Layer, user, query: FeatureQuery, fmt: str) -> tuple[bytes, st
         query.limit, query.offset = MAX_ROWS + 1, 0
         text, returned = sql.page(layer, cols, query)
         if returned > MAX_ROWS:
-            raise TooLarge(f"more than {MAX_ROWS} features match: narrow the export with bbox or filters")
+            raise _too_many()
         body = '{"type":"FeatureCollection","name":"' + stem + '","features":' + text + "}"
         return body.encode("utf-8"), CONTENT_TYPES[fmt], f"{stem}.geojson"
     rows, wkb = _rows(layer, cols, query)

@@ -5,6 +5,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from geoplatform.errors import Conflict, Forbidden, NotFound
 from layers.registry import Layer
@@ -20,7 +21,7 @@ _SCALARS = (str, int, float, bool, type(None))
 def feature_id(text: str) -> int:
     """A feature id from a URL; anything but a plain positive integer is simply not found."""
     if not _ID.match(text or ""):
-        raise NotFound(f"no feature {text[:40]!r}", field="id")
+        raise NotFound(_("Không có đối tượng %(id)s") % {"id": repr(text[:40])}, field="id")
     return int(text)
 
 
@@ -42,16 +43,18 @@ def get(layer: Layer, user, fid: int) -> str:
     """One feature as GeoJSON text, or NotFound."""
     text = sql.one(layer, columns.visible(layer, user), fid)
     if text is None:
-        raise NotFound(f"no feature {fid} in {layer.slug}", field="id")
+        raise NotFound(
+            _("Không có đối tượng %(id)s trong lớp %(layer)s") % {"id": fid, "layer": layer.slug}, field="id"
+        )
     return text
 
 
 def require_editor(layer: Layer, user) -> None:
     """401 for anonymous users, 403 for users without the layer's edit role."""
     if not user.is_authenticated:
-        raise Unauthenticated("sign in to edit this layer")
+        raise Unauthenticated(_("Hãy đăng nhập để chỉnh sửa lớp này"))
     if not layer.can_edit(user):
-        raise Forbidden(f"your roles do not allow editing {layer.slug}")
+        raise Forbidden(_("Vai trò của bạn không có quyền chỉnh sửa lớp %(layer)s") % {"layer": layer.slug})
 
 
 def geometry_of(value, layer: Layer):
@@ -63,13 +66,13 @@ def geometry_of(value, layer: Layer):
 
 def _feature_parts(body) -> tuple[dict | None, dict]:
     if not isinstance(body, dict) or body.get("type") != "Feature":
-        raise BadBody('the body must be a GeoJSON Feature ({"type": "Feature", ...})', field="type")
+        raise BadBody(_('Nội dung gửi lên phải là một Feature GeoJSON ({"type": "Feature", ...})'), field="type")
     props = body.get("properties") or {}
     if not isinstance(props, dict):
-        raise BadBody("properties must be an object", field="properties")
+        raise BadBody(_("properties phải là một đối tượng (object)"), field="properties")
     geometry = body.get("geometry")
     if geometry is not None and not isinstance(geometry, dict):
-        raise BadBody("geometry must be a GeoJSON geometry object", field="geometry")
+        raise BadBody(_("geometry phải là một đối tượng hình GeoJSON"), field="geometry")
     return geometry, props
 
 
@@ -79,9 +82,11 @@ def _assign(layer: Layer, obj, props: dict, *, replace: bool) -> None:
         if name == "version":
             continue
         if name not in writable:
-            raise BadBody(f"unknown or read-only property: {str(name)[:60]}", field=str(name)[:60])
+            message = _("Thuộc tính không tồn tại hoặc không được sửa: %(name)s") % {"name": str(name)[:60]}
+            raise BadBody(message, field=str(name)[:60])
         if not isinstance(value, _SCALARS):
-            raise BadBody(f"{name} must be a plain value, not an object or list", field=name)
+            message = _("%(name)s phải là một giá trị đơn, không phải đối tượng hay danh sách") % {"name": name}
+            raise BadBody(message, field=name)
     for name, col in writable.items():
         if name in props:
             value = props[name]
@@ -114,7 +119,7 @@ def _sent_version(props: dict, if_match: str | None) -> int | None:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise BadBody("version must be an integer", field="version") from None
+        raise BadBody(_("version phải là số nguyên"), field="version") from None
 
 
 def create(layer: Layer, user, body) -> int:
@@ -122,7 +127,7 @@ def create(layer: Layer, user, body) -> int:
     require_editor(layer, user)
     geometry, props = _feature_parts(body)
     if geometry is None:
-        raise BadBody("a feature needs a geometry", field="geometry")
+        raise BadBody(_("Đối tượng cần có hình"), field="geometry")
     model = layer.model_class
     obj = model()
     _assign(layer, obj, props, replace=True)
@@ -142,17 +147,21 @@ def update(layer: Layer, user, fid: int, body, *, partial: bool, if_match: str |
     require_editor(layer, user)
     geometry, props = _feature_parts(body)
     if not partial and geometry is None:
-        raise BadBody("PUT replaces the whole feature: send its geometry (or use PATCH)", field="geometry")
+        message = _("PUT thay cả đối tượng: hãy gửi kèm hình của nó (hoặc dùng PATCH)")
+        raise BadBody(message, field="geometry")
     checked = geometry_of(geometry, layer) if geometry is not None else None
     model = layer.model_class
     versioned = columns.has_version(layer)
     sent = _sent_version(props, if_match) if versioned else None
     if versioned and sent is None:
-        raise VersionRequired("send the version you edited (properties.version or If-Match)", field="version")
+        message = _("Hãy gửi phiên bản bạn đã sửa (properties.version hoặc If-Match)")
+        raise VersionRequired(message, field="version")
     with transaction.atomic():
         obj = model.objects.select_for_update().filter(pk=fid).first()
         if obj is None:
-            raise NotFound(f"no feature {fid} in {layer.slug}", field="id")
+            raise NotFound(
+                _("Không có đối tượng %(id)s trong lớp %(layer)s") % {"id": fid, "layer": layer.slug}, field="id"
+            )
         if versioned and obj.version != sent:
             raise VersionConflict(current=obj.version, sent=sent)
         _assign(layer, obj, props, replace=not partial)
@@ -172,11 +181,14 @@ def delete(layer: Layer, user, fid: int) -> None:
     require_editor(layer, user)
     try:
         with transaction.atomic():
-            deleted, _ = layer.model_class.objects.filter(pk=fid).delete()
+            deleted, _by_model = layer.model_class.objects.filter(pk=fid).delete()
     except models.ProtectedError:
-        raise Conflict(f"feature {fid} of {layer.slug} is still referenced by other features") from None
+        message = _("Đối tượng %(id)s của lớp %(layer)s vẫn đang được các đối tượng khác tham chiếu")
+        raise Conflict(message % {"id": fid, "layer": layer.slug}) from None
     if not deleted:
-        raise NotFound(f"no feature {fid} in {layer.slug}", field="id")
+        raise NotFound(
+            _("Không có đối tượng %(id)s trong lớp %(layer)s") % {"id": fid, "layer": layer.slug}, field="id"
+        )
 
 
 def as_dict(text: str) -> dict:

@@ -1,6 +1,7 @@
 """OGC API - Features Part 1 (Core, GeoJSON, OpenAPI 3.0) over the layer registry."""
 
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 from layers.registry import registry
 
@@ -21,7 +22,7 @@ MAX_LIMIT = 10_000
 
 def _check_format(request) -> None:
     if request.GET.get("f", "json") not in ("json", "geojson"):
-        raise NotAcceptable("only f=json is served", field="f")
+        raise NotAcceptable(_("Chỉ phục vụ f=json"), field="f")
 
 
 def _json(data, content_type="application/json") -> JsonResponse:

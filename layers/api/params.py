@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from layers.registry import Layer
 
@@ -42,20 +44,20 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     """``minx,miny,maxx,maxy`` in lon/lat (a 6-number 3D box keeps its 2D part)."""
     parts = text.split(",")
     if len(parts) not in (4, 6):
-        raise BadParameter("bbox needs 4 numbers: minx,miny,maxx,maxy", field="bbox")
+        raise BadParameter(_("bbox cần 4 số: minx,miny,maxx,maxy"), field="bbox")
     try:
         numbers = [float(p) for p in parts]
     except ValueError:
-        raise BadParameter("bbox values must be numbers", field="bbox") from None
+        raise BadParameter(_("Các giá trị của bbox phải là số"), field="bbox") from None
     if not all(math.isfinite(n) for n in numbers):
-        raise BadParameter("bbox values must be finite", field="bbox")
+        raise BadParameter(_("Các giá trị của bbox phải là số hữu hạn"), field="bbox")
     if len(numbers) == 6:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     minx, miny, maxx, maxy = numbers
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
-        raise BadParameter("bbox is outside lon -180..180 / lat -90..90", field="bbox")
+        raise BadParameter(_("bbox nằm ngoài kinh độ -180..180 / vĩ độ -90..90"), field="bbox")
     if minx > maxx or miny > maxy:
-        raise BadParameter("bbox minimum is above its maximum", field="bbox")
+        raise BadParameter(_("Giá trị nhỏ nhất của bbox lớn hơn giá trị lớn nhất"), field="bbox")
     return minx, miny, maxx, maxy
 
 
@@ -64,7 +66,8 @@ def parse_instant(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise BadParameter(f"not an RFC 3339 date-time: {text[:40]!r}", field="datetime") from None
+        message = _("Không phải ngày giờ RFC 3339 (ví dụ 2024-03-01T08:00:00Z): %(value)s") % {"value": repr(text[:40])}
+        raise BadParameter(message, field="datetime") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -78,13 +81,13 @@ def parse_datetime(text: str) -> tuple[datetime | None, datetime | None]:
         if _DATE_ONLY.match(text.strip()):
             return instant, min(instant, _LAST_DAY) + timedelta(days=1) - timedelta(microseconds=1)
         return instant, instant
-    left, _, right = text.partition("/")
+    left, _sep, right = text.partition("/")
     start = None if left in ("", "..") else parse_instant(left)
     end = None if right in ("", "..") else parse_instant(right)
     if start is None and end is None:
-        raise BadParameter("datetime interval open at both ends", field="datetime")
+        raise BadParameter(_("Khoảng thời gian datetime không được để mở cả hai đầu"), field="datetime")
     if start and end and start > end:
-        raise BadParameter("datetime interval starts after it ends", field="datetime")
+        raise BadParameter(_("Khoảng thời gian datetime bắt đầu sau khi kết thúc"), field="datetime")
     return start, end
 
 
@@ -93,25 +96,28 @@ def parse_count(text: str, name: str, minimum: int, maximum: int) -> int:
     try:
         number = float(text)
     except ValueError:
-        raise BadParameter(f"{name} must be a number", field=name) from None
+        raise BadParameter(_("%(name)s phải là một số") % {"name": name}, field=name) from None
     if not math.isfinite(number) or number != int(number) or number < minimum:
-        raise BadParameter(f"{name} must be a whole number of at least {minimum}", field=name)
+        message = _("%(name)s phải là số nguyên, nhỏ nhất là %(minimum)s") % {"name": name, "minimum": minimum}
+        raise BadParameter(message, field=name)
     return min(int(number), maximum)
 
 
 def typed_value(col: columns.Column, text: str):
     """A filter value converted by the model field (a foreign key takes the related id)."""
     if "\x00" in text or len(text) > MAX_VALUE_LENGTH:
-        raise BadParameter(f"value for {col.name} is too long or holds a NUL character", field=col.name)
+        message = _("Giá trị của %(name)s quá dài hoặc chứa ký tự NUL") % {"name": col.name}
+        raise BadParameter(message, field=col.name)
     target = col.field.target_field if isinstance(col.field, models.ForeignKey) else col.field
     if isinstance(target, models.BooleanField):
         text = {"true": "True", "false": "False"}.get(text.lower(), text)
     try:
         value = target.to_python(text)
     except ValidationError:
-        raise BadParameter(f"{text[:40]!r} is not a valid value for {col.name}", field=col.name) from None
+        message = _("%(value)s không phải là giá trị hợp lệ của %(name)s")
+        raise BadParameter(message % {"value": repr(text[:40]), "name": col.name}, field=col.name) from None
     if value is None:
-        raise BadParameter(f"empty value for {col.name}", field=col.name)
+        raise BadParameter(_("Giá trị của %(name)s đang trống") % {"name": col.name}, field=col.name)
     return value
 
 
@@ -131,23 +137,24 @@ def parse(
     for name in params:
         values = params.getlist(name)
         if len(values) > 1:
-            raise BadParameter(f"parameter {name} given more than once", field=name)
+            raise BadParameter(_("Tham số %(name)s được gửi nhiều lần") % {"name": name}, field=name)
         text = values[0]
         if name in RESERVED:
             continue
         if name not in filterable:
-            allowed = ", ".join(sorted(filterable)) or "none"
-            raise BadParameter(f"unknown parameter or filter field: {name[:60]} (filters: {allowed})", field=name)
+            allowed = ", ".join(sorted(filterable)) or pgettext("no fields", "không có")
+            message = _("Không có tham số hay trường lọc nào tên %(name)s (các trường lọc được: %(allowed)s)")
+            raise BadParameter(message % {"name": name[:60], "allowed": allowed}, field=name)
         query.filters.append((filterable[name], typed_value(filterable[name], text)))
     if params.get("bbox-crs", "") not in CRS84 or params.get("crs", "") not in CRS84:
-        raise BadParameter("only CRS84 (lon/lat WGS 84) is served", field="crs")
+        raise BadParameter(_("Chỉ phục vụ CRS84 (kinh độ/vĩ độ WGS 84)"), field="crs")
     if params.get("f", "json") not in ("json", "geojson"):
-        raise BadParameter("f must be json or geojson", field="f")
+        raise BadParameter(_("f phải là json hoặc geojson"), field="f")
     if "bbox" in params:
         query.bbox = parse_bbox(params["bbox"])
     if "datetime" in params:
         if not layer.time_field:
-            raise BadParameter(f"layer {layer.slug} has no time field", field="datetime")
+            raise BadParameter(_("Lớp %(layer)s không có trường thời gian") % {"layer": layer.slug}, field="datetime")
         query.start, query.end = parse_datetime(params["datetime"])
     if "limit" in params:
         query.limit = parse_count(params["limit"], "limit", 1, max_limit)
@@ -157,7 +164,8 @@ def parse(
         for term in params["sortby"].split(","):
             match = _SORT_TERM.match(term.strip())
             if not match or match.group(2) not in sortable:
-                allowed = ", ".join(sorted(sortable)) or "none"
-                raise BadParameter(f"cannot sort by {term.strip()[:60]!r} (sortable: {allowed})", field="sortby")
+                allowed = ", ".join(sorted(sortable)) or pgettext("no fields", "không có")
+                message = _("Không sắp xếp được theo %(term)s (các trường sắp xếp được: %(allowed)s)")
+                raise BadParameter(message % {"term": repr(term.strip()[:60]), "allowed": allowed}, field="sortby")
             query.order.append((sortable[match.group(2)], match.group(1) == "-"))
     return query

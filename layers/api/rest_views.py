@@ -3,6 +3,7 @@
 import json
 
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 from layers import validation
 from layers.registry import registry
@@ -99,7 +100,7 @@ def validate(request, slug):
     if isinstance(body, dict) and body.get("type") == "Feature":
         body = body.get("geometry")
     if not isinstance(body, dict):
-        raise BadBody("send a GeoJSON geometry or Feature", field="geometry")
+        raise BadBody(_("Hãy gửi một hình GeoJSON hoặc một Feature"), field="geometry")
     shape = validation.to_geos(validation.parse_shape(body))
     try:
         fitted = validation.validate_geometry(shape, layer)

@@ -4,6 +4,7 @@ import gzip
 import hashlib
 
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 from . import links, mvt, params, sql, tilemath
 from .access import layer_for, read_only
@@ -38,7 +39,7 @@ def tile(request, slug, z, x, y):
     try:
         zoom, col, row = tilemath.parse_address(z, x, y)
     except tilemath.TileAddressError as exc:
-        raise BadParameter(str(exc), field=exc.part) from None
+        raise BadParameter(_(exc.template) % exc.values, field=exc.part) from None
     # The map sends the same time and attribute filters as to the feature API.
     query = params.parse(layer, request.user, request.GET)
     data = mvt.tile(layer, request.user, zoom, col, row, query)

@@ -10,11 +10,22 @@ _INT = re.compile(r"^-?\d{1,9}$")
 _HALF_WORLD = 20037508.342789244  # metres: half the width of the EPSG:3857 square
 
 
-class TileAddressError(ValueError):
-    """A z/x/y that names no tile; ``part`` says which of z, x or y is wrong."""
+def gettext_noop(message: str) -> str:
+    """Mark a message for the translation catalogue without importing Django (this module is pure)."""
+    return message
 
-    def __init__(self, message: str, part: str):
-        super().__init__(message)
+
+class TileAddressError(ValueError):
+    """A z/x/y that names no tile; ``part`` says which of z, x or y is wrong.
+
+    ``template`` is the Vietnamese catalogue message and ``values`` its placeholders, so the
+    view can translate it into the request's language: ``gettext(exc.template) % exc.values``.
+    """
+
+    def __init__(self, template: str, part: str, /, **values):
+        super().__init__(template % values)
+        self.template = template
+        self.values = values
         self.part = part
 
 
@@ -23,15 +34,18 @@ def parse_address(z: str, x: str, y: str, max_zoom: int = MAX_ZOOM) -> tuple[int
     values = {}
     for part, text in (("z", z), ("x", x), ("y", y)):
         if not _INT.match(text or ""):
-            raise TileAddressError(f"{part} must be an integer, got {text[:20]!r}", part)
+            raise TileAddressError(
+                gettext_noop("%(part)s phải là số nguyên, nhận được %(value)s"), part, part=part, value=repr(text[:20])
+            )
         values[part] = int(text)
     zoom = values["z"]
     if not 0 <= zoom <= max_zoom:
-        raise TileAddressError(f"z must be between 0 and {max_zoom}", "z")
+        raise TileAddressError(gettext_noop("z phải nằm trong khoảng 0 đến %(max)s"), "z", max=max_zoom)
     side = 1 << zoom
     for part in ("x", "y"):
         if not 0 <= values[part] < side:
-            raise TileAddressError(f"{part} must be between 0 and {side - 1} at zoom {zoom}", part)
+            message = gettext_noop("%(part)s phải nằm trong khoảng 0 đến %(max)s ở mức thu phóng %(zoom)s")
+            raise TileAddressError(message, part, part=part, max=side - 1, zoom=zoom)
     return zoom, values["x"], values["y"]
 
 

@@ -52,11 +52,11 @@ def test_others_cannot_create_villages_and_nothing_is_written(world, clients, ro
     [
         ('{"type": "Feature", "geometry": {"type": "Point", "coordinates": [NaN, 15.3]}}', "NaN", None),
         ('{"type": "Feature", "geometry": {"type": "Point", "coordinates": [Infinity, 15.3]}}', "Infinity", None),
-        ('{"type": "Feature", "geometry": {"type": "Point", "coordinates": [1e999, 15.3]}}', "out of range", None),
-        ('{"type": "Feature", "a": ' + "[" * 500 + "]" * 500 + "}", "nested", None),
-        ("[" * 100_000 + "]" * 100_000, "nested", None),
-        ('{"type": "Feature", "geometry": ', "malformed", None),
-        ('{"type": "FeatureCollection", "features": []}', "GeoJSON Feature", "type"),
+        ('{"type": "Feature", "geometry": {"type": "Point", "coordinates": [1e999, 15.3]}}', "vượt quá giới hạn", None),
+        ('{"type": "Feature", "a": ' + "[" * 500 + "]" * 500 + "}", "lồng nhau", None),
+        ("[" * 100_000 + "]" * 100_000, "lồng nhau", None),
+        ('{"type": "Feature", "geometry": ', "JSON sai cú pháp", None),
+        ('{"type": "FeatureCollection", "features": []}', "Feature GeoJSON", "type"),
     ],
 )
 def test_strict_json_refuses_nan_infinity_and_deep_nesting(world, clients, body, needle, field):
@@ -81,20 +81,20 @@ def test_oversized_body_is_413_before_parsing(world, clients, settings):
 @pytest.mark.parametrize(
     ("change", "field", "needle"),
     [
-        ({"properties": {"holder_name": "x"}}, "holder_name", "unknown"),
-        ({"properties": {"households": {"$gt": 1}}}, "households", "plain value"),
+        ({"properties": {"holder_name": "x"}}, "holder_name", "Thuộc tính không tồn tại hoặc không được sửa"),
+        ({"properties": {"households": {"$gt": 1}}}, "households", "giá trị đơn"),
         ({"properties": {"households": -5}}, "households", ""),
         ({"properties": {"commune": 999999}}, "commune", ""),
         (
             {"geometry": {"type": "LineString", "coordinates": [[108.2, 15.3], [108.21, 15.31]]}},
             "geometry",
-            "does not fit",
+            "không hợp với lớp “Thôn, tổ dân phố”",
         ),
-        ({"geometry": {"type": "Point", "coordinates": [15.3, 108.2]}}, "geometry", "outside the district"),
-        ({"geometry": {"type": "Point", "coordinates": [580000, 1690000]}}, "geometry", "projected CRS?"),
-        ({"geometry": {"type": "Point", "coordinates": []}}, "geometry", "empty"),
-        ({"geometry": {"type": "Raster", "url": "file:///etc/passwd"}}, "geometry", "unknown"),
-        ({"geometry": "POINT(108.2 15.3)"}, "geometry", "geometry object"),
+        ({"geometry": {"type": "Point", "coordinates": [15.3, 108.2]}}, "geometry", "Nằm ngoài huyện"),
+        ({"geometry": {"type": "Point", "coordinates": [580000, 1690000]}}, "geometry", "hệ chiếu (mét)"),
+        ({"geometry": {"type": "Point", "coordinates": []}}, "geometry", "Điểm đang trống"),
+        ({"geometry": {"type": "Raster", "url": "file:///etc/passwd"}}, "geometry", "Kiểu hình GeoJSON"),
+        ({"geometry": "POINT(108.2 15.3)"}, "geometry", "đối tượng hình GeoJSON"),
     ],
 )
 def test_bad_properties_and_geometries_are_400_naming_the_field(world, clients, change, field, needle):
@@ -118,7 +118,12 @@ def test_bow_tie_parcel_is_refused_with_the_place_of_the_self_intersection(world
     }
     response = send(clients["urban_staff"], "post", "/api/layers/parcels/features/", feature)
     assert response.status_code == 400
-    assert "Self-intersection[108.205 15.305]" in response.json()["error"]["message"]
+    message = "Hình không hợp lệ: đường viền tự cắt nhau tại kinh độ 108.205, vĩ độ 15.305"
+    assert response.json()["error"]["message"] == message
+    english = send(clients["urban_staff"], "post", "/api/layers/parcels/features/", feature, HTTP_ACCEPT_LANGUAGE="en")
+    error = english.json()["error"]
+    assert error["message"] == "Invalid geometry: self-intersection at longitude 108.205, latitude 15.305"
+    assert (error["code"], error["field"]) == ("invalid_geometry", "geometry")
     assert not Parcel.objects.filter(map_sheet="9").exists()
 
 
@@ -191,11 +196,12 @@ def test_editors_get_an_explicit_make_valid_preview_and_nothing_is_written(world
     response = send(clients["urban_staff"], "post", url, feature)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["valid"] is False and body["reason"] == "Self-intersection[108.205 15.305]"
+    reason = "Hình không hợp lệ: đường viền tự cắt nhau tại kinh độ 108.205, vĩ độ 15.305"
+    assert body["valid"] is False and body["reason"] == reason
     assert body["location"] == pytest.approx([108.205, 15.305])
     assert body["preview"]["type"] == "MultiPolygon" and len(body["preview"]["coordinates"]) == 2
     fine = send(clients["urban_staff"], "post", url, {"type": "Point", "coordinates": [108.2, 15.3]})
-    assert fine.status_code == 400 and "does not fit" in fine.json()["error"]["message"]
+    assert fine.status_code == 400 and "không hợp với lớp “Thửa đất đô thị”" in fine.json()["error"]["message"]
     square = [[[108.23, 15.35], [108.231, 15.35], [108.231, 15.351], [108.23, 15.351], [108.23, 15.35]]]
     valid = send(clients["urban_staff"], "post", url, {"type": "Polygon", "coordinates": square}).json()
     assert valid["valid"] is True and valid["preview"]["type"] == "MultiPolygon"

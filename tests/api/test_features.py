@@ -50,7 +50,9 @@ def test_datetime_instant_and_intervals(world, client):
     response, body = get(client, url, datetime="yesterday")
     assert response.status_code == 400 and body["error"]["field"] == "datetime"
     response, body = get(client, "/api/layers/villages/features/", datetime="2024-03-02T00:00:00Z")
-    assert response.status_code == 400 and "no time field" in body["error"]["message"]
+    assert response.status_code == 400 and body["error"]["message"] == "Lớp villages không có trường thời gian"
+    english = client.get("/api/layers/villages/features/", {"datetime": "2024-03-02"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["error"]["message"] == "Layer villages has no time field"
 
 
 def test_sortby_and_paging_with_next_and_prev_links(world, client):
@@ -103,6 +105,25 @@ def test_hostile_or_malformed_parameters_are_400_naming_the_field(world, client,
     assert response.status_code == 400, body
     assert body["error"]["field"] == field
     assert body["error"]["code"] == "invalid_parameter"
+
+
+@pytest.mark.parametrize(
+    ("params", "vietnamese", "english"),
+    [
+        ({"bbox": "1,2,3"}, "bbox cần 4 số: minx,miny,maxx,maxy", "bbox needs 4 numbers: minx,miny,maxx,maxy"),
+        ({"limit": "ten"}, "limit phải là một số", "limit must be a number"),
+        ({"sortby": "holder_name"}, "Không sắp xếp được theo 'holder_name'", "Cannot sort by 'holder_name'"),
+        ({"bbox-crs": "EPSG:3857"}, "Chỉ phục vụ CRS84", "Only CRS84"),
+    ],
+)
+def test_parameter_errors_speak_the_callers_language(world, client, params, vietnamese, english):
+    # Vietnamese by default (the platform's language); English when the client asks for it.
+    response = client.get("/api/layers/villages/features/", params)
+    assert response.status_code == 400 and vietnamese in response.json()["error"]["message"]
+    response = client.get("/api/layers/villages/features/", params, HTTP_ACCEPT_LANGUAGE="en")
+    error = response.json()["error"]
+    assert english in error["message"] and error["code"] == "invalid_parameter"
+    assert not any(word in error["message"] for word in ("phải", "cần", "được"))
 
 
 def test_private_field_cannot_be_used_to_filter_or_sort_by_anonymous_but_can_by_its_role(world, client, clients):

@@ -72,7 +72,7 @@ def test_a_mask_without_crs_is_refused_and_nothing_is_written(tmp_path):
     before = _counts()
     with pytest.raises(flood.NeedsCRS) as err:
         _ingest(_mask(tmp_path / "nocrs.tif", crs=None))
-    assert "needs a CRS" in err.value.message and err.value.status == 400
+    assert "cần có hệ toạ độ" in err.value.message and err.value.status == 400
     assert _counts() == before
 
 
@@ -140,7 +140,7 @@ def test_an_all_nodata_mask_is_accepted_and_flagged(tmp_path):
         ds.write(np.full((400, 400), 255, np.uint8), 1)
     run = _ingest(path)
     assert run.status == "succeeded"
-    assert "every pixel is nodata" in run.message
+    assert "mọi điểm ảnh đều là nodata" in run.message
     assert RasterAsset.objects.get(kind="flood").stats["all_nodata"] is True
     assert not FloodExtent.objects.exists()
 

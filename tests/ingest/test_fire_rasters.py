@@ -53,7 +53,7 @@ def test_fire_mask_classes_become_hotspots_at_pixel_centres(tmp_path):
     assert (spots["7"].satellite, spots["7"].source, spots["7"].instrument) == ("Terra", "MOD14", "MODIS")
     assert run.params["classes"]["cloud"] == 1 and run.params["classes"]["water"] == 1
     # The same file again is a no-op; the same pixels in another file are duplicates.
-    assert "already ingested" in fire_rasters.ingest_fire_mask(path).message
+    assert "đã được nạp ở lần chạy" in fire_rasters.ingest_fire_mask(path).message
     other = write_tiff(tmp_path / "copy.tif", fire_mask(), tags={"copy": "second download"})
     again = fire_rasters.ingest_fire_mask(other, acquired_at="2024-03-10T03:30Z")
     assert (again.rows_new, again.rows_duplicate) == (0, 3)
@@ -108,10 +108,10 @@ def test_burn_date_becomes_polygons_by_date(tmp_path):
 
 def test_raster_without_crs_is_refused_with_a_failed_run(tmp_path):
     path = write_tiff(tmp_path / "MOD14.A2024070.0330.tif", fire_mask(), crs=None)
-    with pytest.raises(rasters.RasterRefused, match="needs a CRS"):
+    with pytest.raises(rasters.RasterRefused, match="cần có hệ toạ độ"):
         fire_rasters.ingest_fire_mask(path)
     run = IngestRun.objects.get()
-    assert run.status == "failed" and "needs a CRS" in run.message
+    assert run.status == "failed" and "cần có hệ toạ độ" in run.message
     assert Hotspot.objects.count() == 0
 
 
@@ -136,7 +136,7 @@ def test_ingest_raster_command_and_kinds_table(tmp_path, capsys):
     with pytest.raises(raster_kinds.UnknownKind):
         raster_kinds.handler("lava")
     no_year = write_tiff(tmp_path / "burn.tif", np.zeros((2, 2), "int16"))
-    with pytest.raises(CommandError, match="needs a year"):
+    with pytest.raises(CommandError, match="cần có năm"):
         call_command("ingest_raster", no_year, "--kind", "burned-area")
 
 
@@ -184,6 +184,6 @@ def test_netcdf_burn_date_without_a_crs_is_refused(tmp_path):
     xr.Dataset(
         {"burn_date": (("lat", "lon"), burn)}, coords={"lat": [15.2, 15.21, 15.22], "lon": [108.1, 108.11, 108.12]}
     ).to_netcdf(tmp_path / "MCD64A1.A2023060.nc")
-    with pytest.raises(rasters.RasterRefused, match="needs a CRS"):
+    with pytest.raises(rasters.RasterRefused, match="cần có hệ toạ độ"):
         raster_kinds.ingest(str(tmp_path / "MCD64A1.A2023060.nc"), "burned-area")
     assert BurnedArea.objects.count() == 0 and IngestRun.objects.get().status == "failed"

@@ -37,7 +37,7 @@ def test_geotiff_with_crs_opens_and_reads(tmp_path):
 
 def test_raster_without_crs_is_refused(tmp_path):
     path = _tiff(tmp_path / "nocrs.tif", np.ones((3, 3), "uint8"), crs=None)
-    with pytest.raises(RasterRefused, match="needs a CRS"), open_checked(path):
+    with pytest.raises(RasterRefused, match="cần có hệ toạ độ"), open_checked(path):
         pass
 
 
@@ -54,7 +54,7 @@ def test_vrt_renamed_tif_is_refused(tmp_path):
 
 
 def test_url_is_refused_without_fetching():
-    with pytest.raises(RasterRefused, match="local"), open_checked("http://127.0.0.1:9/x.tif"):
+    with pytest.raises(RasterRefused, match="Chỉ đọc tệp raster trên máy"), open_checked("http://127.0.0.1:9/x.tif"):
         pass
 
 
@@ -110,7 +110,7 @@ def test_netcdf_without_grid_mapping_needs_a_crs(tmp_path):
     lat, lon = np.linspace(15.1, 15.4, 4), np.linspace(108.0, 108.3, 5)
     ds = xr.Dataset({"v": (("lat", "lon"), np.ones((4, 5), "f4"))}, coords={"lat": lat, "lon": lon})
     ds.to_netcdf(tmp_path / "nocrs.nc")
-    with pytest.raises(RasterRefused, match="needs a CRS"), open_checked(tmp_path / "nocrs.nc"):
+    with pytest.raises(RasterRefused, match="cần có hệ toạ độ"), open_checked(tmp_path / "nocrs.nc"):
         pass
 
 
@@ -136,5 +136,5 @@ def test_netcdf_driver_not_allowed_is_refused(tmp_path):
     ds = xr.Dataset({"v": (("lat", "lon"), np.ones((4, 5), "f4"))}, coords={"lat": lat, "lon": lon})
     path = tmp_path / "ok.nc"
     ds.rio.write_crs(4326).to_netcdf(path)
-    with pytest.raises(RasterRefused, match="not accepted"), open_checked(path, allowed_drivers=("GTiff",)):
+    with pytest.raises(RasterRefused, match="ở đây không nhận tệp"), open_checked(path, allowed_drivers=("GTiff",)):
         pass

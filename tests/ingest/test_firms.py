@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import translation
 
 from ingest import firms
 from ingest.models import IngestRun
@@ -71,16 +72,24 @@ def test_bad_rows_are_rejected_with_reasons_and_the_others_land():
     run = firms.ingest_bytes(data)
     assert (run.rows_read, run.rows_new, run.rows_rejected) == (12, 2, 10)
     reasons = {r["row"]: r["reason"] for r in run.rejected}
-    assert "not a real date" in reasons[3]
-    assert "not YYYY-MM-DD" in reasons[4]
-    assert "confidence" in reasons[5]
-    assert "latitude out of range" in reasons[6]
-    assert "longitude out of range" in reasons[7]
-    assert "acq_time" in reasons[8]
-    assert "satellite" in reasons[9]
-    assert "latitude is not a number" in reasons[11] and "latitude is not a number" in reasons[12]
-    assert "truncated last line" in reasons[13]
+    assert reasons[3] == "acq_date '2024-02-30' không phải ngày có thật"
+    assert reasons[4] == "acq_date '12/06/2024' không đúng dạng YYYY-MM-DD"
+    assert reasons[5] == "Độ tin cậy (confidence) VIIRS không hợp lệ: 'x'"
+    assert reasons[6] == "Vĩ độ nằm ngoài khoảng -90..90: 95.0"
+    assert reasons[7] == "Kinh độ nằm ngoài khoảng -180..180: 181.0"
+    assert reasons[8] == "acq_time '2460' không phải giờ trong ngày"
+    assert reasons[9] == "Vệ tinh không xác định: 'Z9'"
+    assert "Vĩ độ không phải là số" in reasons[11] and "Vĩ độ không phải là số" in reasons[12]
+    assert reasons[13] == "Dòng cuối bị cắt cụt: 4 trên 14 trường"
     assert Hotspot.objects.count() == 2
+    # The same refusals, in English for an English reader: Python's reasons and those SQL gives.
+    with translation.override("en"):
+        english = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, rows[1:]))
+    reasons = {r["row"]: r["reason"] for r in english.rejected}
+    assert reasons[2] == "acq_date '2024-02-30' is not a real date"
+    assert reasons[5] == "Latitude out of range -90..90: 95.0"
+    assert reasons[10] == "Latitude is not a number: NaN"
+    assert english.message == "0 new, 0 replaced by standard processing, 9 rejected"
 
 
 def test_file_missing_required_columns_is_refused_whole():
@@ -163,8 +172,8 @@ def test_lines_that_are_not_utf8_or_hold_nul_are_rejected_and_the_others_land():
     run = firms.ingest_bytes(data)
     assert (run.status, run.rows_read, run.rows_new, run.rows_rejected) == ("succeeded", 4, 2, 2)
     assert {r["row"]: r["reason"] for r in run.rejected} == {
-        3: "the line is not UTF-8 text",
-        4: "the line holds a NUL byte",
+        3: "Dòng không phải văn bản UTF-8",
+        4: "Dòng có ký tự NUL",
     }
     assert sorted(Hotspot.objects.values_list("lat_key", flat=True)) == [152500, 152800]
 
@@ -174,7 +183,7 @@ def test_unknown_and_hostile_column_names_never_reach_sql():
     run = firms.ingest_bytes(csv_bytes(header, [viirs_row(15.25, 108.15) + ",1,2"]))
     assert (run.status, run.rows_new) == ("succeeded", 1)
     assert Hotspot.objects.count() == 1
-    with pytest.raises(firms.FirmsRefused, match="repeats a column"):
+    with pytest.raises(firms.FirmsRefused, match="Tệp bị từ chối: Dòng tiêu đề có tên cột bị lặp"):
         firms.ingest_bytes(csv_bytes(VIIRS_HEADER + ",frp", [viirs_row(15.25, 108.15) + ",1"]))
 
 
@@ -184,16 +193,16 @@ def test_nan_and_infinite_numbers_in_an_otherwise_clean_file_are_rejected_or_dro
     run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, rows))
     assert (run.rows_new, run.rows_rejected) == (1, 2)
     reasons = {r["row"]: r["reason"] for r in run.rejected}
-    assert "latitude is not a number: NaN" in reasons[2] and "longitude is not a number: Infinity" in reasons[3]
+    assert reasons == {2: "Vĩ độ không phải là số: NaN", 3: "Kinh độ không phải là số: Infinity"}
     assert Hotspot.objects.get().frp is None
 
 
 def test_source_option_must_be_a_firms_source_of_the_rows_instrument():
-    with pytest.raises(firms.FirmsRefused, match="not a FIRMS source name"):
+    with pytest.raises(firms.FirmsRefused, match="Không phải tên nguồn FIRMS"):
         firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15)]), source="x'; DROP TABLE fire_hotspot")
     run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15)]), source="MODIS_NRT")
     assert (run.rows_new, run.rows_rejected) == (0, 1)
-    assert "is not of source MODIS_NRT" in run.rejected[0]["reason"]
+    assert run.rejected[0]["reason"] == "Vệ tinh 'N' (VIIRS) không thuộc nguồn MODIS_NRT"
 
 
 def test_deleting_a_run_keeps_its_hotspots_without_a_run():

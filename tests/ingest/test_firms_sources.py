@@ -40,7 +40,7 @@ def test_ingest_from_url_and_command_line(firms_server, capsys):
     base, _ = firms_server
     call_command("ingest_firms", f"{base}/firms/day1.csv", "--source", "VIIRS_SNPP_NRT")
     out = capsys.readouterr().out
-    assert "new 2" in out and Hotspot.objects.count() == 2
+    assert "mới 2" in out and Hotspot.objects.count() == 2
     assert FireEvent.objects.count() == 1  # the command updates events afterwards
     with pytest.raises(CommandError, match="HTTP 404"):
         call_command("ingest_firms", f"{base}/firms/missing.csv")
@@ -58,7 +58,7 @@ def test_area_api_uses_the_key_and_box_and_hides_the_key(firms_server, settings)
     assert Hotspot.objects.get().acquired_at.strftime("%H:%M") == "01:49"
     # A wrong key answers text, not CSV: the file is refused whole, the run failed.
     settings.FIRMS_MAP_KEY = "WRONG"
-    with pytest.raises(firms_api.firms.FirmsRefused, match="missing required columns"):
+    with pytest.raises(firms_api.firms.FirmsRefused, match="Thiếu các cột bắt buộc"):
         firms_api.ingest_area("VIIRS_NOAA20_NRT")
     assert IngestRun.objects.filter(status="failed").count() == 1
 

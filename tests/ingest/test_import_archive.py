@@ -77,10 +77,10 @@ def test_a_clean_zipped_shapefile_lands(db, tmp_path, private_tmp, shapefile_par
 @pytest.mark.parametrize(
     "evil, words",
     [
-        (("../../evil.txt", b"x"), "path traversal"),
-        (("data/../../evil.txt", b"x"), "path traversal"),
-        (("/etc/cron.d/evil", b"x"), "absolute path"),
-        (("C:\\Windows\\evil.txt", b"x"), "absolute path"),
+        (("../../evil.txt", b"x"), "đường dẫn vượt ra ngoài thư mục"),
+        (("data/../../evil.txt", b"x"), "đường dẫn vượt ra ngoài thư mục"),
+        (("/etc/cron.d/evil", b"x"), "đường dẫn tuyệt đối"),
+        (("C:\\Windows\\evil.txt", b"x"), "đường dẫn tuyệt đối"),
     ],
 )
 def test_traversal_and_absolute_entries_are_refused(db, tmp_path, private_tmp, shapefile_parts, evil, words):
@@ -89,7 +89,7 @@ def test_traversal_and_absolute_entries_are_refused(db, tmp_path, private_tmp, s
 
 def test_symlinks_are_refused(db, tmp_path, private_tmp, shapefile_parts):
     path = _zip(tmp_path / "link.zip", shapefile_parts, [_symlink("parcels.qix", "/etc/passwd")])
-    _assert_refused_untouched(path, private_tmp, "symbolic link")
+    _assert_refused_untouched(path, private_tmp, "liên kết tượng trưng")
 
 
 def test_ten_thousand_entries_are_refused(db, tmp_path, private_tmp, shapefile_parts):
@@ -99,7 +99,7 @@ def test_ten_thousand_entries_are_refused(db, tmp_path, private_tmp, shapefile_p
             zf.writestr(name, data)
         for i in range(10_000):
             zf.writestr(f"junk/{i}.txt", b"")
-    _assert_refused_untouched(path, private_tmp, "entries; at most 1000")
+    _assert_refused_untouched(path, private_tmp, "Tệp nén có 10005 mục; chỉ nhận tối đa 1000 mục")
 
 
 def test_a_zip_bomb_is_refused_by_its_ratio(db, tmp_path, private_tmp, shapefile_parts):
@@ -112,7 +112,7 @@ def test_a_zip_bomb_is_refused_by_its_ratio(db, tmp_path, private_tmp, shapefile
             for _ in range(64):
                 entry.write(zeros)
     assert path.stat().st_size < 1024 * 1024
-    _assert_refused_untouched(path, private_tmp, "zip bomb")
+    _assert_refused_untouched(path, private_tmp, "có thể là bom nén")
 
 
 def test_a_nested_zip_is_refused_even_when_renamed(db, tmp_path, private_tmp, shapefile_parts):
@@ -120,16 +120,16 @@ def test_a_nested_zip_is_refused_even_when_renamed(db, tmp_path, private_tmp, sh
     with zipfile.ZipFile(inner, "w") as zf:
         zf.writestr("a.txt", b"a")
     named = _zip(tmp_path / "nested.zip", [*shapefile_parts, ("inner.zip", inner.getvalue())])
-    _assert_refused_untouched(named, private_tmp, "nested archive")
+    _assert_refused_untouched(named, private_tmp, "tệp nén nằm trong tệp nén")
     renamed = _zip(tmp_path / "renamed.zip", [*shapefile_parts, ("readme.txt", inner.getvalue())])
-    _assert_refused_untouched(renamed, private_tmp, "nested archive")
+    _assert_refused_untouched(renamed, private_tmp, "tệp nén nằm trong tệp nén")
 
 
 def test_total_size_and_entry_caps_are_parameters(tmp_path, private_tmp):
     path = _zip(tmp_path / "big.zip", [("a.bin", shapely.to_wkb(shapely.Point(1, 1)) * 100)])
-    with pytest.raises(archive.ArchiveError, match="expands to more than 100 bytes"):
+    with pytest.raises(archive.ArchiveError, match="Tệp nén giải ra hơn 100 byte"):
         archive.extract(path, archive.Caps(max_total_bytes=100))
-    with pytest.raises(archive.ArchiveError, match="at most 0"):
+    with pytest.raises(archive.ArchiveError, match="tối đa 0 mục"):
         archive.extract(path, archive.Caps(max_entries=0))
     folder = archive.extract(path)
     assert (folder / "a.bin").stat().st_size == 2100
@@ -151,5 +151,5 @@ def test_a_lying_declared_size_is_caught_while_extracting(tmp_path, private_tmp)
 def test_not_a_zip_is_a_clear_400(db, tmp_path, private_tmp):
     path = tmp_path / "broken.zip"
     path.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
-    with pytest.raises(archive.ArchiveError, match="not a readable zip"):
+    with pytest.raises(archive.ArchiveError, match="Không phải tệp zip đọc được"):
         imports.import_file(path, "parcels", staff=True)

@@ -132,7 +132,7 @@ def test_quang_nam_tm3_107_45_csv_with_srs_lands_within_a_metre(commune, tmp_pat
     path.write_text(f"name,commune,x,y\nThôn TM3,tra-my,{x},{y}\n", encoding="utf-8")
     with pytest.raises(vector.MissingCRS) as info:
         imports.import_file(path, "villages", staff=True)
-    assert "needs a CRS" in info.value.message and info.value.status == 400
+    assert "Tệp cần có hệ toạ độ" in info.value.message and info.value.status == 400
     report = imports.import_file(path, "villages", staff=True, srs=srs)
     assert report.written == 1
     village = Village.objects.get(name="Thôn TM3")
@@ -210,7 +210,7 @@ def test_a_shapefile_without_prj_needs_a_crs(db, tmp_path, parcel_rows):
         geometry_type="Polygon",
     )
     path = zip_shapefile(shp, tmp_path / "noprj.zip", with_prj=False)
-    with pytest.raises(vector.MissingCRS, match="needs a CRS"):
+    with pytest.raises(vector.MissingCRS, match="Tệp cần có hệ toạ độ"):
         imports.import_file(path, "parcels", staff=True)
     assert Parcel.objects.count() == 0
     assert imports.import_file(path, "parcels", staff=True, srs="EPSG:4326").written == 3
@@ -248,7 +248,7 @@ def test_kml_network_links_are_refused_unfetched(commune, tmp_path):
         "</Document></kml>",
         encoding="utf-8",
     )
-    with pytest.raises(vector.VectorFileError, match="NetworkLink refused"):
+    with pytest.raises(vector.VectorFileError, match="NetworkLink bị từ chối"):
         imports.import_file(path, "villages", staff=True)
 
 
@@ -276,7 +276,7 @@ def test_a_truncated_geopackage_is_a_clear_400(db, tmp_path, parcel_rows):
     data = path.read_bytes()
     cut = tmp_path / "cut.gpkg"
     cut.write_bytes(data[: len(data) // 2])
-    with pytest.raises(vector.VectorFileError, match="truncated or corrupt") as info:
+    with pytest.raises(vector.VectorFileError, match="tệp bị cắt cụt hoặc hỏng") as info:
         imports.import_file(cut, "parcels", staff=True)
     assert info.value.status == 400 and Parcel.objects.count() == 0
     assert imports.import_file(path, "parcels", staff=True).written == 400
@@ -303,7 +303,7 @@ def test_files_with_several_layers_need_a_choice(db, tmp_path, parcel_rows):
         layer="b",
         append=False,
     )
-    with pytest.raises(vector.VectorFileError, match="2 layers"):
+    with pytest.raises(vector.VectorFileError, match="Tệp có 2 lớp"):
         imports.import_file(path, "parcels", staff=True)
     assert imports.import_file(path, "parcels", staff=True, source_layer="a").written == 3
 
@@ -312,7 +312,7 @@ def test_text_formats_over_their_cap_are_refused_before_parsing(db, tmp_path, mo
     monkeypatch.setattr(vector, "MAX_TEXT_BYTES", 1000)
     path = tmp_path / "big.geojson"
     path.write_text('{"type":"FeatureCollection","features":[' + " " * 2000 + "]}")
-    with pytest.raises(vector.VectorFileError, match="send a GeoPackage") as info:
+    with pytest.raises(vector.VectorFileError, match="hãy gửi tệp GeoPackage") as info:
         imports.import_file(path, "villages", staff=True)
     assert (info.value.code, info.value.status) == ("too_large", 413)
 
@@ -323,7 +323,7 @@ def test_a_geopackage_without_a_crs_needs_one_and_lands_with_srs(db, tmp_path):
     path = write_ogr(
         tmp_path / "n.gpkg", [square(x0, y0, 20)], attributes, driver="GPKG", crs=None, geometry_type="Polygon"
     )
-    with pytest.raises(vector.MissingCRS, match="needs a CRS"):
+    with pytest.raises(vector.MissingCRS, match="Tệp cần có hệ toạ độ"):
         imports.import_file(path, "parcels", staff=True)
     assert Parcel.objects.count() == 0
     assert imports.import_file(path, "parcels", staff=True, srs="EPSG:3405").written == 1

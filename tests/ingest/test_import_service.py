@@ -19,7 +19,8 @@ from layers.places.models import Village
 from .conftest import BOW_TIE, square, write_ogr
 
 ROOT = Path(__file__).resolve().parents[2]
-BOW_TIE_REASON = "Self-intersection[108.201 15.301]"
+BOW_TIE_REASON = "Hình không hợp lệ: đường viền tự cắt nhau tại kinh độ 108.201, vĩ độ 15.301"
+BOW_TIE_REASON_EN = "Invalid geometry: self-intersection at longitude 108.201, latitude 15.301"
 
 
 @pytest.fixture(autouse=True)
@@ -90,12 +91,12 @@ def test_rows_are_coerced_and_bad_values_rejected_with_their_reason(commune, tmp
     assert report.written == 1 and report.ignored_fields == ["remark"]
     assert set(reasons) == {2, 3, 4, 5, 6, 7, 8}
     assert reasons[2].startswith("households:")
-    assert reasons[3] == "name: a value is required"
-    assert reasons[4] == "commune: no commune 'Trà Xyz'"
-    assert reasons[5] == "has_cultural_house: 'maybe' is not yes/no"
+    assert reasons[3] == "name: cần có giá trị"
+    assert reasons[4] == "commune: không tìm thấy 'Trà Xyz'"
+    assert reasons[5] == "has_cultural_house: 'maybe' không phải là có/không"
     assert reasons[6].startswith("population:")
-    assert reasons[7].startswith("outside the district; projected CRS? (lat/lon swapped?)")
-    assert reasons[8] == "duplicate of row 1 (commune, name)"
+    assert reasons[7].startswith("Nằm ngoài huyện: có lẽ vĩ độ và kinh độ bị đổi chỗ cho nhau")
+    assert reasons[8] == "Trùng với dòng 1 (commune, name)"
     village = Village.objects.get()
     assert (village.name, village.households, village.population, village.has_cultural_house) == (
         "Thôn A",
@@ -105,14 +106,12 @@ def test_rows_are_coerced_and_bad_values_rejected_with_their_reason(commune, tmp
     )
     # Importing the same file again: the stored village is now a duplicate, nothing is doubled.
     again = imports.import_file(path, "villages", staff=True, mode="valid-only", dry_run=True)
-    assert {"row": 1, "reason": f"already in the layer (commune={village.commune_id}, name=Thôn A)"} in again.rejected
+    assert {"row": 1, "reason": f"Đã có trong lớp (commune={village.commune_id}, name=Thôn A)"} in again.rejected
 
 
 def test_a_file_missing_a_required_column_is_refused_whole(db, tmp_path):
     path = geojson_file(tmp_path / "p.geojson", [(shapely.geometry.mapping(square(108.23, 15.35)), {"map_sheet": "1"})])
-    with pytest.raises(
-        imports.ImportRefused, match="required fields missing from the file: parcel_number, land_use_code"
-    ):
+    with pytest.raises(imports.ImportRefused, match="Tệp thiếu các trường bắt buộc: parcel_number, land_use_code"):
         imports.import_file(path, "parcels", staff=True)
     assert Parcel.objects.count() == 0
 
@@ -125,7 +124,11 @@ def test_wrong_geometry_type_rows_are_rejected(db, tmp_path):
     with pytest.raises(imports.ImportRefused) as info:
         imports.import_file(path, "parcels", staff=True)
     assert info.value.report.rejected == [
-        {"row": 1, "reason": "a LineString does not fit layer 'parcels' (MultiPolygon)"}
+        {
+            "row": 1,
+            "reason": "Hình kiểu đường (LineString) không hợp với lớp “Thửa đất đô thị”, "
+            "lớp này chứa nhóm vùng (MultiPolygon)",
+        }
     ]
 
 
@@ -141,7 +144,7 @@ def test_the_vertex_cap_applies_to_file_rows(db, tmp_path, settings):
         geometry_type="Polygon",
     )
     report = imports.import_file(path, "parcels", staff=True, mode="valid-only")
-    assert report.rejected == [{"row": 1, "reason": "geometry has more than 1000 vertices"}] and report.written == 1
+    assert report.rejected == [{"row": 1, "reason": "Hình có hơn 1000 đỉnh"}] and report.written == 1
 
 
 @pytest.mark.parametrize("bad", ["NaN", "Infinity", "1e999", "-1e400"])
@@ -150,7 +153,7 @@ def test_non_finite_numbers_in_a_geojson_file_are_refused(db, tmp_path, bad):
     path = geojson_file(tmp_path / "v.geojson", [(geometry, {"name": "x"})])
     with pytest.raises(imports.PlatformError) as info:
         imports.import_file(path, "villages", staff=True)
-    assert info.value.status == 400 and "not valid GeoJSON" in info.value.message
+    assert info.value.status == 400 and "Tệp GeoJSON không hợp lệ" in info.value.message
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,24 +165,26 @@ def test_command_prints_rejected_rows_and_fails_when_nothing_landed(db, tmp_path
     with pytest.raises(CommandError) as info:
         call_command("import_layer", str(path), "--layer", "parcels")
     assert info.value.returncode == 2
+    # Commands speak settings.LANGUAGE_CODE: Vietnamese, like the rest of the platform.
+    assert "chưa ghi dòng nào" in str(info.value)
     out = capsys.readouterr().out
-    assert f"row 2 rejected: {BOW_TIE_REASON}" in out
-    assert "parcels: 3 read (geojson, EPSG:4326), 2 accepted, 1 rejected, 0 written" in out
+    assert f"Dòng 2 bị từ chối: {BOW_TIE_REASON}" in out
+    assert "parcels: đọc 3 (geojson, EPSG:4326), nhận 2, từ chối 1, đã ghi 0" in out
     assert Parcel.objects.count() == 0
 
     call_command("import_layer", str(path), "--layer", "parcels", "--mode", "valid-only")
     out = capsys.readouterr().out
-    assert f"row 2 rejected: {BOW_TIE_REASON}" in out and "2 written" in out
+    assert f"Dòng 2 bị từ chối: {BOW_TIE_REASON}" in out and "đã ghi 2" in out
     assert Parcel.objects.count() == 2
 
 
 def test_command_dry_run_writes_nothing_and_srs_is_applied(commune, tmp_path, capsys):
     path = tmp_path / "v.csv"
     path.write_text("name,commune,x,y\nThôn UTM,tra-my,846640.7545,1699738.8434\n", encoding="utf-8")
-    with pytest.raises(CommandError, match="needs a CRS"):
+    with pytest.raises(CommandError, match="Tệp cần có hệ toạ độ"):
         call_command("import_layer", str(path), "--layer", "villages")
     call_command("import_layer", str(path), "--layer", "villages", "--srs", "EPSG:3405", "--dry-run")
-    assert "1 accepted, 0 rejected, nothing written (dry run)" in capsys.readouterr().out
+    assert "nhận 1, từ chối 0, chạy thử, không ghi gì cả" in capsys.readouterr().out
     assert Village.objects.count() == 0
     call_command("import_layer", str(path), "--layer", "villages", "--srs", "EPSG:3405")
     assert Village.objects.get().name == "Thôn UTM"
@@ -201,7 +206,7 @@ def test_command_on_a_deeply_nested_file_exits_cleanly_in_its_own_process(transa
     )
     # A crash would show as a negative return code (killed by a signal); a refusal is exit 2.
     assert done.returncode == 2, done.stderr
-    assert "nested deeper" in done.stderr
+    assert "GeoJSON lồng nhau sâu" in done.stderr
     assert IngestRun.objects.get().status == "failed"
 
 
@@ -239,6 +244,13 @@ def test_upload_reports_rejected_rows_and_writes_by_mode(db, client, users, tmp_
     assert body["error"]["code"] == "import_rejected"
     assert body["report"]["rejected"] == [{"row": 2, "reason": BOW_TIE_REASON}]
     assert Parcel.objects.count() == 0
+    # An English client gets the refusal and every row's reason in English.
+    with open(path, "rb") as handle:
+        response = client.post(URL.format("parcels"), {"file": handle}, HTTP_ACCEPT_LANGUAGE="en")
+    body = response.json()
+    assert body["error"]["message"] == "1 of 3 rows rejected; nothing written (mode all: all or nothing)"
+    assert body["report"]["rejected"] == [{"row": 2, "reason": BOW_TIE_REASON_EN}]
+    assert Parcel.objects.count() == 0
 
     response = upload(client, "parcels", path, mode="valid-only")
     assert response.status_code == 201
@@ -273,7 +285,7 @@ def test_upload_caps_and_bad_files_get_json_errors(db, client, users, tmp_path, 
     cut = tmp_path / "cut.gpkg"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     response = upload(client, "parcels", cut)
-    assert response.status_code == 400 and "truncated or corrupt" in response.json()["error"]["message"]
+    assert response.status_code == 400 and "tệp bị cắt cụt hoặc hỏng?" in response.json()["error"]["message"]
 
     nested = '{"type":"GeometryCollection","geometries":[' * 10_000 + '{"type":"Point","coordinates":[108.2,15.3]}'
     deep = geojson_file(tmp_path / "deep.geojson", [(nested + "]}" * 10_000, {})])
@@ -289,7 +301,8 @@ def test_a_village_without_commune_column_lands_in_the_commune_containing_it(com
     path = tmp_path / "v.csv"
     path.write_text("name,lon,lat\nThôn Trong,108.23,15.35\nThôn Ngoài,108.45,15.5\n", encoding="utf-8")
     report = imports.import_file(path, "villages", staff=True, mode="valid-only")
-    assert report.rejected == [{"row": 2, "reason": "commune: no commune contains this place"}]
+    reason = "commune: không có đối tượng nào của lớp “Xã, thị trấn” chứa vị trí này"
+    assert report.rejected == [{"row": 2, "reason": reason}]
     assert Village.objects.get().commune == commune
 
 
@@ -326,7 +339,7 @@ def test_a_ten_million_vertex_polygon_file_is_refused_before_json_parsing(db, tm
     monkeypatch.setattr(vector.validation, "strict_json_loads", never)
     with pytest.raises(vector.VectorFileError) as info:
         imports.import_file(path, "parcels", staff=True, mode="valid-only")
-    assert info.value.code == "geometry_too_complex" and "more than 200000 vertices" in info.value.message
+    assert info.value.code == "geometry_too_complex" and "có hơn 200000 đỉnh" in info.value.message
     assert Parcel.objects.count() == 0
 
 

@@ -7,6 +7,7 @@ import time
 import pytest
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
+from django.utils import translation
 
 from layers import validation as v
 from layers.registry import registry
@@ -36,13 +37,26 @@ def test_bow_tie_names_the_reason_and_place_as_postgis_does(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT ST_IsValidReason(ST_GeomFromText(%s))", [BOW_TIE_IN_DISTRICT])
         postgis_reason = cursor.fetchone()[0]
-    assert error.message == postgis_reason == "Self-intersection[108.205 15.305]"
+    # PostGIS's reason and place, in the district user's words.
+    assert postgis_reason == "Self-intersection[108.205 15.305]"
+    assert error.message == "Hình không hợp lệ: đường viền tự cắt nhau tại kinh độ 108.205, vĩ độ 15.305"
     assert error.location == [108.205, 15.305]
+    with translation.override("en"):
+        english = refused(BOW_TIE_IN_DISTRICT, PARCELS, v.InvalidGeometry).message
+    assert english == "Invalid geometry: self-intersection at longitude 108.205, latitude 15.305"
+
+
+def test_an_unknown_geos_reason_is_shown_as_geos_gives_it():
+    assert (
+        v.invalid_reason("Some new GEOS reason[1 2]")
+        == "Hình không hợp lệ: Some new GEOS reason tại kinh độ 1, vĩ độ 2"
+    )
+    assert v.invalid_reason("Ring Self-intersection") == "Hình không hợp lệ: vòng tự cắt chính nó"
 
 
 def test_bow_tie_at_the_origin_is_outside_the_district_first():
     error = refused("POLYGON((0 0,0 1,1 0,1 1,0 0))", PARCELS, v.OutsideDistrict)
-    assert "outside the district; projected CRS?" in error.message
+    assert error.message == "Nằm ngoài huyện (điểm đầu tiên ở ngoài: 0 0)"
 
 
 def test_the_classic_bow_tie_reason_without_a_district():
@@ -54,31 +68,31 @@ def test_the_classic_bow_tie_reason_without_a_district():
 @pytest.mark.parametrize(
     "value, kind, words",
     [
-        ("POLYGON((108.2 15.3,108.2 15.31,108.21 15.31,108.21 15.3))", v.GeometryParseError, "not closed"),
+        ("POLYGON((108.2 15.3,108.2 15.31,108.21 15.31,108.21 15.3))", v.GeometryParseError, "chưa khép kín"),
         (
             {"type": "Polygon", "coordinates": [[[108.2, 15.3], [108.2, 15.31], [108.21, 15.31], [108.21, 15.3]]]},
             v.GeometryParseError,
-            "not closed",
+            "chưa khép kín",
         ),
         (
             {"type": "Polygon", "coordinates": [[[108.2, 15.3], [108.2, 15.31], [108.2, 15.3]]]},
             v.GeometryParseError,
             "4",
         ),
-        ("POLYGON((108.2 15.3,108.2 15.31,108.2 15.3))", v.InvalidGeometry, "Too few points"),
+        ("POLYGON((108.2 15.3,108.2 15.31,108.2 15.3))", v.InvalidGeometry, "quá ít điểm"),
         ("LINESTRING(108.2 15.3,108.21 15.31)", v.GeometryTypeError, "LineString"),
-        ("POLYGON EMPTY", v.EmptyGeometry, "empty"),
-        ({"type": "Point", "coordinates": []}, v.EmptyGeometry, "empty"),
+        ("POLYGON EMPTY", v.EmptyGeometry, "trống"),
+        ({"type": "Point", "coordinates": []}, v.EmptyGeometry, "trống"),
         ("POINT(181 0)", v.OutOfRange, "180"),
         ("POINT(108.2 -91)", v.OutOfRange, "90"),
-        ("POINT(NaN 15.3)", v.OutOfRange, "finite"),
+        ("POINT(NaN 15.3)", v.OutOfRange, "hữu hạn"),
         ('{"type":"Point","coordinates":[NaN,15.3]}', v.GeometryParseError, "NaN"),
         ('{"type":"Point","coordinates":[Infinity,15.3]}', v.GeometryParseError, "Infinity"),
         ('{"type":"Point","coordinates":[1e999,15.3]}', v.GeometryParseError, "1e999"),
-        ({"type": "Point", "coordinates": [float("nan"), 15.3]}, v.OutOfRange, "finite"),
-        ("POINT M (108.2 15.3 1)", v.GeometryParseError, "M (measure)"),
-        ("POINT ZM (108.2 15.3 1 2)", v.GeometryParseError, "M (measure)"),
-        ({"type": "Point", "coordinates": [108.2, 15.3, 1, 2]}, v.GeometryParseError, "M (measure)"),
+        ({"type": "Point", "coordinates": [float("nan"), 15.3]}, v.OutOfRange, "hữu hạn"),
+        ("POINT M (108.2 15.3 1)", v.GeometryParseError, "toạ độ M"),
+        ("POINT ZM (108.2 15.3 1 2)", v.GeometryParseError, "toạ độ M"),
+        ({"type": "Point", "coordinates": [108.2, 15.3, 1, 2]}, v.GeometryParseError, "toạ độ M"),
         ("SRID=3405;POINT(846640 1699738)", v.GeometryCRSError, "4326"),
     ],
 )
@@ -90,15 +104,15 @@ def test_hostile_geometries_are_refused_with_a_reason(value, kind, words):
 @pytest.mark.parametrize(
     "value, hint",
     [
-        ("POINT(15.35 108.23)", "lat/lon swapped?"),  # swapped lat/lon
-        ("POINT(846640 1699738)", ""),  # VN-2000 / UTM 48N metres labelled 4326
-        ("POINT(12048000 1730000)", ""),  # web-mercator metres labelled 4326
-        ("POINT(2.35 48.85)", ""),  # a real place, but not in the district
+        ("POINT(15.35 108.23)", "vĩ độ và kinh độ bị đổi chỗ"),  # swapped lat/lon
+        ("POINT(846640 1699738)", "hệ chiếu (mét)"),  # VN-2000 / UTM 48N metres labelled 4326
+        ("POINT(12048000 1730000)", "hệ chiếu (mét)"),  # web-mercator metres labelled 4326
+        ("POINT(2.35 48.85)", "điểm đầu tiên ở ngoài: 2.35 48.85"),  # a real place, but not in the district
     ],
 )
 def test_swapped_or_projected_coordinates_are_outside_the_district(value, hint):
     message = refused(value, VILLAGES, v.OutsideDistrict).message
-    assert message.startswith("outside the district; projected CRS?") and hint in message
+    assert message.startswith("Nằm ngoài huyện") and hint in message
 
 
 @pytest.mark.parametrize(
@@ -149,7 +163,7 @@ def test_collections_nested_10000_deep_are_refused_fast(make):
     value = make(10_000)
     started = time.perf_counter()
     error = refused(value, None, v.TooManyVertices)
-    assert "nested deeper" in error.message
+    assert "lồng nhau sâu quá" in error.message
     assert time.perf_counter() - started < 2
     # The process is alive and keeps answering.
     assert v.parse_geometry("POINT(108.2 15.3)", VILLAGES).x == 108.2
@@ -159,7 +173,7 @@ def test_nested_python_dicts_are_refused_without_recursion():
     value = {"type": "Point", "coordinates": [108.2, 15.3]}
     for _ in range(10_000):
         value = {"type": "GeometryCollection", "geometries": [value]}
-    assert "nested deeper" in refused(value, None, v.TooManyVertices).message
+    assert "lồng nhau sâu quá" in refused(value, None, v.TooManyVertices).message
 
 
 @pytest.mark.parametrize("form", ["wkt", "geojson"])
@@ -171,7 +185,7 @@ def test_a_ten_million_vertex_polygon_is_refused_by_the_vertex_cap_before_parsin
         value = '{"type":"Polygon","coordinates":[[' + "[108.2,15.3]," * n + "[108.2,15.3]]]}"
     started = time.perf_counter()
     error = refused(value, PARCELS, v.TooManyVertices)
-    assert "more than 200000 vertices" in error.message
+    assert "Hình có hơn 200000 đỉnh" in error.message
     # Counting characters is linear and cheap; parsing 10M vertices would take many seconds.
     assert time.perf_counter() - started < 2
 
@@ -180,7 +194,7 @@ def test_the_vertex_cap_comes_from_settings(settings):
     settings.GEOPLATFORM_MAX_VERTICES = 10
     ring = [(108.2 + 0.001 * i, 15.3 + 0.0001 * i * i) for i in range(20)]
     polygon = shapely.Polygon(ring + [ring[0]]).convex_hull
-    assert "more than 10 vertices" in refused(shapely.to_wkt(polygon), PARCELS, v.TooManyVertices).message
+    assert "Hình có hơn 10 đỉnh" in refused(shapely.to_wkt(polygon), PARCELS, v.TooManyVertices).message
     settings.GEOPLATFORM_MAX_VERTICES = 1000
     assert v.parse_geometry(shapely.to_wkt(polygon), PARCELS).valid
 

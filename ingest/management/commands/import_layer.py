@@ -1,6 +1,7 @@
 """manage.py import_layer <file> --layer <slug> [--srs ...] [--mode all|valid-only] [--dry-run]."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from geoplatform.errors import PlatformError
 from ingest import imports
@@ -44,12 +45,19 @@ class Command(BaseCommand):
             raise CommandError("dry run: this file would not be imported", returncode=2)
 
     def _print(self, report: imports.Report) -> None:
+        # Printed in settings.LANGUAGE_CODE (Vietnamese): commands run with the project's language.
         for item in report.rejected:
-            self.stdout.write(f"row {item['row']} rejected: {item['reason']}")
+            self.stdout.write(_("Dòng %(row)s bị từ chối: %(reason)s") % item)
         if report.ignored_fields:
-            self.stdout.write(f"ignored attributes: {', '.join(report.ignored_fields)}")
-        written = "nothing written (dry run)" if report.dry_run else f"{report.written} written"
-        self.stdout.write(
-            f"{report.layer}: {report.read} read ({report.format}, {report.crs}), {report.accepted} accepted, "
-            f"{len(report.rejected)} rejected, {written} [mode {report.mode}, run {report.run}]"
+            self.stdout.write(_("Thuộc tính bị bỏ qua: %(names)s") % {"names": ", ".join(report.ignored_fields)})
+        if report.dry_run:
+            written = _("chạy thử, không ghi gì cả")
+        else:
+            written = _("đã ghi %(count)s") % {"count": report.written}
+        summary = _(
+            "%(layer)s: đọc %(read)s (%(format)s, %(crs)s), nhận %(accepted)s, từ chối %(rejected)s, "
+            "%(written)s [chế độ %(mode)s, lần chạy %(run)s]"
         )
+        values = {"layer": report.layer, "read": report.read, "format": report.format, "crs": report.crs}
+        values |= {"accepted": report.accepted, "rejected": len(report.rejected), "written": written}
+        self.stdout.write(summary % {**values, "mode": report.mode, "run": report.run})

@@ -1,6 +1,7 @@
 """python manage.py ingest_firms <file-or-url> [--source S] | --area S [--days N]."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from geoplatform.errors import PlatformError
 from ingest import firms, firms_api
@@ -31,9 +32,12 @@ class Command(BaseCommand):
                 run = firms.ingest_path(options["location"], source=options["source"], run_events=run_events)
         except PlatformError as exc:
             raise CommandError(exc.message) from exc
-        self.stdout.write(
-            f"run {run.pk} {run.status}: read {run.rows_read}, new {run.rows_new}, "
-            f"duplicate {run.rows_duplicate}, rejected {run.rows_rejected}. {run.message}"
+        summary = _(
+            "Lần chạy %(run)s (%(status)s): đọc %(read)s, mới %(new)s, trùng %(duplicate)s, "
+            "từ chối %(rejected)s. %(message)s"
         )
+        values = {"run": run.pk, "status": run.status, "read": run.rows_read, "new": run.rows_new}
+        values |= {"duplicate": run.rows_duplicate, "rejected": run.rows_rejected, "message": run.message}
+        self.stdout.write(summary % values)
         for item in run.rejected[:20]:
-            self.stdout.write(f"  line {item['row']}: {item['reason']}")
+            self.stdout.write("  " + _("Dòng %(row)s: %(reason)s") % item)

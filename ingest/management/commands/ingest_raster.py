@@ -1,6 +1,7 @@
 """python manage.py ingest_raster <file> --kind fire-mask|burned-area|flood|dem [--option key=value ...]."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from geoplatform.errors import PlatformError
 from ingest import raster_kinds
@@ -38,4 +39,5 @@ class Command(BaseCommand):
             from layers.fire import services
 
             services.refresh_events()
-        self.stdout.write(f"run {run.pk} {run.status}: {run.message}")
+        summary = _("Lần chạy %(run)s (%(status)s): %(message)s")
+        self.stdout.write(summary % {"run": run.pk, "status": run.status, "message": run.message})
