@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.db.models.functions import Transform
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 CONFIDENCE_CHOICES = [("low", _("Thấp")), ("nominal", _("Trung bình")), ("high", _("Cao"))]
 CONFIDENCE_RANK = {"low": 1, "nominal": 2, "high": 3}
@@ -91,7 +92,7 @@ class FireEvent(models.Model):
     ALERT_CHOICES = [
         ("none", _("Không cảnh báo")),
         ("new", _("Cảnh báo mới")),
-        ("acknowledged", _("Đã tiếp nhận")),
+        ("acknowledged", pgettext_lazy("fire alert state", "Đã tiếp nhận")),
         ("dispatched", _("Đã điều động")),
         ("verified", _("Đã xác minh")),
         ("closed", _("Đã đóng")),

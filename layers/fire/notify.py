@@ -164,7 +164,7 @@ def render_text(payload: dict) -> str:
             f"  Điểm cháy / Hotspots: {e['hotspot_count']}; FRP max: {e['max_frp']}",
             f"  Lần cuối / Last seen: {last:%d/%m/%Y %H:%M} (giờ Việt Nam)",
             f"  Vị trí / Location: {e['lat']}, {e['lon']}",
-            f"  Bản đồ / Map: {settings.SITE_URL}{e['url']}",
+            f"  Cảnh báo / Alert: {settings.SITE_URL}{e['url']}",
             "",
         ]
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""URLs of the fire theme: the rangers' alert panel and its JSON API."""
+"""URLs of the fire theme: the rangers' alert pages and their JSON API."""
 
 from django.urls import path
 
@@ -10,7 +10,10 @@ ACTION = "<int:pk>/<str:action>/"
 
 urlpatterns = [
     path("fire/", views.alerts, name="alerts"),
+    # The link in alert mails and webhooks: the alert's own page.
     path("fire/events/<int:pk>/", views.event, name="event"),
+    path("fire/events/<int:pk>/map/", views.event_map, name="event_map"),
+    path("fire/events/<int:pk>/photo.jpg", views.photo, name="photo"),
     path(f"fire/events/{ACTION}", views.act, name="act"),
     path("api/fire/alerts/", api.AlertList.as_view(), name="api_alerts"),
     path("api/fire/events/<int:pk>/", api.EventDetail.as_view(), name="api_event"),

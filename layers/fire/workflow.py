@@ -10,6 +10,7 @@ import uuid
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from geoplatform.errors import Conflict, Forbidden, NotFound, PlatformError, TooLarge
@@ -30,6 +31,23 @@ ACTION_LABELS = {
     "verify": _("Xác minh"),
     "close": _("Đóng cảnh báo"),
 }
+# The alert states in words; a context of their own, since other apps use "Đã tiếp nhận" for other things.
+STATE_LABELS = {
+    "none": pgettext_lazy("fire alert state", "Không cảnh báo"),
+    "new": pgettext_lazy("fire alert state", "Cảnh báo mới"),
+    "acknowledged": pgettext_lazy("fire alert state", "Đã tiếp nhận"),
+    "dispatched": pgettext_lazy("fire alert state", "Đã điều động"),
+    "verified": pgettext_lazy("fire alert state", "Đã xác minh"),
+    "closed": pgettext_lazy("fire alert state", "Đã đóng"),
+}
+# What the ranger is told once a step is saved (%(name)s: the alert as a person names it).
+DONE_MESSAGES = {
+    "acknowledge": _("Đã tiếp nhận %(name)s. Bước tiếp theo: điều động lực lượng."),
+    "dispatch": _("Đã điều động lực lượng đến %(name)s. Bước tiếp theo: xác minh tại hiện trường."),
+    "verify": _("Đã lưu kết quả xác minh %(name)s. Bước cuối: đóng cảnh báo."),
+    "close": _("Đã đóng %(name)s."),
+}
+VERDICT_CHOICES = [("true_fire", _("Cháy thật")), ("false_alarm", _("Báo động giả"))]
 # Alerts a ranger still has to act on: everything before closed (a verified alert waits to be closed).
 PENDING_STATES = tuple(source for source, _target, _stamp in ACTIONS.values())
 ACTING_ROLES = frozenset({roles.RANGER, roles.OPERATOR, roles.ADMIN})
@@ -52,18 +70,18 @@ def act(event_id: int, action: str, user, *, note: str = "", verdict: str = "", 
         burned_area_ha=None, photo=None) -> FireEvent:  # fmt: skip
     """Apply one workflow step, recording who and when; a step out of order is a 409."""
     if not can_act(user):
-        raise Forbidden("only rangers and operators act on fire alerts")
+        raise Forbidden(gettext("Chỉ kiểm lâm, điều hành viên và quản trị viên mới xử lý được cảnh báo cháy."))
     if action not in ACTIONS:
-        raise WorkflowError(f"unknown action {action!r}", field="action")
+        raise WorkflowError(gettext("Không có bước xử lý này."), field="action")
     source, target, stamp = ACTIONS[action]
     fields = _verification(verdict, cause, burned_area_ha) if action == "verify" else {}
     image = _photo(photo) if (action == "verify" and photo is not None) else None
     with transaction.atomic():
         event = FireEvent.objects.select_for_update().filter(pk=event_id).first()
         if event is None:
-            raise NotFound("no such fire event")
+            raise NotFound(gettext("Không tìm thấy đám cháy này."))
         if event.alert_state != source:
-            raise Conflict(f"event {event_id} is {event.alert_state}: cannot {action} (needs {source})", field="action")
+            raise Conflict(wrong_step(event, action, source), field="action")
         now = timezone.now()
         event.alert_state = target
         setattr(event, stamp, now)
@@ -78,17 +96,29 @@ def act(event_id: int, action: str, user, *, note: str = "", verdict: str = "", 
     return event
 
 
+def wrong_step(event: FireEvent, action: str, source: str) -> str:
+    """Why a step cannot be taken now, in words (a second tap, or a colleague acted first)."""
+    return gettext(
+        "Cảnh báo #%(id)s đang ở trạng thái “%(state)s”: không thể “%(action)s” (cần trạng thái “%(needed)s”)."
+    ) % {
+        "id": event.pk,
+        "state": STATE_LABELS.get(event.alert_state, event.alert_state),
+        "action": ACTION_LABELS[action],
+        "needed": STATE_LABELS.get(source, source),
+    }
+
+
 def _verification(verdict: str, cause: str, burned_area_ha) -> dict:
-    if verdict not in ("true_fire", "false_alarm"):
-        raise WorkflowError("verdict must be true_fire or false_alarm", field="verdict")
+    if verdict not in dict(VERDICT_CHOICES):
+        raise WorkflowError(gettext("Kết luận: chọn “Cháy thật” hoặc “Báo động giả”."), field="verdict")
     area = None
     if burned_area_ha not in (None, ""):
         try:
             area = float(burned_area_ha)
         except (TypeError, ValueError) as exc:
-            raise WorkflowError("burned_area_ha must be a number", field="burned_area_ha") from exc
+            raise WorkflowError(gettext("Diện tích cháy phải là một số (ha)."), field="burned_area_ha") from exc
         if not math.isfinite(area) or area < 0 or area > 1_000_000:
-            raise WorkflowError("burned_area_ha must be between 0 and 1,000,000", field="burned_area_ha")
+            raise WorkflowError(gettext("Diện tích cháy phải từ 0 đến 1.000.000 ha."), field="burned_area_ha")
     return {"verdict": verdict, "cause": (cause or "")[:200], "burned_area_ha": area}
 
 
@@ -98,16 +128,16 @@ def _photo(upload) -> ContentFile:
 
     data = upload.read(MAX_PHOTO_BYTES + 1)
     if len(data) > MAX_PHOTO_BYTES:
-        raise TooLarge(f"photo is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB", field="photo")
+        raise TooLarge(gettext("Ảnh lớn hơn %(mb)s MB.") % {"mb": MAX_PHOTO_BYTES // (1024 * 1024)}, field="photo")
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in ("JPEG", "PNG", "WEBP"):
-                raise WorkflowError(f"photo must be JPEG, PNG or WebP, not {probe.format}", field="photo")
+                raise WorkflowError(gettext("Ảnh phải là JPEG, PNG hoặc WebP."), field="photo")
             if probe.width * probe.height > MAX_PHOTO_PIXELS:
-                raise TooLarge("photo has too many pixels", field="photo")
+                raise TooLarge(gettext("Ảnh có quá nhiều điểm ảnh."), field="photo")
             image = probe.convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise WorkflowError("photo is not a readable image", field="photo") from exc
+        raise WorkflowError(gettext("Tệp ảnh không đọc được."), field="photo") from exc
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85)  # a fresh file: no EXIF, no trailing payload
     return ContentFile(out.getvalue())

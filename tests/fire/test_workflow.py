@@ -161,7 +161,7 @@ def test_a_verified_alert_stays_on_the_panel_until_closed_there(role_user):
     assert f'data-event="{event.pk}"' not in client.get("/fire/").content.decode()
 
 
-def test_the_link_in_alert_messages_opens_the_map_on_the_event(role_user, settings):
+def test_the_link_in_alert_messages_opens_the_alert_page_and_its_map(role_user, settings):
     from layers.fire import notify
 
     settings.SITE_URL = "https://ioc.bactramy.example"
@@ -170,8 +170,13 @@ def test_the_link_in_alert_messages_opens_the_map_on_the_event(role_user, settin
     assert f"https://ioc.bactramy.example/fire/events/{event.pk}/" in notify.render_text(
         {"events": [notify.event_summary(event)]}
     )
-    assert Client().get(url)["Location"].startswith("/accounts/login/")
-    answer = client_for(role_user("ranger")).get(url)
+    anonymous = Client().get(url, HTTP_ACCEPT="text/html")
+    assert anonymous.status_code == 403
+    assert f"/accounts/login/?next=/fire/events/{event.pk}/" in anonymous.content.decode().replace("%2F", "/")
+    ranger = client_for(role_user("ranger"))
+    page = ranger.get(url)
+    assert page.status_code == 200 and 'id="fr-map"' in page.content.decode()
+    answer = ranger.get(f"{url}map/")
     assert answer.status_code == 302
     assert answer["Location"] == "/map/?layers=fire-events,fire-hotspots&bbox=108.13000,15.23000,108.17000,15.27000"
     assert client_for(role_user("ranger", "r2")).get(f"/fire/events/{event.pk + 1}/").status_code == 404
