@@ -147,7 +147,9 @@ def _place(report: Report, cleaned: list[photos.CleanPhoto]) -> tuple[float, flo
         for village in Village.objects.select_related("commune").all():
             if village.name.lower() in address.lower():
                 return village.geom.x, village.geom.y
-    raise InvalidReport(_("Cần chọn vị trí trên bản đồ (hoặc lat/long)."), field="location")
+    raise InvalidReport(
+        _("Hãy cho biết nơi xảy ra: chạm vào bản đồ, dùng vị trí của máy, hoặc chọn xã và thôn."), field="location"
+    )
 
 
 def _attributes(category: Category, given: dict) -> dict:

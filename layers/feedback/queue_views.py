@@ -8,20 +8,21 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from geoplatform.errors import PlatformError
+from geoplatform.errors import Forbidden, NotFound, PlatformError
 from layers import roles
 from layers.places.models import Commune
 from layers.web import basemap
 
-from . import export, intake, stats, workflow
-from .forms import ActionForm, NoteForm
+from . import export, formerrors, intake, stats, workflow
+from .forms import RespondForm
 from .models import CLOSED_STATUSES, Category, Complaint
 
 OFFICER_ROLES = frozenset({roles.FEEDBACK_OFFICER}) | roles.READ_ALL
@@ -35,7 +36,7 @@ def officer_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not roles.of(request.user) & OFFICER_ROLES:
-            return HttpResponseForbidden("feedback officers only")
+            raise Forbidden(_("Trang này dành cho cán bộ tiếp nhận phản ánh."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -73,6 +74,8 @@ def queue(request):
     names = {c.code: c.name(language) for c in Category.objects.all()}
     for complaint in page:
         complaint.category_name = names.get(complaint.category, complaint.category)
+    params = request.GET.copy()
+    params.pop("page", None)
     context = {
         "page": page,
         "now": timezone.now(),
@@ -80,7 +83,7 @@ def queue(request):
         "communes": Commune.objects.only("pk", "name"),
         "statuses": Complaint.STATUS_CHOICES,
         "params": request.GET,
-        "query": request.GET.urlencode(),
+        "query": params.urlencode(),
         "basemap": basemap.client_config(),
     }
     return render(request, "feedback/queue.html", context)
@@ -91,6 +94,9 @@ def queue(request):
 def queue_geojson(request):
     """The filtered queue as GeoJSON for the map (officers only; contact left out all the same)."""
     now = timezone.now()
+    language = get_language() or "vi"
+    names = {c.code: c.name(language) for c in Category.objects.all()}
+    statuses = dict(Complaint.STATUS_CHOICES)
     features = [
         {
             "type": "Feature",
@@ -98,7 +104,9 @@ def queue_geojson(request):
             "properties": {
                 "tracking_code": c.tracking_code,
                 "category": c.category,
+                "category_name": names.get(c.category, c.category),
                 "status": c.status,
+                "status_name": str(statuses.get(c.status, c.status)),
                 "overdue": c.is_overdue(now),
                 "description": c.description[:300],
             },
@@ -123,48 +131,49 @@ def bulk_acknowledge(request):
 
 @officer_required
 def detail(request, code: str):
-    """One complaint for officers: everything incl. reporter contact and internal notes, and its actions."""
-    if not intake.TRACKING.fullmatch(code):
-        raise Http404
-    complaint = get_object_or_404(
-        Complaint.objects.select_related("commune", "office", "duplicate_of"), tracking_code=code
-    )
+    """One complaint for officers: everything incl. reporter contact and internal notes, its map and one step form."""
+    complaint = None
+    if intake.TRACKING.fullmatch(code):
+        related = ("commune", "office", "duplicate_of")
+        complaint = Complaint.objects.select_related(*related).filter(tracking_code=code).first()
+    if complaint is None:
+        raise NotFound(_("Không tìm thấy phản ánh."))
+    actions = workflow.allowed_actions(complaint)
+    form = RespondForm(actions=actions)
     status = 200
     if request.method == "POST":
-        try:
-            if "action" in request.POST:
-                form = ActionForm(request.POST)
-                if form.is_valid():
-                    d = form.cleaned_data
-                    workflow.act(
-                        complaint.pk,
-                        d["action"],
-                        request.user,
-                        note=d["note"],
-                        public=d["public"],
-                        reason=d["reason"],
-                        duplicate_of=d["duplicate_of"],
-                    )
-                    return redirect("feedback:detail", code=complaint.tracking_code)
+        form = RespondForm(request.POST, actions=actions)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                workflow.respond(
+                    complaint.pk,
+                    request.user,
+                    action=d["action"],
+                    answer=d["answer"],
+                    internal=d["internal"],
+                    reason=d["reason"],
+                    duplicate_of=d["duplicate_of"],
+                )
+            except PlatformError as exc:
+                field = {"note": "answer"}.get(exc.field, exc.field)
+                form.add_error(field if field in form.fields else None, exc.message)
             else:
-                form = NoteForm(request.POST)
-                if form.is_valid():
-                    workflow.add_note(
-                        complaint.pk, request.user, form.cleaned_data["note"], form.cleaned_data["public"]
-                    )
-                    return redirect("feedback:detail", code=complaint.tracking_code)
-            status = 400
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-        except PlatformError as exc:
-            status = exc.status
-            messages.error(request, exc.message)
+                # Said beside the history it changed (not in the header's messages, far from the form).
+                url = reverse("feedback:detail", args=[complaint.tracking_code])
+                return redirect(f"{url}?saved=1#history")
+        status = 400
     context = {
         "complaint": complaint,
+        "category": Category.objects.filter(code=complaint.category).first(),
         "notes": complaint.notes.select_related("author"),
+        "status_names": dict(Complaint.STATUS_CHOICES),
         "photos": complaint.photos.all(),
-        "actions": workflow.allowed_actions(complaint),
-        "reasons": Complaint.REJECTION_CHOICES,
+        "form": form,
+        "errors": formerrors.summary(form) if form.is_bound else [],
         "overdue": complaint.is_overdue(),
+        "saved": request.method == "GET" and request.GET.get("saved") == "1",
+        "basemap": basemap.client_config(),
     }
     return render(request, "feedback/detail.html", context, status=status)
 

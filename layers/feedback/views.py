@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from geoplatform.errors import PlatformError
 from layers.web import basemap
 
-from . import intake, ratelimit
+from . import formerrors, intake, picker, ratelimit
 from .forms import ReportForm
 from .models import Category, Complaint, Photo
 from .open311 import status_of
@@ -23,18 +25,32 @@ from .open311 import status_of
 def _render_form(request, form, status=200, duplicates=None):
     context = {
         "form": form,
+        "errors": formerrors.summary(form) if form.is_bound else [],
         "duplicates": duplicates or [],
-        "categories": Category.objects.filter(active=True),
         "basemap": basemap.client_config(),
+        "extent": picker.extent(),
     }
     return render(request, "feedback/report_form.html", context, status=status)
+
+
+def _place_from_map(params) -> dict:
+    """The place the map's "report a problem here" link sends (?lat=&lon=), if it is a number inside the district."""
+    try:
+        lat, lon = float(params.get("lat", "")), float(params.get("lon", ""))
+    except ValueError:
+        return {}
+    west, south, east, north = settings.DISTRICT_BBOX
+    if not (south <= lat <= north and west <= lon <= east):
+        return {}
+    return {"lat": round(lat, 6), "lon": round(lon, 6)}
 
 
 @require_http_methods(["GET", "POST"])
 def report(request):
     """The public report form (Vietnamese first, works on a phone)."""
     if request.method == "GET":
-        return _render_form(request, ReportForm(initial={"form_token": secrets.token_urlsafe(24)}))
+        initial = {"form_token": secrets.token_urlsafe(24)} | _place_from_map(request.GET)
+        return _render_form(request, ReportForm(initial=initial))
     form = ReportForm(request.POST, request.FILES)
     if request.POST.get("website"):
         # A bot filled the hidden field: nothing is stored, and nothing tells it why.
@@ -50,7 +66,7 @@ def report(request):
     data = form.cleaned_data
     if any(f.size > intake.max_photo_bytes() for f in data["photos"]):
         # Refused from the upload's size alone: a 50 MB file is never read into memory.
-        form.add_error("photos", _("Ảnh quá lớn."))
+        form.add_error("photos", formerrors.photo_too_large())
         return _render_form(request, form, status=413)
     report = intake.Report(
         category=data["category"],
@@ -76,7 +92,7 @@ def report(request):
                 return _render_form(request, form, duplicates=duplicates)
         complaint, _replayed = intake.submit(report, idempotency=("web", data["form_token"]))
     except PlatformError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        form.add_error(formerrors.report_field(exc, form), formerrors.citizen_message(exc))
         return _render_form(request, form, status=exc.status)
     return redirect(reverse("feedback:track", args=[complaint.tracking_code]) + "?new=1", permanent=False)
 
@@ -89,9 +105,15 @@ def track(request, code: str):
     if intake.TRACKING.fullmatch(code):
         complaint = Complaint.objects.select_related("commune", "duplicate_of").filter(tracking_code=code).first()
     if complaint is None:
-        raise Http404(_("Không tìm thấy phản ánh."))
+        # A mistyped code is the citizen's everyday slip: the look-up form again, with the code to correct.
+        message = _("Không tìm thấy phản ánh có mã %(code)s. Hãy kiểm tra lại mã, ví dụ PA-7KQ2M9XD.")
+        shown = re.sub(r"[^A-Z0-9-]", "", code)[:20]
+        context = {"message": message % {"code": shown}, "code": shown, "not_found": True}
+        return render(request, "feedback/track_lookup.html", context, status=404)
     category = Category.objects.filter(code=complaint.category).first()
+    center = f"{complaint.geom.y:.5f},{complaint.geom.x:.5f}"
     context = {
+        "map_url": f"{reverse('web:map')}?center={center}&zoom=16&layers=complaints",
         "complaint": complaint,
         "category": category,
         "open311_status": status_of(complaint.status),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import deadline_rules, outbox
 from .errors import InvalidReport, TransitionRefused
@@ -25,6 +26,15 @@ ACTIONS = {
 }
 # Steps whose note is the answer to the citizen: a public text is required.
 ANSWERS = {"resolve", "reject"}
+# What an officer reads for each action (the codes stay for the API and the database).
+ACTION_LABELS = {
+    "acknowledge": gettext_lazy("Xác nhận đã tiếp nhận"),
+    "start": gettext_lazy("Bắt đầu xử lý"),
+    "resolve": gettext_lazy("Đã giải quyết xong"),
+    "reject": gettext_lazy("Từ chối phản ánh"),
+    "close": gettext_lazy("Đóng phản ánh"),
+    "reopen": gettext_lazy("Mở lại"),
+}
 
 
 def allowed_actions(complaint: Complaint) -> list[str]:
@@ -113,6 +123,41 @@ def add_note(complaint_id: int, user, text: str, public: bool) -> Note:
         complaint.updated_at = timezone.now()
         complaint.save(update_fields=["updated_at"])
         return Note.objects.create(complaint=complaint, author=user, public=public, text=text)
+
+
+def respond(
+    complaint_id: int,
+    user,
+    *,
+    action: str = "",
+    answer: str = "",
+    internal: str = "",
+    reason: str = "",
+    duplicate_of: str = "",
+) -> Complaint:
+    """One officer's step: an optional action, a public answer and an internal note, all or nothing.
+
+    The answer (if any) is the action's note and is public; the internal note is never shown to the
+    reporter. Without an action each text is stored as a note of its own kind.
+    """
+    answer, internal = (answer or "").strip(), (internal or "").strip()
+    if not (action or answer or internal):
+        raise InvalidReport(_("Chọn một thao tác, hoặc viết trả lời hay ghi chú."), field="action")
+    if action in ANSWERS and not answer:
+        # Checked here, before act(): act() makes an answer step's note public, and an internal note must never be.
+        raise InvalidReport(_("Cần trả lời công khai cho người phản ánh."), field="answer")
+    with transaction.atomic():
+        if action:
+            note, public = (answer, True) if answer else (internal, False)
+            act(complaint_id, action, user, note=note, public=public, reason=reason, duplicate_of=duplicate_of)
+            if answer and internal:
+                add_note(complaint_id, user, internal, public=False)
+        else:
+            if internal:
+                add_note(complaint_id, user, internal, public=False)
+            if answer:
+                add_note(complaint_id, user, answer, public=True)
+    return Complaint.objects.get(pk=complaint_id)
 
 
 def bulk_acknowledge(ids: list[int], user) -> int:

@@ -41,10 +41,10 @@ def test_form_and_queue_show_hostile_text_without_running_it(live_server, distri
     assert page.inner_text("#nearby-hint a") == original.tracking_code
     assert "<script>alert(1)</script>" in page.inner_text("#nearby-hint")
     page.fill("#id_description", "Cống thoát nước bị tắc")
-    page.click("button[type=submit]")
+    page.click("#report-form button[type=submit]")
     page.wait_for_selector("#duplicates")  # the server asks before a second report nearby
     page.check("#id_confirm_new")
-    page.click("button[type=submit]")
+    page.click("#report-form button[type=submit]")
     page.wait_for_selector(".fb-receipt")
     assert Complaint.objects.count() == 2
 
@@ -82,7 +82,7 @@ def test_a_photo_with_gps_pre_fills_the_place_before_sending(live_server, distri
     assert float(page.input_value("#id_lat")) == pytest.approx(TRA_SON[1], abs=1e-4)
     assert float(page.input_value("#id_lon")) == pytest.approx(TRA_SON[0], abs=1e-4)
     assert page.locator("#pick-map .leaflet-marker-icon").count() == 1
-    page.click("button[type=submit]")
+    page.click("#report-form button[type=submit]")
     page.wait_for_selector(".fb-receipt")
     complaint = Complaint.objects.get()
     assert complaint.commune == district["son"] and complaint.photos.count() == 1

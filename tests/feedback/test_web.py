@@ -143,19 +143,19 @@ def test_workflow_bulk_acknowledge_reject_duplicate_reopen(client, district, use
     assert set(Complaint.objects.values_list("status", flat=True)) == {"acknowledged", "received"}
     r = officer.post(
         f"/feedback/queue/{c.tracking_code}/",
-        {"action": "reject", "reason": "duplicate", "duplicate_of": a.tracking_code, "note": "Trùng"},
+        {"action": "reject", "reason": "duplicate", "duplicate_of": a.tracking_code, "answer": "Trùng"},
     )
     assert r.status_code == 302
     c.refresh_from_db()
     assert c.status == "rejected" and c.duplicate_of == a
     # Internal notes stay internal; public answers show on the tracking page.
-    officer.post(f"/feedback/queue/{a.tracking_code}/", {"note": "ghi chú nội bộ XYZ"})
-    officer.post(f"/feedback/queue/{a.tracking_code}/", {"action": "resolve", "note": "Đã thu gom xong", "public": "1"})
+    officer.post(f"/feedback/queue/{a.tracking_code}/", {"internal": "ghi chú nội bộ XYZ"})
+    officer.post(f"/feedback/queue/{a.tracking_code}/", {"action": "resolve", "answer": "Đã thu gom xong"})
     page = client.get(f"/feedback/track/{a.tracking_code}/").content.decode()
     assert "Đã thu gom xong" in page and "ghi chú nội bộ XYZ" not in page
     assert client.get(f"/open311/v2/requests/{a.tracking_code}.json").json()[0]["status_notes"] == "Đã thu gom xong"
     # Resolving needs an answer; a closed report can be reopened.
-    bad = officer.post(f"/feedback/queue/{b.tracking_code}/", {"action": "resolve", "note": ""})
+    bad = officer.post(f"/feedback/queue/{b.tracking_code}/", {"action": "resolve", "answer": ""})
     assert bad.status_code == 400
     workflow.act(a.pk, "close", officer_user)
     a = workflow.act(a.pk, "reopen", officer_user, note="Người dân báo rác lại tồn đọng")
@@ -293,8 +293,8 @@ def test_stats_page_shows_zero_percent_on_time_as_zero_and_names_in_the_queue(di
     html = officer.get("/feedback/stats/").content.decode()
     row = re.search(r"<tr><td>Sạt lở đất, đá</td><td>1</td><td>(.*?)</td><td>(.*?)</td></tr>", html)
     assert row.groups() == ("—", "0,0")  # no response yet; late, so 0 % on time (not "no data"); vi decimal comma
-    assert "<td>Sạt lở đất, đá</td>" in officer.get("/feedback/queue/").content.decode()
-    assert "<td>Landslide</td>" in officer.get("/feedback/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Sạt lở đất, đá</td>" in officer.get("/feedback/queue/").content.decode()
+    assert ">Landslide</td>" in officer.get("/feedback/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 @pytest.mark.parametrize(
@@ -409,3 +409,38 @@ def test_mails_link_to_the_site_and_name_the_category(district, settings):
     assert link in message.body and "Cống <vỡ> & tắc" in message.body  # the text part is plain text
     html = message.alternatives[0][0]  # (content, mimetype)
     assert link in html and "Cống &lt;vỡ&gt; &amp; tắc" in html
+
+
+def test_the_village_list_places_a_report_without_the_map(client, district):
+    from django.contrib.gis.geos import Point
+
+    from layers.places.models import Village
+
+    son, town = district["son"], district["town"]
+    village = Village.objects.create(commune=son, name="Thôn Ông Sơn", geom=Point(108.29, 15.33, srid=4326))
+    r = client.post("/feedback/", form_data(lat="", lon="", commune=son.pk, village=village.pk, form_token="v1"))
+    assert r.status_code == 302
+    complaint = Complaint.objects.get()
+    assert complaint.geom.equals_exact(village.geom, 1e-9) and complaint.commune == son
+    # A commune alone: a point inside it. A village of another commune is not taken for it.
+    r = client.post("/feedback/", form_data(lat="", lon="", commune=town.pk, village=village.pk, form_token="v2"))
+    assert r.status_code == 302
+    assert Complaint.objects.latest("pk").commune == town
+    # Neither map, nor list, nor photo, nor address: the place is asked for, in words, and nothing is stored.
+    r = client.post("/feedback/", form_data(lat="", lon="", form_token="v3"))
+    assert r.status_code == 400 and Complaint.objects.count() == 2
+    assert "Hãy cho biết nơi xảy ra: chạm vào bản đồ" in r.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [("lat=15.35&lon=108.2", ("15.35", "108.2")), ("lat=nan&lon=108.2", None), ("lat=10&lon=108.2", None)],
+)
+def test_the_maps_report_here_link_places_the_report_inside_the_district_only(district, query, expected):
+    html = Client().get(f"/feedback/?{query}").content.decode()
+    lat = re.search(r'<input[^>]*id="id_lat"[^>]*>', html).group(0)
+    if expected:
+        assert f'value="{expected[0]}"' in lat
+        assert f'value="{expected[1]}"' in re.search(r'<input[^>]*id="id_lon"[^>]*>', html).group(0)
+    else:
+        assert "value=" not in lat

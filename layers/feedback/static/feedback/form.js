@@ -1,5 +1,6 @@
-// The report form's map: tap to place the report, or use the device location; then look for
-// open reports of the same category nearby. Text from the server is set with textContent only.
+// The report form's place: tap the map, use the device location, or pick a commune then a village
+// (the keyboard way); then look for open reports of the same category nearby. Text from the server
+// is set with textContent only.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -9,15 +10,30 @@
   var category = document.getElementById("id_category");
   var picked = document.getElementById("picked");
   var hint = document.getElementById("nearby-hint");
+  var geoStatus = document.getElementById("geo-status");
+  var commune = document.getElementById("id_commune");
+  var village = document.getElementById("id_village");
+  var summary = document.getElementById("fb-summary");
   var map = L.map("pick-map").setView([15.3, 108.18], 11);
+  var extent = JSON.parse(document.getElementById("fb-extent").textContent);
+  // The whole district in view, whatever the screen: a person starts from the place they know.
+  if (extent) { map.fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]]); }
   window.fbBasemap(map);
   var marker = null;
 
+  function clearPlaceError() {
+    var error = document.getElementById("place_error");
+    if (error) { error.remove(); }
+    commune.removeAttribute("aria-invalid");
+    commune.removeAttribute("aria-describedby");
+  }
+
   function place(la, lo) {
+    clearPlaceError();
     lat.value = la.toFixed(6);
     lon.value = lo.toFixed(6);
     if (marker) { marker.setLatLng([la, lo]); } else { marker = L.marker([la, lo]).addTo(map); }
-    picked.textContent = la.toFixed(5) + ", " + lo.toFixed(5);
+    picked.textContent = (picked.dataset.chosen || "") + " " + la.toFixed(5) + ", " + lo.toFixed(5);
     lookNearby();
   }
 
@@ -97,6 +113,11 @@
     } catch (err) { return null; }  // a malformed block: no position, the photo is still sent
   }
 
+  var chosen = document.getElementById("photos-chosen");
+  document.getElementById("id_photos").addEventListener("change", function (e) {
+    var n = (e.target.files && e.target.files.length) || 0;
+    if (n) { chosen.textContent = n === 1 ? chosen.dataset.one : chosen.dataset.many.replace("%(n)s", n); }
+  });
   document.getElementById("id_photos").addEventListener("change", function (e) {
     var file = e.target.files && e.target.files[0];
     if (!file || (lat.value && lon.value) || !file.slice) { return; }
@@ -110,15 +131,70 @@
     });
   });
 
-  map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
+  map.on("click", function (e) { fromVillage = false; place(e.latlng.lat, e.latlng.lng); });
+  function say(key) {
+    geoStatus.textContent = geoStatus.dataset[key] || "";
+    geoStatus.hidden = !geoStatus.textContent;
+  }
+
   document.getElementById("use-location").addEventListener("click", function () {
-    if (!navigator.geolocation) { return; }
+    if (!navigator.geolocation) { say("unsupported"); return; }
+    say("searching");
     navigator.geolocation.getCurrentPosition(function (pos) {
+      say("");
+      fromVillage = false;
       place(pos.coords.latitude, pos.coords.longitude);
       map.setView([pos.coords.latitude, pos.coords.longitude], 16);
-    });
+    }, function (err) {
+      // Denied (or asked on a page without permission) is not the same fix as a GPS that found nothing.
+      say(err && err.code === 1 ? "denied" : "unavailable");
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   });
+
+  // The village list shows the chosen commune's villages only; choosing a village places the report there.
+  var allVillages = Array.prototype.slice.call(village.options, 1);
+  function fillVillages() {
+    var keep = village.value;
+    while (village.options.length > 1) { village.remove(1); }
+    allVillages.forEach(function (option) {
+      if (!commune.value || option.dataset.commune === commune.value) { village.add(option); }
+    });
+    village.value = allVillages.some(function (o) { return o.value === keep && o.parentNode; }) ? keep : "";
+  }
+  var fromVillage = false;
+  commune.addEventListener("change", function () {
+    if (commune.value) { clearPlaceError(); }
+    fillVillages();
+    if (fromVillage && !village.value) {
+      // The point came from a village of another commune: forget it (the server places the commune itself).
+      fromVillage = false;
+      lat.value = lon.value = "";
+      if (marker) { map.removeLayer(marker); marker = null; }
+      picked.textContent = "";
+    }
+  });
+  village.addEventListener("change", function () {
+    var option = village.options[village.selectedIndex];
+    if (!option || !option.value) { return; }
+    if (commune.value !== option.dataset.commune) { commune.value = option.dataset.commune; fillVillages(); }
+    var la = parseFloat(option.dataset.lat);
+    var lo = parseFloat(option.dataset.lon);
+    if (isFinite(la) && isFinite(lo)) { place(la, lo); fromVillage = true; map.setView([la, lo], 15); }
+  });
+  fillVillages();
+
   category.addEventListener("change", function () { toggleOperator(); lookNearby(); });
   toggleOperator();
   if (lat.value && lon.value) { place(parseFloat(lat.value), parseFloat(lon.value)); }
+  // A field the person has just corrected no longer shows its old error.
+  document.getElementById("report-form").addEventListener("change", function (e) {
+    var field = e.target.closest(".fb-field");
+    if (!field || !e.target.getAttribute("aria-invalid")) { return; }
+    e.target.removeAttribute("aria-invalid");
+    var error = field.querySelector(".fb-field-error");
+    if (error) { error.remove(); }
+  });
+
+  // After a refused post, the summary of every error is read first.
+  if (summary) { summary.focus(); }
 })();

@@ -15,10 +15,13 @@
         var box = document.createElement("div");
         var a = document.createElement("a");
         a.href = el.dataset.detail + encodeURIComponent(p.tracking_code) + "/";
-        a.textContent = p.tracking_code + " (" + p.status + ")";
+        a.textContent = p.tracking_code + " · " + (p.status_name || p.status);
+        var kind = document.createElement("p");
+        kind.textContent = p.category_name || p.category;
         var text = document.createElement("p");
         text.textContent = p.description;
         box.appendChild(a);
+        box.appendChild(kind);
         box.appendChild(text);
         marker.bindPopup(box);
       }
