@@ -1,7 +1,9 @@
 """Admin of the telecom models (coverage runs are read-mostly records)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
+from . import labels
 from .models import CalibrationResult, CandidateSite, CellTower, CoverageRun, SitePlan, VillageCoverage
 
 
@@ -17,8 +19,14 @@ class CellTowerAdmin(admin.ModelAdmin):
 class CoverageRunAdmin(admin.ModelAdmin):
     """Coverage runs with their status and progress."""
 
-    list_display = ("pk", "status", "what_if", "created_at", "finished_at")
+    list_display = ("pk", "status", "kind", "created_at", "finished_at")
+    list_filter = ("status", "what_if")
     readonly_fields = ("parameters", "progress", "summary", "outputs")
+
+    @admin.display(description=gettext_lazy("Loại"))
+    def kind(self, run):
+        """Real or what-if (planned sites count as what-if even on runs stored unflagged)."""
+        return labels.run_kind(run)
 
 
 @admin.register(VillageCoverage)

@@ -72,6 +72,8 @@ def start(given: dict | None = None, *, user=None, what_if: bool = False, enqueu
     params = parameters.resolve(given)
     asset = terrain.dem_asset(params["dem_id"])
     params["dem_id"] = asset.pk
+    # Planned sites make a run hypothetical however it was started: it must never become the headline.
+    what_if = what_if or bool(params["extra_sites"])
     run = CoverageRun.objects.create(
         parameters=params, what_if=what_if, dem=asset, created_by=user if getattr(user, "pk", None) else None
     )
@@ -80,6 +82,23 @@ def start(given: dict | None = None, *, user=None, what_if: bool = False, enqueu
 
         transaction.on_commit(lambda: tasks.compute_coverage.delay(run.pk))
     return run
+
+
+def real_runs():
+    """Runs of the towers as they are: neither flagged what-if nor carrying planned sites."""
+    # Runs stored before start() flagged planned sites may carry them with what_if still False.
+    planned = Q(parameters__has_key="extra_sites") & ~Q(parameters__extra_sites=[])
+    return CoverageRun.objects.filter(what_if=False).exclude(planned)
+
+
+def latest_real_run() -> CoverageRun | None:
+    """The newest finished real run: the basis of every headline figure and of the default map."""
+    return real_runs().filter(status="succeeded").order_by("-created_at", "-pk").first()
+
+
+def is_what_if(run: CoverageRun) -> bool:
+    """Whether a run is hypothetical (planned sites added to the towers)."""
+    return run.what_if or bool((run.parameters or {}).get("extra_sites"))
 
 
 def transmitters(params: dict) -> list[Transmitter]:

@@ -38,7 +38,7 @@ class PlanningError(PlatformError):
 
 def base_run() -> CoverageRun:
     """The newest finished real (not what-if) coverage run."""
-    run = CoverageRun.objects.filter(status="succeeded", what_if=False).order_by("-created_at", "-pk").first()
+    run = coverage.latest_real_run()
     if run is None:
         raise PlanningError("compute coverage first (python manage.py compute_coverage)", field="base_run")
     return run
@@ -124,22 +124,43 @@ def plan(
             )
         CandidateSite.objects.bulk_create(rows)
         if what_if and answer.choices:
-            extra = [
-                {
-                    "name": names[c.candidate],
-                    "operator": operator,
-                    "technology": technology,
-                    "lon": float(lon[c.candidate]),
-                    "lat": float(lat[c.candidate]),
-                    **site_params,
-                }
-                for c in answer.choices
-            ]
-            given = {key: params[key] for key in parameters.DEFAULTS if key != "extra_sites"}
-            what_if_run = coverage.start({**given, "extra_sites": extra}, what_if=True)
-            plan_row.what_if_run = what_if_run
-            plan_row.save(update_fields=["what_if_run"])
+            save_what_if(plan_row)
     return plan_row
+
+
+def save_what_if(plan_row: SitePlan) -> CoverageRun:
+    """Queue the what-if run of a plan: its chosen sites added to the towers (once; later calls return it)."""
+    with transaction.atomic():
+        # Locked so that two taps on "save" queue one run, not two.
+        locked = SitePlan.objects.select_for_update().get(pk=plan_row.pk)
+        run = locked.what_if_run if locked.what_if_run_id else _queue_what_if(locked)
+    plan_row.what_if_run = run
+    return run
+
+
+def _queue_what_if(plan_row: SitePlan) -> CoverageRun:
+    chosen = list(plan_row.candidates.filter(rank__isnull=False).order_by("rank"))
+    if not chosen:
+        raise PlanningError("the plan chose no site", field="plan")
+    operator, technology = plan_row.parameters["operator"], plan_row.parameters["technology"]
+    site_params = plan_row.parameters.get("site") or SITE_DEFAULTS
+    extra = [
+        {
+            "name": site.name,
+            "operator": operator,
+            "technology": technology,
+            "lon": site.geom.x,
+            "lat": site.geom.y,
+            **site_params,
+        }
+        for site in chosen
+    ]
+    params = plan_row.base_run.parameters
+    given = {key: params[key] for key in parameters.DEFAULTS if key != "extra_sites"}
+    what_if_run = coverage.start({**given, "extra_sites": extra}, what_if=True)
+    plan_row.what_if_run = what_if_run
+    plan_row.save(update_fields=["what_if_run"])
+    return what_if_run
 
 
 def _transmitter(name, operator, technology, lon, lat, site) -> coverage.Transmitter:
@@ -197,7 +218,7 @@ def _candidates(grid, candidates, rows, cols, reach):
 def wifi_priorities(limit: int = 100) -> list[dict]:
     """Village cultural houses without public Wi-Fi, ranked by the households a point would serve."""
     served = set(WifiPoint.objects.filter(status="active", village__isnull=False).values_list("village_id", flat=True))
-    run = CoverageRun.objects.filter(status="succeeded", what_if=False).order_by("-created_at", "-pk").first()
+    run = coverage.latest_real_run()
     mobile = {}
     if run is not None:
         for row in VillageCoverage.objects.filter(run=run).values("village_id", "status"):

@@ -14,5 +14,8 @@ urlpatterns = [
     path("coverage/runs/<int:run_id>/calibrate/", views.calibrate, name="run-calibrate"),
     path("coverage/compare/", views.compare, name="compare"),
     path("coverage/plans/", views.plan, name="plan"),
+    path("coverage/plans/<int:plan_id>/what-if/", views.plan_what_if, name="plan-what-if"),
+    path("coverage/gaps.geojson", views.gaps, name="gaps"),
+    path("coverage/towers.geojson", views.towers, name="towers"),
     path("coverage/wifi/", views.wifi, name="wifi"),
 ]
