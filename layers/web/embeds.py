@@ -3,6 +3,7 @@
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from layers.registry import registry
 
@@ -33,6 +34,7 @@ def public_layers(requested: list[str]) -> list[dict]:
             "time_field": layer.time_field,
             "label_field": layer.label_field if layer.label_field in layer.public_fields else None,
             "style": layer.style,
+            "min_zoom": layer.min_zoom,
         }
         for layer in layers
     ]
@@ -50,7 +52,43 @@ def view_of(params) -> dict:
     }
 
 
+def allowed_origins() -> dict:
+    """The sites that may frame an embed (settings.EMBED_ALLOWED_ORIGINS), and the entries ignored as not origins."""
+    allowed, ignored = [], []
+    for entry in settings.EMBED_ALLOWED_ORIGINS:
+        origin = entry.strip().rstrip("/")
+        if not origin:
+            continue
+        (allowed if ORIGIN.match(origin) else ignored).append(origin)
+    return {"allowed": allowed, "ignored": ignored}
+
+
 def frame_ancestors() -> str:
     """The CSP header value: this site and the configured portal origins may frame an embed."""
-    origins = [o.rstrip("/") for o in settings.EMBED_ALLOWED_ORIGINS if ORIGIN.match(o.rstrip("/"))]
-    return "frame-ancestors " + " ".join(["'self'", *origins])
+    return "frame-ancestors " + " ".join(["'self'", *allowed_origins()["allowed"]])
+
+
+def builder_texts(max_zoom: int) -> dict:
+    """The builder's words in the active language: each field's error, said next to it, and the status lines."""
+    return {
+        # The same rules as layers.web.viewparams, which the embed applies to what the builder writes.
+        "errors": {
+            "bboxCount": gettext("Cần 4 số cách nhau bằng dấu phẩy: tây,nam,đông,bắc (kinh độ, vĩ độ)."),
+            "bboxSwapped": gettext("Có vẻ vĩ độ được ghi trước kinh độ: thứ tự là tây,nam,đông,bắc."),
+            "bboxOrder": gettext(
+                "Tây phải nhỏ hơn đông và nam nhỏ hơn bắc; kinh độ từ -180 đến 180, vĩ độ từ -90 đến 90."
+            ),
+            "centerCount": gettext("Cần 2 số cách nhau bằng dấu phẩy: vĩ độ,kinh độ."),
+            "centerRange": gettext("Vĩ độ từ -90 đến 90, kinh độ từ -180 đến 180."),
+            "zoom": gettext("Mức phóng là số nguyên từ 0 đến %(max)s.") % {"max": max_zoom},
+            "size": gettext("Kích thước là số nguyên từ 200 đến 2000 px."),
+            "timeOrder": gettext("Thời điểm bắt đầu phải trước thời điểm kết thúc."),
+        },
+        "strings": {
+            "noCode": gettext("Chưa có mã nhúng: hãy sửa ô báo lỗi ở trên."),
+            "copied": gettext("Đã chép mã nhúng vào bộ nhớ tạm."),
+            "copyFailed": gettext("Không chép được: hãy chọn mã và chép bằng tay (Ctrl+C)."),
+            "viewTaken": gettext("Đã lấy khung nhìn từ bản đồ."),
+            "frameTitle": gettext("Bản đồ Bắc Trà My"),
+        },
+    }

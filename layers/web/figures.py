@@ -9,12 +9,13 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDay, TruncWeek
 from django.utils import timezone
 
-from ingest.models import IngestRun
 from layers.cameras.models import Camera
 from layers.feedback.models import Complaint
 from layers.fire.models import Hotspot
 from layers.places.models import Commune, Village
 from layers.telecom.models import OPERATORS, CoverageGap, CoverageRun, VillageCoverage, WifiPoint
+
+from .feeds import summary as feed_summary
 
 CLOSED_COMPLAINT_STATES = ("resolved", "rejected", "closed")
 ACTIVE_ALERT_STATES = ("new", "acknowledged", "dispatched")
@@ -26,7 +27,10 @@ BROADBAND = ("3G", "4G")
 
 def latest_coverage_run() -> CoverageRun | None:
     """The coverage app's newest succeeded real run (what-if runs of planned sites left out), or None."""
-    return CoverageRun.objects.filter(status="succeeded", what_if=False).order_by("-created_at", "-pk").first()
+    # One rule for the dashboard and the coverage page: the telecom app decides what a real run is.
+    from layers.telecom.coverage import latest_real_run
+
+    return latest_real_run()
 
 
 def _covered_in_run(run: CoverageRun, technologies=None):
@@ -171,22 +175,9 @@ def cameras() -> dict:
     return {"offline": agg["offline"], "total": agg["total"]}
 
 
-def ingest_runs(limit: int = 8) -> list[dict]:
-    """The latest ingestion runs with their status and counts."""
-    runs = IngestRun.objects.order_by("-started_at", "-pk")[:limit]
-    return [
-        {
-            "id": r.pk,
-            "source": r.source,
-            "kind": r.kind,
-            "status": r.status,
-            "started_at": r.started_at.isoformat(),
-            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-            "rows_new": r.rows_new,
-            "rows_rejected": r.rows_rejected,
-        }
-        for r in runs
-    ]
+def feeds(limit: int = 12) -> list[dict]:
+    """The ingestion feeds, fire feeds and rasters first, one row each with its newest run (layers.web.feeds)."""
+    return feed_summary(limit)
 
 
 def hotspots_per_day(days: int = 14, now=None) -> list[dict]:
@@ -240,7 +231,7 @@ def all_figures(now=None) -> dict:
         "fire_alerts": fire_alerts(now),
         "complaints": complaints(now),
         "cameras": cameras(),
-        "ingest_runs": ingest_runs(),
+        "feeds": feeds(),
         "hotspots_per_day": hotspots_per_day(now=now),
         "complaints_per_week": complaints_per_week(now=now),
     }

@@ -78,6 +78,68 @@ def test_time_series_count_every_row_in_their_window(district):
     assert len(weeks) == 8 and sum(w["count"] for w in weeks) == 4
 
 
-def test_ingest_runs_newest_first_with_status(district):
-    runs = figures.ingest_runs()
-    assert [r["status"] for r in runs[:2]] == ["failed", "succeeded"]
+def _run(kind, source, status, hours_ago, **fields):
+    from ingest.models import IngestRun
+
+    run = IngestRun.objects.create(kind=kind, source=source, status=status, **fields)
+    IngestRun.objects.filter(pk=run.pk).update(
+        started_at=timezone.now() - timedelta(hours=hours_ago),
+        finished_at=timezone.now() - timedelta(hours=hours_ago) if status != "running" else None,
+    )
+    return run
+
+
+def test_feeds_put_fire_feeds_and_rasters_first_and_sum_up_layer_imports(district):
+    for i in range(25):
+        _run("vector-import", "import:parcels", "succeeded", 0.1 * (i + 1), rows_new=3)
+    _run("vector-import", "import:no-such-layer", "failed", 0.05, message="no layer")
+    _run("firms", "MODIS_NRT", "succeeded", 6, rows_new=9)
+    _run("fire-mask", "fire-mask", "succeeded", 5, rows_new=2)
+    feeds = figures.feeds()
+    assert [(f["kind"], f["source"]) for f in feeds] == [
+        ("firms", ""),  # the district's "FIRMS" feed, just run: its source repeats the kind
+        ("firms", "MODIS_NRT"),
+        ("fire-mask", ""),
+        ("dem", ""),
+        ("vector-import", "no-such-layer"),  # failed: before the working imports
+        ("vector-import", "Thửa đất đô thị"),
+    ]
+    parcels = feeds[-1]
+    assert parcels["runs"] == 25 and parcels["kind_label"] == "Nhập lớp bản đồ"
+    assert parcels["link"] == "/map/?layers=parcels"
+    assert feeds[-2]["link"] is None and feeds[-2]["reason"] == "no layer"
+    assert feeds[0]["link"] == "/map/?layers=fire-hotspots&time=7d"
+    assert feeds[2]["link"] == "/map/?layers=fire-hotspots&time=7d"
+    assert feeds[3]["link"] is None  # the DEM fills no layer: it shades the base map
+
+
+def test_a_failed_feed_says_why_and_when_it_last_worked(district):
+    ok = _run("firms", "VIIRS_NOAA20_NRT", "succeeded", 30, rows_new=4)
+    _run("firms", "VIIRS_NOAA20_NRT", "failed", 1, message="FIRMS trả lời 503")
+    row = next(f for f in figures.feeds() if f["source"] == "VIIRS_NOAA20_NRT")
+    ok.refresh_from_db()
+    assert (row["status"], row["status_label"], row["reason"]) == ("failed", "Thất bại", "FIRMS trả lời 503")
+    assert row["last_succeeded_at"] == ok.finished_at.isoformat() and row["runs"] == 2
+
+
+def test_rejected_rows_are_counted_in_words_with_an_example(district):
+    rejected = [{"row": 3, "reason": "bad date"}] * 1500
+    _run("signal", "drive_test", "succeeded", 2, rows_new=10, rows_rejected=1500, rejected=rejected)
+    row = next(f for f in figures.feeds() if f["kind"] == "signal")
+    assert row["reason"] == "1.500 dòng bị loại, ví dụ dòng 3: bad date"
+    assert row["kind_label"] == "Đo sóng di động" and row["link"] == "/map/?layers=signal-measurements"
+
+
+def test_a_long_failure_message_is_cut_and_an_empty_one_said_in_words(district):
+    _run("flood", "Sentinel-1", "failed", 1, message="x" * 5000)
+    _run("towers", "carrier", "failed", 1, message="")
+    by_kind = {f["kind"]: f for f in figures.feeds()}
+    assert by_kind["flood"]["reason"] == "x" * 300 + "…"
+    assert by_kind["towers"]["reason"] == "không rõ lý do"
+
+
+def test_a_dry_run_import_is_no_run_of_the_feed(district):
+    _run("vector-import", "import:parcels", "succeeded", 3, rows_new=7, params={"dry_run": False})
+    _run("vector-import", "import:parcels", "failed", 1, message="preview refused", params={"dry_run": True})
+    parcels = next(f for f in figures.feeds() if f["kind"] == "vector-import")
+    assert (parcels["status"], parcels["rows_new"], parcels["runs"]) == ("succeeded", 7, 1)
