@@ -29,7 +29,8 @@ register(
         filter_fields=("name", "code", "kind"),
         ordering_fields=("name", "population"),
         label_field="name",
-        style={"color": "#555555", "weight": 1.5, "dashArray": "4 3", "fillOpacity": 0.03},
+        # "labels": the map writes each commune's name on it (the offline base map names villages only).
+        style={"color": "#555555", "weight": 1.5, "dashArray": "4 3", "fillOpacity": 0.03, "labels": True},
         edit_roles=frozenset({roles.ADMIN}),
     )
 )

@@ -17,7 +17,7 @@ from geoplatform.errors import Forbidden
 from layers import roles
 from layers.feedback.models import Complaint
 
-from . import basemap, embeds, figures, panels, strings, viewparams
+from . import basemap, embeds, feeds, figures, panels, strings, viewparams
 
 
 def _map_config(request, mode: str) -> dict:
@@ -34,7 +34,18 @@ def _map_config(request, mode: str) -> dict:
         "maxZoom": basemap.max_zoom(),
         "districtBbox": _district_bbox(),
         "vectorGridUrl": static("vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
+        "reportUrl": _report_url(),
     }
+
+
+def _report_url() -> str | None:
+    """The citizen report form, where the map offers "report a problem here" (None without the feedback app)."""
+    from django.urls import NoReverseMatch
+
+    try:
+        return reverse("feedback:report")
+    except NoReverseMatch:
+        return None
 
 
 def _district_bbox() -> list[float]:
@@ -59,7 +70,7 @@ def map_page(request):
         "layers": viewparams.slugs(request.GET.get("layers")),
     }
     config = _map_config(request, "full") | {"view": view, "panels": panels.for_user(request.user)}
-    context = {"config": config, "strings": strings.for_script(), "panels": config["panels"]}
+    context = {"config": config, "strings": strings.for_script(request.user), "panels": config["panels"]}
     return render(request, "web/map.html", context)
 
 
@@ -70,16 +81,24 @@ def embed_page(request):
     view = embeds.view_of(request.GET)
     config = _map_config(request, "embed") | {"view": {**view, "layers": [layer["slug"] for layer in view["layers"]]}}
     config["embedLayers"] = view["layers"]
-    response = render(request, "web/embed.html", {"config": config, "strings": strings.for_script()})
+    response = render(request, "web/embed.html", {"config": config, "strings": strings.for_script(public_only=True)})
     response["Content-Security-Policy"] = embeds.frame_ancestors()
     return response
 
 
 @require_safe
 def embed_builder(request):
-    """A form that writes the <iframe> code of a chosen embed view."""
+    """A form that writes the <iframe> code of a chosen embed view, and says which sites may frame it."""
     layers = embeds.public_layers([layer.slug for layer in _public_registry()])
-    return render(request, "web/embed_builder.html", {"layers": layers, "max_zoom": basemap.max_zoom()})
+    max_zoom = basemap.max_zoom()
+    config = {
+        "basemap": basemap.client_config(),
+        "districtBbox": _district_bbox(),
+        "maxZoom": max_zoom,
+        **embeds.builder_texts(max_zoom),
+    }
+    context = {"layers": layers, "max_zoom": max_zoom, "origins": embeds.allowed_origins(), "config": config}
+    return render(request, "web/embed_builder.html", context)
 
 
 def _public_registry():
@@ -110,12 +129,20 @@ def dashboard(request):
             "hotspots": gettext("Điểm cháy"),
             "complaints": gettext("Phản ánh"),
             # The ingest model's labels are Vietnamese only: translated here.
-            "status": {
-                "pending": gettext("Chờ"),
-                "running": gettext("Đang chạy"),
-                "succeeded": gettext("Thành công"),
-                "failed": gettext("Thất bại"),
+            "status": feeds.status_labels(),
+            "feeds": {
+                "source": gettext("Nguồn"),
+                "started": gettext("Lần nạp gần nhất"),
+                "status": gettext("Trạng thái"),
+                "rows": gettext("Mới / bị loại"),
+                "details": gettext("Chi tiết"),
+                "onMap": gettext("Xem trên bản đồ"),
+                "lastSucceeded": gettext("thành công lần cuối"),
+                "never": gettext("chưa lần nào thành công"),
+                "runs": gettext("số lần nạp"),
+                "empty": gettext("Chưa có lần nạp dữ liệu nào."),
             },
+            "weekOf": gettext("Tuần từ"),
             "basis": {
                 "run": gettext("3G/4G, lần tính phủ sóng"),
                 "anyNetwork": gettext("mọi mạng kể cả 2G"),

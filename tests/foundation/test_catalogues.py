@@ -63,4 +63,3 @@ def test_every_string_in_the_code_and_templates_is_in_a_catalogue(tmp_path):
             empty = re.findall(r'msgid "(.+)"\nmsgstr ""\n\n', text)
             missing[str(po.relative_to(tmp_path))] = (why, empty[:20])
     assert not missing, missing
-

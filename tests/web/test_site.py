@@ -54,13 +54,23 @@ def test_the_header_names_the_user_and_offers_log_out(db, users):
     assert 'data-testid="logout"' in html and 'data-testid="login"' not in html
 
 
-def test_a_wrong_tracking_code_is_the_sites_own_404_page_in_both_languages(db):
+def test_a_wrong_tracking_code_is_a_friendly_404_page_in_both_languages(db):
     vi = Client().get("/feedback/track/PA-NOPE0000/", **PAGE)
     assert vi.status_code == 404
     html = vi.content.decode()
-    assert 'data-testid="error-page"' in html and "Không tìm thấy trang" in html
+    assert 'data-testid="lookup-message"' in html and "Không tìm thấy phản ánh có mã PA-NOPE0000" in html
     assert "Traceback" not in html and "Using the URLconf" not in html
     en = Client().get("/feedback/track/PA-NOPE0000/", **PAGE, **ENGLISH)
+    assert en.status_code == 404 and "No report has the code PA-NOPE0000" in en.content.decode()
+
+
+def test_an_unknown_page_is_the_sites_own_404_page_in_both_languages(db):
+    vi = Client().get("/no/such/page/", **PAGE)
+    assert vi.status_code == 404
+    html = vi.content.decode()
+    assert 'data-testid="error-page"' in html and "Không tìm thấy trang" in html
+    assert "Using the URLconf" not in html
+    en = Client().get("/no/such/page/", **PAGE, **ENGLISH)
     assert en.status_code == 404 and "Page not found" in en.content.decode()
 
 

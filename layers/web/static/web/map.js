@@ -7,6 +7,7 @@
   var T = JSON.parse(document.getElementById("gp-strings").textContent);
   var EMBED = cfg.mode === "embed";
   var LANG = cfg.language === "en" ? "en" : "vi";
+  var LOCALE = LANG === "en" ? "en-GB" : "vi-VN";
   var TZ = "Asia/Ho_Chi_Minh";
   var PAGE = 1000;
   var MAX_PAGES = 10;
@@ -15,6 +16,10 @@
   // Embeds fetch as an anonymous visitor: even a signed-in browser only gets public fields.
   var CREDENTIALS = EMBED ? "omit" : "same-origin";
   var COLOR = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$/;
+  // A finger covers more of the screen than a mouse pointer: a wider margin around what it may have meant.
+  var COARSE = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+  var TOLERANCE = COARSE ? 12 : 5;
+  var HAS = Object.prototype.hasOwnProperty;
 
   /* ---------- small DOM helpers (text only) ---------- */
   function el(tag, props) {
@@ -32,28 +37,75 @@
   function fold(s) {
     return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
   }
+  function words(s) {
+    return fold(s).split(/[^a-z0-9]+/).filter(Boolean);
+  }
   function safeColor(c, fallback) {
     return typeof c === "string" && COLOR.test(c) ? c : fallback;
   }
-  var dateFmt = new Intl.DateTimeFormat(LANG === "en" ? "en-GB" : "vi-VN", {
+  function fill(template, value) {
+    return String(template).replace("%s", value);
+  }
+
+  /* ---------- values as words: names for ids, words for codes, rounded numbers with units ---------- */
+  var dateFmt = new Intl.DateTimeFormat(LOCALE, {
     timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
   });
-  var ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+  var dayFmt = new Intl.DateTimeFormat(LOCALE, { timeZone: "UTC", year: "numeric", month: "2-digit", day: "2-digit" });
+  var intFmt = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
+  var oneFmt = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 1 });
+  var smallFmt = new Intl.NumberFormat(LOCALE, { maximumSignificantDigits: 2 });
+  var ISO = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/;
+  var DAY = /^\d{4}-\d{2}-\d{2}$/;
+  function number(v) {
+    if (Number.isInteger(v)) return intFmt.format(v);
+    return (Math.abs(v) >= 1 ? oneFmt : smallFmt).format(v);
+  }
+  function time(value) {
+    var d = new Date(String(value).replace(" ", "T").replace(/([+-]\d\d)$/, "$1:00"));
+    return isNaN(d) ? String(value) : dateFmt.format(d);
+  }
+  // A code without a word in the catalogue still reads as words ("terrain_shadow" -> "terrain shadow").
+  function codeWords(v) {
+    return /^[a-z]+(_[a-z0-9]+)+$/.test(v) ? v.replace(/_/g, " ") : v;
+  }
   function show(value) {
     if (value === null || value === undefined || value === "") return "—";
     if (typeof value === "boolean") return value ? T.yes : T.no;
-    if (typeof value === "string" && ISO.test(value)) {
-      var d = new Date(value);
-      if (!isNaN(d)) return dateFmt.format(d);
-    }
-    if (typeof value === "object") {
-      if (value.name) return String(value.name);
-      return JSON.stringify(value);
-    }
+    if (typeof value === "number") return number(value);
+    if (typeof value === "string" && ISO.test(value)) return time(value);
+    if (typeof value === "string" && DAY.test(value)) return dayFmt.format(new Date(value + "T00:00:00Z"));
+    if (typeof value === "object") return value.name ? String(value.name) : "—";
     return String(value);
   }
   function human(field) {
-    return (T.fields && T.fields[field]) || field.replace(/_/g, " ");
+    return (T.fields && T.fields[field]) || codeWords(field).replace(/_/g, " ");
+  }
+  // Names of the features other layers point to ("commune": 3 -> "Xã Trà Ka"), by layer slug.
+  var names = {};
+  var namesLoading = {};
+  function refOf(slug, field) {
+    return (T.refs && T.refs[slug] && T.refs[slug][field]) || null;
+  }
+  function valueText(slug, field, value) {
+    if (value === null || value === undefined || value === "") return "—";
+    var ref = refOf(slug, field);
+    if (ref && (typeof value === "number" || /^\d+$/.test(String(value)))) {
+      var known = names[ref] && names[ref][String(value)];
+      return known !== undefined ? known : "—"; // never a database id
+    }
+    var vocab = T.values && T.values[slug] && T.values[slug][field];
+    if (vocab && HAS.call(vocab, String(value))) return vocab[String(value)];
+    var lists = (T.lists && T.lists[slug]) || [];
+    if (vocab && lists.indexOf(field) >= 0 && typeof value === "string") {
+      return value.split(/\s*,\s*/).map(function (c) { return HAS.call(vocab, c) ? vocab[c] : codeWords(c); }).join(", ");
+    }
+    if (typeof value === "number") {
+      var unit = T.units && T.units[field];
+      return number(value) + (unit ? (unit === "°" ? unit : "\u00a0" + unit) : "");
+    }
+    if (typeof value === "string" && !ISO.test(value) && !DAY.test(value)) return codeWords(value);
+    return show(value);
   }
 
   /* ---------- the catalogue ---------- */
@@ -118,7 +170,15 @@
 
   /* ---------- the map ---------- */
   // Whole zoom levels only: the offline base map's names are drawn into its tiles, and scaled tiles blur them.
-  var map = L.map("map", { minZoom: cfg.minZoom, maxZoom: cfg.maxZoom, zoomControl: true, tap: true });
+  var map = L.map("map", { minZoom: cfg.minZoom, maxZoom: cfg.maxZoom, zoomControl: false, tap: true });
+  // Leaflet's own controls speak English: their titles in the page's language.
+  L.control.zoom({ zoomInTitle: T.zoomInTitle, zoomOutTitle: T.zoomOutTitle }).addTo(map);
+  map.on("popupopen", function (e) {
+    var told = document.getElementById("gp-notice");
+    if (told) told.hidden = true; // a popup is what the person is reading now
+    var close = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) { close.setAttribute("aria-label", T.close); close.title = T.close; }
+  });
   map.attributionControl.setPrefix(false);
   var db = cfg.districtBbox;
   map.setMaxZoom(cfg.maxZoom); // needed before fitBounds when no tile layer has set it yet
@@ -133,6 +193,8 @@
   // Points above lines above areas, whatever order the layers finish loading in.
   map.createPane("gp-lines").style.zIndex = 410;
   map.createPane("gp-points").style.zIndex = 420;
+  map.createPane("gp-highlight").style.zIndex = 430;
+  map.getPane("gp-highlight").style.pointerEvents = "none";
   function paneOf(meta) { return isPoint(meta) ? "gp-points" : /Line/.test(meta.geometry) ? "gp-lines" : "overlayPane"; }
 
   var Coords = L.Control.extend({
@@ -149,12 +211,47 @@
   });
   new Coords().addTo(map);
 
+  // "Report a problem" where the map is centred: the citizen report form, reachable from the map itself.
+  var Report = L.Control.extend({
+    options: { position: "topleft" },
+    onAdd: function () {
+      var a = el("a", { cls: "gp-report leaflet-bar", "data-testid": "report", title: T.reportTitle },
+        el("span", { "aria-hidden": "true", text: "⚑ " }), el("span", { text: T.report }));
+      function place() {
+        var c = map.getCenter();
+        a.href = cfg.reportUrl + "?lat=" + c.lat.toFixed(6) + "&lon=" + c.lng.toFixed(6);
+      }
+      map.on("moveend", place);
+      place();
+      L.DomEvent.disableClickPropagation(a);
+      return a;
+    },
+  });
+  if (cfg.reportUrl && !EMBED) new Report().addTo(map);
+
+  // Notices stack with the other controls (under the base-map switcher) rather than covering them.
+  var NoticeSlot = L.Control.extend({
+    options: { position: "topright" },
+    onAdd: function () {
+      var box = document.getElementById("gp-notice");
+      box.classList.add("leaflet-control");
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    },
+  });
+
   /* ---------- base maps: online with an offline fallback (web/basemap.js) ---------- */
   var basemaps = window.gpBasemaps(map, cfg.basemap, function () { notice(T.basemapFallback); });
   var bases = {};
   bases[T.basemapOnline] = basemaps.online;
   bases[T.basemapOffline] = basemaps.offline;
-  L.control.layers(bases, null, { position: "topright", collapsed: true }).addTo(map);
+  var switcher = L.control.layers(bases, null, { position: "topright", collapsed: true }).addTo(map);
+  // After the switcher, so that it sits under it.
+  if (document.getElementById("gp-notice")) new NoticeSlot().addTo(map);
+  if (switcher._layersLink) {
+    switcher._layersLink.title = T.basemaps;
+    switcher._layersLink.setAttribute("aria-label", T.basemaps);
+  }
 
   function notice(text) {
     var box = document.getElementById("gp-notice");
@@ -228,37 +325,37 @@
 
   function visibleFields(meta, props) {
     var names = meta.fields || Object.keys(props || {});
-    return names.filter(function (n) { return props && n in props; });
+    var hidden = (T.hidden && T.hidden[meta.slug]) || [];
+    return names.filter(function (n) { return props && n in props && hidden.indexOf(n) < 0; });
   }
 
-  // Foreign keys arrive as ids ("commune": 3): show the name from the layer of that thing when it is loaded.
-  function display(field, value) {
-    if (typeof value === "number" && Number.isInteger(value)) {
-      var ref = state[field + "s"] || state[field];
-      var feats = ref && ref.features;
-      if (feats && ref.meta.labelField) {
-        for (var i = 0; i < feats.length; i++) {
-          if (feats[i].id === value || String(feats[i].id) === String(value)) return show(feats[i].properties[ref.meta.labelField]);
-        }
-      }
+  // A short name of a feature for lists: its label, else its time, else its first field.
+  function featureName(meta, props) {
+    props = props || {};
+    if (meta.labelField && props[meta.labelField] !== undefined && props[meta.labelField] !== null && props[meta.labelField] !== "") {
+      return valueText(meta.slug, meta.labelField, props[meta.labelField]);
     }
-    return show(value);
+    // Without a name: what tells such features apart (operator and technology of a coverage gap), else when.
+    var coded = meta.filterFields.filter(function (f) { return props[f] !== undefined && props[f] !== null && props[f] !== ""; }).slice(0, 2);
+    if (coded.length && !isPoint(meta)) return coded.map(function (f) { return valueText(meta.slug, f, props[f]); }).join(" · ");
+    if (meta.timeField && props[meta.timeField]) return show(props[meta.timeField]);
+    var first = visibleFields(meta, props)[0];
+    return first ? valueText(meta.slug, first, props[first]) : meta.title;
   }
 
-  function popupContent(meta, props) {
+  function popupContent(meta, props, id) {
     props = props || {};
     var box = el("div", { cls: "gp-popup", "data-layer": meta.slug });
+    if (id !== undefined && id !== null) box.setAttribute("data-feature", String(id));
     var label = meta.labelField && props[meta.labelField];
     box.appendChild(el("div", { cls: "gp-popup-layer", text: meta.title }));
     if (label !== undefined && label !== null && label !== "") {
-      box.appendChild(el("div", { cls: "gp-popup-title", text: show(label) }));
+      box.appendChild(el("div", { cls: "gp-popup-title", text: valueText(meta.slug, meta.labelField, label) }));
     }
     var table = el("table");
     visibleFields(meta, props).forEach(function (name) {
-      var value = display(name, props[name]);
-      if (name === "status" && meta.theme === "feedback" && T.complaintStatus[props[name]]) value = T.complaintStatus[props[name]];
-      if (name === "alert_state" && T.alertState[props[name]]) value = T.alertState[props[name]];
-      table.appendChild(el("tr", null, el("th", { text: human(name) }), el("td", { text: value, "data-field": name, "data-value": String(props[name]) })));
+      if (name === meta.labelField) return; // already the title
+      table.appendChild(el("tr", null, el("th", { scope: "row", text: human(name) }), el("td", { text: valueText(meta.slug, name, props[name]), "data-field": name })));
     });
     box.appendChild(table);
     return box;
@@ -313,28 +410,38 @@
     return s;
   }
 
+  // Clicks are answered by the map as a whole (whatIsHere), not by each shape: the smallest, top-most feature wins.
   function geojsonLayer(meta, features) {
     var cls = "gp-feature gp-layer-" + meta.slug;
+    var labelled = meta.style && meta.style.labels && meta.labelField;
     var geo = L.geoJSON({ type: "FeatureCollection", features: features }, {
       pointToLayer: function (f, ll) {
         var s = featureStyle(meta, f.properties, cls);
         s.radius = confidenceRadius(meta, f.properties);
         s.pane = "gp-points";
+        s.interactive = false;
         return L.circleMarker(ll, s);
       },
-      style: function (f) { return featureStyle(meta, f && f.properties, cls); },
+      style: function (f) { return L.extend(featureStyle(meta, f && f.properties, cls), { interactive: false }); },
       pane: paneOf(meta),
+      interactive: false,
       onEachFeature: function (f, lyr) {
         lyr.feature = f;
-        lyr.bindPopup(function () { return popupContent(meta, f.properties); });
+        var name = labelled && f.properties && f.properties[meta.labelField];
+        if (name) {
+          lyr.bindTooltip(String(name).replace(/^(Xã|Thị trấn|Phường)\s+/, ""), {
+            permanent: true, direction: "center", className: "gp-area-label", interactive: false,
+          });
+        }
       },
     });
+    var out = geo;
     if (isPoint(meta) && features.length > CLUSTER_AT && L.markerClusterGroup) {
-      var group = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
-      group.addLayers(geo.getLayers());
-      return group;
+      out = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
+      out.addLayers(geo.getLayers());
     }
-    return geo;
+    out.gpShapes = geo;
+    return out;
   }
 
   var vectorGridReady = null;
@@ -343,18 +450,7 @@
       vectorGridReady = new Promise(function (resolve, reject) {
         var s = document.createElement("script");
         s.src = cfg.vectorGridUrl;
-        s.onload = function () {
-          // Leaflet 1.9 dropped DomEvent.fakeStop, which VectorGrid still calls on click.
-          if (!L.DomEvent.fakeStop) L.DomEvent.fakeStop = function (e) { if (e) e._stopped = true; };
-          // Keep each drawn feature's tile id: tiles carry only what the map draws, the popup fetches the rest by it.
-          var create = L.VectorGrid.prototype._createLayer;
-          L.VectorGrid.prototype._createLayer = function (feat, pxPerExtent) {
-            var drawn = create.call(this, feat, pxPerExtent);
-            drawn.featureId = feat.id;
-            return drawn;
-          };
-          resolve();
-        };
+        s.onload = function () { resolve(); };
         s.onerror = reject;
         document.head.appendChild(s);
       });
@@ -381,67 +477,276 @@
             return L.extend({}, vs, extra);
           };
         });
-        var params = new URLSearchParams();
-        var dt = meta.timeField ? datetimeParam() : "";
-        if (dt) params.set("datetime", dt);
-        Object.keys(filters).forEach(function (k) { if (filters[k]) params.set(k, filters[k]); });
-        var q = params.toString();
+        var q = layerParams(meta, filters).toString();
         var vg = L.vectorGrid.protobuf(meta.tilesUrl + (q ? "?" + q : ""), {
           vectorTileLayerStyles: styles,
-          interactive: true,
+          interactive: false, // the map answers clicks (whatIsHere)
           maxNativeZoom: tj.maxzoom || 16,
           maxZoom: cfg.maxZoom,
           minZoom: meta.minZoom,
           fetchOptions: { credentials: CREDENTIALS },
           rendererFactory: L.canvas.tile,
         });
-        vg.on("click", function (e) {
-          var props = L.extend({}, e.layer && e.layer.properties);
-          // Tiles carry times as epoch seconds: shown as times until the feature arrives.
-          if (meta.timeField && typeof props[meta.timeField] === "number") props[meta.timeField] = new Date(props[meta.timeField] * 1000).toISOString();
-          var popup = L.popup().setLatLng(e.latlng).setContent(popupContent(meta, props)).openOn(map);
-          var id = e.layer && e.layer.featureId;
-          if (id === undefined || id === null) return;
-          // The whole feature from the API, with this user's permissions (the tile holds the label only).
-          var base = meta.featuresUrl.split("?")[0].replace(/\/?$/, "/");
-          fetch(base + encodeURIComponent(String(id)) + "/", { credentials: CREDENTIALS, headers: { Accept: "application/geo+json, application/json" } })
-            .then(function (r) { return r.ok ? r.json() : null; })
-            .then(function (f) {
-              if (f && f.properties && map.hasLayer(popup)) {
-                var box = popupContent(meta, f.properties);
-                box.setAttribute("data-feature", String(id));
-                popup.setContent(box);
-              }
-            }, function () {});
-        });
+        vg.gpTiled = true;
         return vg;
       });
+  }
+
+  // The time and attribute filters of a layer, as its tiles and feature queries take them.
+  function layerParams(meta, filters) {
+    var params = new URLSearchParams();
+    var dt = meta.timeField ? datetimeParam() : "";
+    if (dt) params.set("datetime", dt);
+    Object.keys(filters || {}).forEach(function (k) { if (filters[k] && filters[k].indexOf(",") < 0) params.set(k, filters[k]); });
+    return params;
   }
 
   function refresh(slug) {
     var st = state[slug];
     if (st.layer) { map.removeLayer(st.layer); st.layer = null; }
-    if (!st.on) { updateLegend(); return Promise.resolve(); }
+    if (!st.on) { updateLegend(); updateHints(); return Promise.resolve(); }
     st.status && (st.status.textContent = T.loading);
     var job = st.meta.preferTiles && !EMBED
       ? tileLayer(st.meta, st.filters)
       : fetchFeatures(st.meta, st.filters).then(function (features) {
           st.features = features;
-          collectValues(st, features);
-          return geojsonLayer(st.meta, features);
+          return ensureNames(st.meta).then(function () {
+            collectValues(st, features);
+            return geojsonLayer(st.meta, features);
+          });
         });
     return job.then(function (layer) {
       if (!st.on) return;
       if (st.layer) map.removeLayer(st.layer);
       st.layer = layer.addTo(map);
-      st.status && (st.status.textContent = st.features && !st.meta.preferTiles ? String(st.features.length) : "");
+      st.status && (st.status.textContent = st.features && !st.meta.preferTiles ? number(st.features.length) : "");
       updateLegend();
+      updateHints();
+      if (st.meta.preferTiles) countTiled();
       document.body.setAttribute("data-loaded-" + slug, "1");
     }, function (err) {
       st.status && (st.status.textContent = T.loadFailed);
       if (window.console) console.warn(err);
     });
   }
+
+  /* ---------- names of the features that other layers point to ---------- */
+  function metaOf(slug) {
+    for (var i = 0; i < metas.length; i++) if (metas[i].slug === slug) return metas[i];
+    return null;
+  }
+  function ensureNames(meta) {
+    var refs = (T.refs && T.refs[meta.slug]) || {};
+    return Promise.all(Object.keys(refs).map(function (field) { return loadNames(refs[field]); }));
+  }
+  function loadNames(slug) {
+    if (names[slug]) return Promise.resolve(names[slug]);
+    if (namesLoading[slug]) return namesLoading[slug];
+    var st = state[slug];
+    var target = metaOf(slug) || normalise({ slug: slug, label_field: "name" });
+    var job = st && st.features ? Promise.resolve(st.features) : fetchFeatures(target, {});
+    namesLoading[slug] = job.then(function (features) {
+      var index = {};
+      var field = target.labelField || "name";
+      features.forEach(function (f) { if (f.properties && f.properties[field]) index[String(f.id)] = String(f.properties[field]); });
+      names[slug] = index;
+      return index;
+    }, function () { names[slug] = {}; return names[slug]; });
+    return namesLoading[slug];
+  }
+
+  /* ---------- what is here: the feature under a click or tap ---------- */
+  function ringsOf(lyr) { return lyr._parts || []; }
+  function insideRings(rings, p) {
+    var inside = false;
+    rings.forEach(function (ring) {
+      for (var j = 0, k = ring.length - 1; j < ring.length; k = j++) {
+        var a = ring[j], b = ring[k];
+        if ((a.y > p.y) !== (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) inside = !inside;
+      }
+    });
+    return inside;
+  }
+  function edgeDistance(rings, p, closed) {
+    var best = Infinity;
+    rings.forEach(function (ring) {
+      for (var j = 1; j < ring.length; j++) best = Math.min(best, L.LineUtil.pointToSegmentDistance(p, ring[j - 1], ring[j]));
+      if (closed && ring.length > 2) best = Math.min(best, L.LineUtil.pointToSegmentDistance(p, ring[ring.length - 1], ring[0]));
+    });
+    return best;
+  }
+  function pixelArea(rings) {
+    var sum = 0;
+    rings.forEach(function (ring) {
+      var a = 0;
+      for (var j = 0, k = ring.length - 1; j < ring.length; k = j++) a += (ring[k].x + ring[j].x) * (ring[k].y - ring[j].y);
+      sum += Math.abs(a / 2);
+    });
+    return sum;
+  }
+  // kind: 0 point, 1 line, 2 area (drawn in that order from the top); size: distance or area, smaller first.
+  function hitOf(lyr, p) {
+    if (lyr instanceof L.CircleMarker) {
+      var d = map.latLngToLayerPoint(lyr.getLatLng()).distanceTo(p);
+      return d <= lyr.getRadius() + TOLERANCE ? { kind: 0, size: d } : null;
+    }
+    if (!(lyr instanceof L.Polyline)) return null;
+    var rings = ringsOf(lyr);
+    var area = lyr instanceof L.Polygon;
+    var edge = edgeDistance(rings, p, area) <= (lyr.options.weight || 1) / 2 + TOLERANCE;
+    if (!area) return edge ? { kind: 1, size: edgeDistance(rings, p, false) } : null;
+    // An area drawn without fill (the district's outline) answers on its outline only.
+    var filled = lyr.options.fill !== false && lyr.options.fillOpacity > 0;
+    return edge || (filled && insideRings(rings, p)) ? { kind: 2, size: pixelArea(lyr._rings || rings) } : null;
+  }
+  function drawnHits(latlng) {
+    var p = map.latLngToLayerPoint(latlng);
+    var hits = [];
+    metas.forEach(function (m) {
+      var st = state[m.slug];
+      if (!st.on || !st.layer || !st.layer.gpShapes) return;
+      st.layer.gpShapes.eachLayer(function (lyr) {
+        if (!lyr._map) return; // inside a cluster, or not drawn
+        var hit = hitOf(lyr, p);
+        if (hit) hits.push({ meta: m, feature: lyr.feature, kind: hit.kind, size: hit.size });
+      });
+    });
+    return hits;
+  }
+  function projected(coords) {
+    return coords.map(function (c) { return map.latLngToLayerPoint([c[1], c[0]]); });
+  }
+  // Layers drawn from vector tiles hold no features in the page: ask the API what lies within a few pixels.
+  function tiledHits(latlng) {
+    var c = map.latLngToContainerPoint(latlng);
+    var p = map.latLngToLayerPoint(latlng);
+    return Promise.all(metas.map(function (m) {
+      var st = state[m.slug];
+      if (!st.on || !st.layer || !st.layer.gpTiled || map.getZoom() < m.minZoom) return [];
+      var r = isPoint(m) ? (m.style.radius || 5) + TOLERANCE : 2;
+      var sw = map.containerPointToLatLng([c.x - r, c.y + r]);
+      var ne = map.containerPointToLatLng([c.x + r, c.y - r]);
+      var params = layerParams(m, st.filters);
+      params.set("bbox", [sw.lng, sw.lat, ne.lng, ne.lat].map(function (v) { return v.toFixed(7); }).join(","));
+      params.set("limit", "20");
+      var base = m.featuresUrl.split("?")[0];
+      return getJSON(base + "?" + params.toString()).then(function (fc) {
+        return (fc.features || []).map(function (f) {
+          var g = f.geometry || {};
+          var hit = { meta: m, feature: f, kind: /Point/.test(g.type) ? 0 : /Line/.test(g.type) ? 1 : 2, size: 0 };
+          if (g.type === "Point") hit.size = map.latLngToLayerPoint([g.coordinates[1], g.coordinates[0]]).distanceTo(p);
+          else if (g.type === "Polygon") hit.size = pixelArea(g.coordinates.map(projected));
+          else if (g.type === "MultiPolygon") hit.size = g.coordinates.reduce(function (a, poly) { return a + pixelArea(poly.map(projected)); }, 0);
+          return hit;
+        });
+      }, function () { return []; });
+    })).then(function (lists) { return [].concat.apply([], lists); });
+  }
+  function reportLink(latlng) {
+    if (!cfg.reportUrl || EMBED) return null;
+    var href = cfg.reportUrl + "?lat=" + latlng.lat.toFixed(6) + "&lon=" + latlng.lng.toFixed(6);
+    return el("a", { href: href, cls: "gp-popup-link gp-report-here", "data-testid": "report-here", text: T.reportHere + " →" });
+  }
+  // The answer of a click: the top-most, smallest feature, the others under it as a list to pick from.
+  function hitsPopup(latlng, hits, chosen) {
+    var box = el("div", { cls: "gp-here" });
+    if (!hits.length) {
+      box.appendChild(el("div", { cls: "gp-popup-layer", text: T.here }));
+      box.appendChild(el("div", { cls: "gp-popup-title", text: T.nothingHere }));
+    } else {
+      var hit = hits[chosen];
+      box.appendChild(popupContent(hit.meta, hit.feature.properties, hit.feature.id));
+    }
+    if (hits.length > 1) {
+      var list = el("ul", { cls: "gp-also", "aria-label": T.alsoHere });
+      box.appendChild(el("div", { cls: "gp-also-title", text: T.alsoHere }));
+      hits.forEach(function (h, i) {
+        if (i === chosen) return;
+        var b = el("button", { type: "button", cls: "gp-also-item", "data-layer": h.meta.slug },
+          el("span", { cls: "gp-also-layer", text: h.meta.title + ": " }), el("span", { text: featureName(h.meta, h.feature.properties) }));
+        b.addEventListener("click", function (ev) {
+          L.DomEvent.stop(ev);
+          herePopup.setContent(hitsPopup(latlng, hits, i));
+        });
+        list.appendChild(el("li", null, b));
+      });
+      box.appendChild(list);
+    }
+    var link = reportLink(latlng);
+    if (link) box.appendChild(link);
+    return box;
+  }
+  // Popups open clear of the map's controls (zoom, report, base maps at the top; the legend at the bottom).
+  var POPUP = { maxWidth: 300, autoPanPaddingTopLeft: [10, 175], autoPanPaddingBottomRight: [10, 40] };
+  var herePopup = L.popup(POPUP);
+  var hereSeq = 0;
+  function whatIsHere(latlng) {
+    var seq = ++hereSeq;
+    var local = drawnHits(latlng);
+    return tiledHits(latlng).then(function (remote) {
+      var hits = local.concat(remote);
+      hits.sort(function (a, b) { return a.kind - b.kind || a.size - b.size; });
+      return Promise.all(hits.map(function (h) { return ensureNames(h.meta); })).then(function () {
+        if (seq !== hereSeq) return; // a newer click answers instead
+        if (!hits.length && EMBED) return;
+        herePopup.setLatLng(latlng).setContent(hitsPopup(latlng, hits, 0)).openOn(map);
+      });
+    });
+  }
+  map.on("click", function (e) { clearHighlight(); whatIsHere(e.latlng); });
+
+  /* ---------- hints: zoom in to see a layer; counts of layers drawn from tiles ---------- */
+  // A control, so that Leaflet stacks it under the base-map switcher instead of over other controls.
+  var Hint = L.Control.extend({
+    options: { position: "topright" },
+    onAdd: function () {
+      this._box = el("div", { cls: "gp-zoomhint leaflet-control", role: "status", "data-testid": "zoom-hint" });
+      this._box.hidden = true;
+      L.DomEvent.disableClickPropagation(this._box);
+      return this._box;
+    },
+  });
+  var hintControl = new Hint().addTo(map);
+  function updateHints() {
+    var box = hintControl._box;
+    var below = [];
+    metas.forEach(function (m) {
+      var st = state[m.slug];
+      if (!st || !st.on) return;
+      if (map.getZoom() < m.minZoom) {
+        below.push(m);
+        if (st.status) st.status.textContent = T.zoomIn;
+      }
+    });
+    if (!box) return;
+    while (box.firstChild) box.removeChild(box.firstChild);
+    box.hidden = !below.length;
+    if (!below.length) return;
+    var need = Math.max.apply(null, below.map(function (m) { return m.minZoom; }));
+    var button = el("button", { type: "button", cls: "gp-zoomhint-zoom", text: T.zoomInButton });
+    button.addEventListener("click", function () { map.setZoom(need); });
+    box.appendChild(el("span", { text: fill(T.zoomInTo, below.map(function (m) { return m.title; }).join(", ")) }));
+    box.appendChild(button);
+  }
+  var countTimer = null;
+  function countTiled() {
+    clearTimeout(countTimer);
+    countTimer = setTimeout(function () {
+      var b = map.getBounds();
+      metas.forEach(function (m) {
+        var st = state[m.slug];
+        if (!st.on || !st.layer || !st.layer.gpTiled || map.getZoom() < m.minZoom || !st.status) return;
+        var params = layerParams(m, st.filters);
+        params.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(","));
+        params.set("limit", "1");
+        getJSON(m.featuresUrl.split("?")[0] + "?" + params.toString()).then(function (fc) {
+          if (st.on && typeof fc.numberMatched === "number") st.status.textContent = fill(T.inView, number(fc.numberMatched));
+        }, function () {});
+      });
+    }, 300);
+  }
+  map.on("zoomend", updateHints);
+  map.on("moveend", countTiled);
 
   function collectValues(st, features) {
     st.meta.filterFields.forEach(function (f) {
@@ -452,16 +757,23 @@
       });
       st.values[f] = seen;
       var select = st.filterInputs && st.filterInputs[f];
-      if (select) fillOptions(select, Object.keys(seen).sort().slice(0, 100), st.filters[f]);
+      if (select) fillOptions(select, Object.keys(seen).sort().slice(0, 100), st.filters[f], st.meta.slug, f);
     });
   }
 
-  function fillOptions(select, values, current) {
+  function fillOptions(select, values, current, slug, field) {
     while (select.firstChild) select.removeChild(select.firstChild);
     select.appendChild(el("option", { value: "", text: T.all }));
     if (current && values.indexOf(current) < 0) values = [current].concat(values);
+    // Each value as a word; several values at once (from a dashboard link) as their words joined.
+    function text(v) {
+      return v.split(",").map(function (one) {
+        return one === "true" ? T.yes : one === "false" ? T.no : valueText(slug, field, one);
+      }).join(", ");
+    }
+    values = values.slice().sort(function (a, b) { return text(a).localeCompare(text(b), LOCALE); });
     values.forEach(function (v) {
-      var o = el("option", { value: v, text: v });
+      var o = el("option", { value: v, text: text(v) });
       if (v === current) o.selected = true;
       select.appendChild(o);
     });
@@ -544,7 +856,7 @@
           st.filterInputs = {};
           m.filterFields.forEach(function (f) {
             var select = el("select", { name: f, "data-filter": m.slug + "." + f });
-            fillOptions(select, [], st.filters[f]);
+            fillOptions(select, [], st.filters[f], m.slug, f);
             select.addEventListener("change", function () {
               st.filters[f] = select.value;
               if (!st.on) { st.on = true; box.checked = true; }
@@ -595,55 +907,164 @@
   }
 
   /* ---------- search by village or commune name ---------- */
+  // Each hit names its commune ("Thôn 3 · Trà Ka"); every word typed must start a word of the name or
+  // of its commune, so "Thôn 3 Trà Ka" and "thon 3, tra ka" find it. Arrow keys move, Enter chooses.
   var searchIndex = null;
+  function communeOf(meta, props) {
+    var refs = (T.refs && T.refs[meta.slug]) || {};
+    var field = Object.keys(refs).filter(function (f) { return refs[f] === "communes"; })[0];
+    return field && props ? valueText(meta.slug, field, props[field]) : "";
+  }
   function buildSearchIndex() {
     if (searchIndex) return searchIndex;
-    var sources = metas.filter(function (m) { return m.theme === "places" && m.labelField && !m.preferTiles && !/Line/.test(m.geometry); });
+    var sources = metas.filter(function (m) { return m.theme === "places" && m.labelField && !m.preferTiles; });
     searchIndex = Promise.all(sources.map(function (m) {
       var have = state[m.slug] && state[m.slug].features;
       return (have ? Promise.resolve(have) : fetchFeatures(m, {})).then(function (features) {
-        return features.map(function (f) {
-          var name = f.properties && f.properties[m.labelField];
-          return { name: show(name), key: fold(show(name)), meta: m, feature: f };
+        return ensureNames(m).then(function () {
+          return features.map(function (f) {
+            var name = show(f.properties && f.properties[m.labelField]);
+            var commune = communeOf(m, f.properties);
+            if (commune === "—") commune = "";
+            return { name: name, commune: commune, own: words(name), all: words(name + " " + commune), meta: m, feature: f };
+          });
         });
       }, function () { return []; });
-    })).then(function (lists) { return [].concat.apply([], lists); });
+    })).then(function (lists) {
+      var seen = {};
+      return [].concat.apply([], lists).filter(function (it) {
+        var key = it.meta.slug + "/" + (it.feature.id !== undefined ? it.feature.id : it.name + "/" + it.commune);
+        if (seen[key]) return false;
+        seen[key] = true;
+        return true;
+      });
+    });
     return searchIndex;
+  }
+  function matches(item, tokens) {
+    var exact = 0;
+    for (var i = 0; i < tokens.length; i++) {
+      var t = tokens[i];
+      var found = false;
+      for (var j = 0; j < item.all.length; j++) {
+        if (item.all[j].indexOf(t) === 0) { found = true; if (item.all[j] === t) exact++; }
+      }
+      if (!found) return -1;
+    }
+    return exact;
+  }
+  function searchFor(text, items) {
+    var tokens = words(text);
+    if (!tokens.length) return [];
+    var scored = [];
+    items.forEach(function (it) {
+      var exact = matches(it, tokens);
+      if (exact < 0) return;
+      var inName = tokens.every(function (t) { return it.own.some(function (w) { return w.indexOf(t) === 0; }); });
+      scored.push({ it: it, score: exact * 2 + (inName ? 1 : 0) + (fold(it.name) === fold(text.trim()) ? 10 : 0) });
+    });
+    scored.sort(function (a, b) {
+      return b.score - a.score || a.it.name.length - b.it.name.length || a.it.name.localeCompare(b.it.name, LOCALE) || a.it.commune.localeCompare(b.it.commune, LOCALE);
+    });
+    return scored.slice(0, 12).map(function (s) { return s.it; });
   }
   function setupSearch() {
     var input = document.getElementById("gp-search");
     var results = document.getElementById("gp-search-results");
     if (!input) return;
     var timer = null;
+    var hits = [];
+    var active = -1;
+    function open(yes) {
+      results.hidden = !yes;
+      input.setAttribute("aria-expanded", yes ? "true" : "false");
+      if (!yes) { active = -1; input.removeAttribute("aria-activedescendant"); }
+    }
+    function mark(i) {
+      var options = results.querySelectorAll(".gp-hit");
+      if (!options.length) return;
+      active = (i + options.length) % options.length;
+      for (var k = 0; k < options.length; k++) options[k].setAttribute("aria-selected", k === active ? "true" : "false");
+      input.setAttribute("aria-activedescendant", options[active].id);
+      options[active].scrollIntoView({ block: "nearest" });
+    }
+    function choose(i) {
+      var hit = hits[i];
+      if (!hit) return;
+      open(false);
+      input.value = hit.name + (hit.commune ? ", " + hit.commune : "");
+      goTo(hit);
+    }
+    function run() {
+      clearTimeout(timer);
+      timer = null;
+      var text = input.value;
+      if (fold(text.trim()).length < 2) { hits = []; open(false); return Promise.resolve(); }
+      return buildSearchIndex().then(function (items) {
+        if (input.value !== text) return;
+        hits = searchFor(text, items);
+        while (results.firstChild) results.removeChild(results.firstChild);
+        active = -1;
+        input.removeAttribute("aria-activedescendant");
+        hits.forEach(function (hit, i) {
+          var where = [hit.commune, hit.meta.title].filter(Boolean).join(" · ");
+          var li = el("li", { id: "gp-hit-" + i, role: "option", cls: "gp-hit", "aria-selected": "false", "data-layer": hit.meta.slug },
+            el("strong", { text: hit.name }), el("span", { cls: "gp-hit-where", text: where }));
+          // mousedown would blur the input first and close the list before the click lands.
+          li.addEventListener("mousedown", function (ev) { ev.preventDefault(); });
+          li.addEventListener("click", function () { choose(i); });
+          results.appendChild(li);
+        });
+        if (!hits.length) results.appendChild(el("li", { cls: "gp-nohit", role: "option", "aria-disabled": "true", text: T.noResults }));
+        results.setAttribute("data-query", text); // which text these hits answer (the list follows the typing)
+        open(true);
+      });
+    }
     input.addEventListener("focus", buildSearchIndex);
     input.addEventListener("input", function () {
       clearTimeout(timer);
-      timer = setTimeout(function () {
-        var q = fold(input.value.trim());
-        while (results.firstChild) results.removeChild(results.firstChild);
-        if (q.length < 2) { results.hidden = true; return; }
-        buildSearchIndex().then(function (items) {
-          var hits = items.filter(function (it) { return it.key.indexOf(q) >= 0; }).slice(0, 12);
-          while (results.firstChild) results.removeChild(results.firstChild);
-          hits.forEach(function (hit) {
-            var b = el("button", { type: "button", cls: "gp-hit" }, el("strong", { text: hit.name }), el("span", { text: " · " + hit.meta.title }));
-            b.addEventListener("click", function () { goTo(hit); results.hidden = true; });
-            results.appendChild(el("li", null, b));
-          });
-          if (!hits.length) results.appendChild(el("li", { cls: "gp-nohit", text: T.noResults }));
-          results.hidden = false;
-        });
-      }, 150);
+      timer = setTimeout(run, 150);
     });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        var step = e.key === "ArrowDown" ? 1 : -1;
+        (timer || results.hidden ? run() : Promise.resolve()).then(function () {
+          mark(active < 0 && step < 0 ? -1 : active + step);
+        });
+      } else if (e.key === "Enter") {
+        e.preventDefault();
+        (timer ? run() : Promise.resolve()).then(function () { choose(active >= 0 ? active : 0); });
+      } else if (e.key === "Escape") {
+        open(false);
+      }
+    });
+    input.addEventListener("blur", function () { setTimeout(function () { open(false); }, 150); });
+  }
+  var highlight = null;
+  function clearHighlight() {
+    if (highlight) { map.removeLayer(highlight); highlight = null; }
   }
   function goTo(hit, extra) {
+    clearHighlight();
     var shape = L.geoJSON(hit.feature);
     var b = shape.getBounds();
     if (/Point/.test(hit.meta.geometry)) map.setView(b.getCenter(), Math.max(map.getZoom(), 14));
     else map.fitBounds(b, { maxZoom: 15 });
-    var content = popupContent(hit.meta, hit.feature.properties);
-    if (extra) content.appendChild(extra);
-    L.popup().setLatLng(b.getCenter()).setContent(content).openOn(map);
+    if (/Polygon/.test(hit.meta.geometry)) {
+      // The chosen area outlined, so a commune's extent is seen, not only its popup.
+      highlight = L.geoJSON(hit.feature, {
+        pane: "gp-highlight", interactive: false,
+        style: { color: "#ff6f00", weight: 4, opacity: 0.95, fill: false, className: "gp-highlight" },
+      }).addTo(map);
+    }
+    ensureNames(hit.meta).then(function () {
+      var content = popupContent(hit.meta, hit.feature.properties, hit.feature.id);
+      if (extra) content.appendChild(extra);
+      var link = reportLink(b.getCenter());
+      if (link) content.appendChild(link);
+      herePopup.setLatLng(b.getCenter()).setContent(content).openOn(map);
+    });
     closeSidebarOnPhone();
   }
 
@@ -676,12 +1097,12 @@
   // An open fire alert of the fire app (/api/fire/alerts/): where, how big, which state.
   function alertPopup(a, page) {
     var box = el("div", { cls: "gp-popup", "data-alert": String(a.id) });
-    box.appendChild(el("div", { cls: "gp-popup-layer", text: T.alertState[a.alert_state] || a.alert_state }));
+    box.appendChild(el("div", { cls: "gp-popup-layer", text: T.alertState[a.alert_state] || codeWords(a.alert_state) }));
     box.appendChild(el("div", { cls: "gp-popup-title", text: a.nearest_village ? T.nearVillage + " " + a.nearest_village : show(a.commune) }));
     var table = el("table");
     ["commune", "nearest_village", "village_distance_m", "first_seen", "last_seen", "hotspot_count", "max_frp", "max_confidence", "in_forest"].forEach(function (k) {
       if (a[k] === undefined) return;
-      table.appendChild(el("tr", null, el("th", { text: human(k) }), el("td", { text: show(a[k]), "data-field": k })));
+      table.appendChild(el("tr", null, el("th", { scope: "row", text: human(k) }), el("td", { text: valueText("fire-events", k, a[k]), "data-field": k })));
     });
     box.appendChild(table);
     if (page) box.appendChild(pageLink(page, T.openDetail));
@@ -693,14 +1114,14 @@
       var alerts = body.alerts || [];
       listInto(ul, alerts.map(function (a) {
         var where = a.nearest_village ? T.nearVillage + " " + a.nearest_village : a.commune || "#" + a.id;
-        var detail = [T.alertState[a.alert_state] || a.alert_state, show(a.last_seen), a.hotspot_count + " " + T.hotspots, a.nearest_village ? a.commune : null]
+        var detail = [T.alertState[a.alert_state] || codeWords(a.alert_state), show(a.last_seen), number(a.hotspot_count || 0) + " " + T.hotspots, a.nearest_village ? a.commune : null]
           .filter(Boolean).join(" · ");
         var b = el("button", { type: "button", cls: "gp-item", "data-alert-state": a.alert_state }, el("strong", { text: where }), el("span", { text: detail }));
         b.addEventListener("click", function () {
           if (a.lat === null || a.lon === null || a.lat === undefined) return;
           var ll = L.latLng(a.lat, a.lon);
           map.setView(ll, Math.max(map.getZoom(), 13));
-          L.popup().setLatLng(ll).setContent(alertPopup(a, page)).openOn(map);
+          L.popup(POPUP).setLatLng(ll).setContent(alertPopup(a, page)).openOn(map);
           closeSidebarOnPhone();
         });
         return el("li", null, b);
@@ -716,7 +1137,8 @@
       fs.sort(function (a, b) { return String(b.properties[fm.timeField]).localeCompare(String(a.properties[fm.timeField])); });
       listInto(ul, fs.slice(0, 30).map(function (f) {
         var pr = f.properties || {};
-        return featureItem(fm, f, show(pr[fm.timeField]), [pr.confidence, pr.source].filter(Boolean).map(show).join(" · "));
+        return featureItem(fm, f, show(pr[fm.timeField]), ["confidence", "source"].filter(function (k) { return pr[k]; })
+          .map(function (k) { return valueText(fm.slug, k, pr[k]); }).join(" · "));
       }), T.noFireHotspots);
     });
   }
@@ -733,11 +1155,11 @@
       listInto(ul, open.slice(0, 50).map(function (f) {
         var pr = f.properties || {};
         var code = pr.tracking_code || "";
-        var parts = [T.complaintStatus[pr.status] || show(pr.status)];
+        var parts = [T.complaintStatus[pr.status] || codeWords(show(pr.status))];
         if (pr.overdue) parts.push(T.overdue);
         parts.push(show(pr.description).slice(0, 80));
         var b = el("button", { type: "button", cls: "gp-item" + (pr.overdue ? " gp-overdue" : ""), "data-code": code, "data-overdue": pr.overdue ? "1" : "0" },
-          el("strong", { text: code || show(pr.category) }), el("span", { text: parts.join(" · ") }));
+          el("strong", { text: code || valueText("complaints", "category", pr.category) }), el("span", { text: parts.join(" · ") }));
         b.addEventListener("click", function () {
           // The layer's own feature when it is on the map (the officer's fields), else the queue's.
           var st = cm && state[cm.slug];
