@@ -54,7 +54,8 @@ def render(
         font = _font(11 if zoom < 14 else 13)
         for px, py, text in labels:
             draw.ellipse((px - 2, py - 2, px + 2, py + 2), fill=LABEL)
-            draw.text((px + 4, py - 7), text, font=font, fill=LABEL, stroke_width=2, stroke_fill=HALO)
+            # Clear of the overlay's marker drawn on the same point (radius up to ~9 px), so no letter hides under it.
+            draw.text((px + 11, py - 7), text, font=font, fill=LABEL, stroke_width=2, stroke_fill=HALO)
     out = io.BytesIO()
     base.save(out, "PNG", optimize=False)
     return out.getvalue()
