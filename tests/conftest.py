@@ -175,8 +175,17 @@ def artifacts_dir():
 
 
 @pytest.fixture
-def person(browser):
-    """Factory: a phone (390x844, touch) or desktop page in Chromium, as a person uses it (tests/journey.py).
+def offline(settings):
+    """The district without internet: the online base map cannot be reached, the offline one must take over."""
+    from . import journey
+
+    settings.BASEMAP_URL = journey.DEAD_TILES
+    settings.BASEMAP_DEFAULT = "online"
+
+
+@pytest.fixture
+def person(browser, offline):
+    """Factory: a phone (390x844, touch) or desktop page in Chromium, as a person uses it (tests/journey.py), offline.
 
     Any console error, page error or script dialog on a page it made fails the test.
     """

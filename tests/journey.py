@@ -130,9 +130,9 @@ def around(page, lat: float, lon: float, radius: int = 12, selector: str = "#map
     return (max(0, x - radius), max(0, y - radius), x + radius, y + radius)
 
 
-def tap_map(page, lat: float, lon: float) -> None:
-    """A real tap (touch screens) or click on the map at a coordinate."""
-    box = page.locator("#map").bounding_box()
+def tap_map(page, lat: float, lon: float, selector: str = "#map") -> None:
+    """A real tap (touch screens) or click on the map (window.geoplatform.map in that element) at a coordinate."""
+    box = page.locator(selector).bounding_box()
     point = page.evaluate("([lat, lon]) => window.geoplatform.map.latLngToContainerPoint([lat, lon])", [lat, lon])
     x, y = box["x"] + point["x"], box["y"] + point["y"]
     if page.size == "phone":

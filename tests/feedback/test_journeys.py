@@ -21,13 +21,6 @@ PASSWORD = "pw-for-tests-only"
 MARKER_RED = (229, 57, 53)
 
 
-@pytest.fixture(autouse=True)
-def offline(settings):
-    """The district without internet: the online base map cannot be reached, the offline one takes over."""
-    settings.BASEMAP_URL = journey.DEAD_TILES
-    settings.BASEMAP_DEFAULT = "online"
-
-
 @pytest.fixture
 def villages(district):
     """Two villages in Trà Sơn and one in the town, at their centres."""

@@ -22,12 +22,6 @@ PASSWORD = "pw-for-tests-only"
 FIRE = (15.26, 108.16)  # lat, lon: in the forest of Trà Sơn, 1.5 km from Thôn 1
 
 
-@pytest.fixture(autouse=True)
-def offline(settings):
-    settings.BASEMAP_URL = journey.DEAD_TILES
-    settings.BASEMAP_DEFAULT = "online"
-
-
 @pytest.fixture
 def ranger():
     """A ranger with a name, who logs in with a password."""

@@ -73,13 +73,7 @@ def _box(page, lon, lat, radius=10):
 
 
 def _tap_on_map(page, lon, lat):
-    box = page.locator("#cov-map").bounding_box()
-    point = page.evaluate("([lat, lon]) => window.geoplatform.map.latLngToContainerPoint([lat, lon])", [lat, lon])
-    x, y = box["x"] + point["x"], box["y"] + point["y"]
-    if page.size == "phone":
-        page.touchscreen.tap(x, y)
-    else:
-        page.mouse.click(x, y)
+    journey.tap_map(page, lat, lon, selector="#cov-map")
 
 
 def _switch(page, layer):

@@ -52,13 +52,6 @@ RAW_WORDS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def offline(settings):
-    """The machine is offline: the online base map cannot be reached."""
-    settings.BASEMAP_URL = journey.DEAD_TILES
-    settings.BASEMAP_DEFAULT = "online"
-
-
 @pytest.fixture
 def parcel(db_access):
     """One town parcel in the eastern commune (removed afterwards)."""

@@ -15,12 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "pw-for-tests-only"
 
 
-@pytest.fixture(autouse=True)
-def offline(settings):
-    settings.BASEMAP_URL = journey.DEAD_TILES
-    settings.BASEMAP_DEFAULT = "online"
-
-
 def _run(kind, source, status, hours_ago, **fields) -> IngestRun:
     run = IngestRun.objects.create(kind=kind, source=source, status=status, **fields)
     started = timezone.now() - timedelta(hours=hours_ago)

@@ -9,12 +9,6 @@ from tests import journey
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def offline(settings):
-    settings.BASEMAP_URL = journey.DEAD_TILES
-    settings.BASEMAP_DEFAULT = "online"
-
-
 def _user(role: str) -> User:
     user = User.objects.create_user(f"{role}-site", password="pw-for-tests-only", first_name="Hồ", last_name="Văn A")
     user.groups.add(Group.objects.get_or_create(name=role)[0])
