@@ -24,6 +24,8 @@ from layers.places.models import Commune, River, Village
 from . import basemap_draw, terrain, tilemath
 
 SIZE = tilemath.TILE_SIZE
+# Part of the cache key: bump it whenever the drawing changes, so no tile of an older drawing is served again.
+RENDER_VERSION = "2"
 logger = logging.getLogger(__name__)
 
 
@@ -61,7 +63,8 @@ def stamp(dem: RasterAsset | None) -> str:
 
     It hashes content, not row ids, so the same district loaded again reuses its cached tiles.
     """
-    parts = [json.dumps([dem.path, dem.width, dem.height, dem.bounds, dem.stats, _size(dem.path)]) if dem else "-"]
+    parts = [RENDER_VERSION]
+    parts.append(json.dumps([dem.path, dem.width, dem.height, dem.bounds, dem.stats, _size(dem.path)]) if dem else "-")
     with connection.cursor() as cursor:
         for model in (Commune, River, Village):
             # Table names come from the models' own metadata, never from a request.
@@ -138,7 +141,9 @@ def render(dem: RasterAsset | None, z: int, x: int, y: int) -> bytes:
     for river in River.objects.filter(geom__intersects=search).only("geom"):
         rivers.extend(project(line.coords) for line in _parts(river.geom.simplify(tolerance)))
     labels = []
-    for village in Village.objects.filter(geom__intersects=search).only("name", "geom"):
+    # Most populous first, then by name: every tile that draws a name decides the same way.
+    villages = Village.objects.filter(geom__intersects=search).only("name", "geom").order_by("-population", "name")
+    for village in villages:
         px, py = tilemath.to_pixel(village.geom.x, village.geom.y, z, x, y)
         labels.append((px, py, village.name))
     return basemap_draw.render(shaded, size=SIZE, boundaries=boundaries, rivers=rivers, labels=labels, zoom=z)

@@ -20,6 +20,11 @@ FONT_PATHS = (
 
 
 @lru_cache(maxsize=4)
+def _overlap(a, b) -> bool:
+    """Whether two (left, top, right, bottom) boxes touch, with a small gap kept between names."""
+    return a[0] < b[2] + 3 and b[0] < a[2] + 3 and a[1] < b[3] + 2 and b[1] < a[3] + 2
+
+
 def _font(size: int):
     for path in FONT_PATHS:
         try:
@@ -38,7 +43,10 @@ def render(
     labels: Iterable[tuple[float, float, str]] = (),
     zoom: int = 12,
 ) -> bytes:
-    """PNG bytes of one tile: terrain RGBA (or plain paper), commune rings, river lines, village names."""
+    """PNG bytes of one tile: terrain RGBA (or plain paper), commune rings, river lines, village names.
+
+    ``labels`` come most important first: a name that would overlap one already written is left out.
+    """
     base = Image.new("RGBA", (size, size), PAPER)
     if terrain is not None:
         base.alpha_composite(Image.fromarray(terrain, "RGBA"))
@@ -52,10 +60,16 @@ def render(
             _dashed(draw, list(ring), BOUNDARY, dash=5, gap=3)
     if zoom >= 11:
         font = _font(11 if zoom < 14 else 13)
+        placed: list[tuple[float, float, float, float]] = []
         for px, py, text in labels:
             draw.ellipse((px - 2, py - 2, px + 2, py + 2), fill=LABEL)
             # Clear of the overlay's marker drawn on the same point (radius up to ~9 px), so no letter hides under it.
-            draw.text((px + 11, py - 7), text, font=font, fill=LABEL, stroke_width=2, stroke_fill=HALO)
+            at = (px + 11, py - 7)
+            box = draw.textbbox(at, text, font=font, stroke_width=2)
+            if any(_overlap(box, other) for other in placed):
+                continue  # a name already written here (they come most important first): no garbled pile of names
+            placed.append(box)
+            draw.text(at, text, font=font, fill=LABEL, stroke_width=2, stroke_fill=HALO)
     out = io.BytesIO()
     base.save(out, "PNG", optimize=False)
     return out.getvalue()

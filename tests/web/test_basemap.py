@@ -107,3 +107,23 @@ def test_tile_outside_the_pyramid_is_a_400_in_the_error_shape(db, path):
     assert response.status_code == 400
     body = json.loads(response.content)
     assert body["error"]["code"] == "bad_tile"
+
+
+def test_a_village_name_that_would_overlap_one_already_written_is_left_out():
+    first = [(20.0, 100.0, "Thôn 3")]
+    alone = basemap_draw.render(None, size=256, labels=first, zoom=13)
+    crowded = basemap_draw.render(None, size=256, labels=first + [(24.0, 102.0, "Thôn 4")], zoom=13)
+    apart = basemap_draw.render(None, size=256, labels=first + [(20.0, 180.0, "Thôn 4")], zoom=13)
+    # The crowded name leaves only its dot; a name with room is written.
+    assert (_pixels(crowded) != _pixels(alone)).any(axis=2).sum() < 30
+    assert (_pixels(apart) != _pixels(alone)).any(axis=2).sum() > 150
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)))
+
+
+def test_the_tile_cache_key_changes_with_the_drawing(db, monkeypatch):
+    before = basemap.stamp(None)
+    monkeypatch.setattr(basemap, "RENDER_VERSION", basemap.RENDER_VERSION + "-next")
+    assert basemap.stamp(None) != before
