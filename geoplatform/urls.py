@@ -3,7 +3,12 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
+
+admin.site.site_header = _("Quản trị bản đồ điều hành Bắc Trà My")
+admin.site.site_title = _("Quản trị Bắc Trà My")
+admin.site.index_title = _("Dữ liệu và tài khoản")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

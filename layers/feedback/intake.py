@@ -132,7 +132,7 @@ def _check_text(report: Report) -> None:
         parts = urlsplit(report.media_url)
         # Only a link to a web page: never javascript:, data:, file: (it is shown as a link).
         if parts.scheme not in ("http", "https") or not parts.netloc or len(report.media_url) > 500:
-            raise InvalidReport("media_url must be an http(s) URL of at most 500 characters", field="media_url")
+            raise InvalidReport(_("media_url phải là địa chỉ http(s), tối đa 500 ký tự."), field="media_url")
 
 
 def _place(report: Report, cleaned: list[photos.CleanPhoto]) -> tuple[float, float]:
@@ -212,7 +212,8 @@ def _replay(idempotency: tuple[str, str], fingerprint: str) -> Complaint | None:
     if record is None:
         return None
     if record.fingerprint != fingerprint:
-        raise IdempotencyMismatch("this Idempotency-Key was used for a different request", field="Idempotency-Key")
+        message = _("Idempotency-Key này đã được dùng cho một yêu cầu khác.")
+        raise IdempotencyMismatch(message, field="Idempotency-Key")
     return record.complaint
 
 

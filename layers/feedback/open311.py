@@ -1,7 +1,7 @@
 """Open311 GeoReport v2: the specification's shapes, status values, dates and error list.
 
-Pure: no Django. Views hand in plain values; this module decides the field names and types so
-every endpoint answers alike (JSON, or XML with the same element names).
+Pure apart from Django's gettext for the error texts. Views hand in plain values; this module
+decides the field names and types so every endpoint answers alike (JSON, or XML with the same element names).
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 OPEN = "open"
@@ -69,14 +71,15 @@ def parse_when(text: str, name: str) -> datetime:
     # An unencoded "+07:00" in a query string arrives as " 07:00": read it as the offset it was.
     value = re.sub(r"(T[0-9:.]+) (\d{2}:?\d{2})$", r"\1+\2", value)
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?", value):
-        raise Open311Error(f"{name} must be an ISO 8601 datetime such as 2026-11-23T08:00:00+07:00")
+        raise Open311Error(_("%(name)s phải là ngày giờ ISO 8601, ví dụ 2026-11-23T08:00:00+07:00.") % {"name": name})
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise Open311Error(f"{name} is not a valid date") from None
+        raise Open311Error(_("%(name)s không phải ngày hợp lệ.") % {"name": name}) from None
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
         # Also keeps the 90-day arithmetic away from datetime's limits (year 1 and 9999).
-        raise Open311Error(f"{name} must be between {MIN_YEAR} and {MAX_YEAR}")
+        message = _("%(name)s phải nằm trong các năm %(first)s đến %(last)s.")
+        raise Open311Error(message % {"name": name, "first": MIN_YEAR, "last": MAX_YEAR})
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL)
 
 
@@ -89,9 +92,9 @@ def date_range(start: str | None, end: str | None, now: datetime) -> tuple[datet
     if start_at is None:
         start_at = end_at - DEFAULT_RANGE
     if start_at > end_at:
-        raise Open311Error("start_date is after end_date")
+        raise Open311Error(_("start_date nằm sau end_date."))
     if end_at - start_at > MAX_RANGE:
-        raise Open311Error("start_date and end_date may be at most 90 days apart")
+        raise Open311Error(_("start_date và end_date cách nhau tối đa 90 ngày."))
     return start_at, end_at
 
 
@@ -101,11 +104,12 @@ def csv_values(text: str | None, name: str, allowed: frozenset[str] | None = Non
         return []
     values = [v.strip() for v in text.split(",") if v.strip()]
     if len(values) > limit:
-        raise Open311Error(f"{name} lists more than {limit} values")
+        raise Open311Error(_("%(name)s có quá %(limit)s giá trị.") % {"name": name, "limit": limit})
     if allowed is not None:
         unknown = [v for v in values if v not in allowed]
         if unknown:
-            raise Open311Error(f"{name} has unknown values: {', '.join(sorted(unknown))[:200]}")
+            message = _("%(name)s có giá trị không được nhận: %(values)s")
+            raise Open311Error(message % {"name": name, "values": ", ".join(sorted(unknown))[:200]})
     return values
 
 
@@ -151,17 +155,18 @@ def check_attributes(attributes: list[dict], given: dict[str, str]) -> dict[str,
     known = {a["code"]: a for a in attributes}
     unknown = sorted(set(given) - set(known))
     if unknown:
-        raise Open311Error(f"unknown attribute: {', '.join(unknown)[:200]}")
+        raise Open311Error(_("Thuộc tính không được nhận: %(names)s") % {"names": ", ".join(unknown)[:200]})
     out = {}
     for code, attr in known.items():
         value = (given.get(code) or "").strip()
         if not value:
             if attr.get("required"):
-                raise Open311Error(f"attribute[{code}] is required")
+                raise Open311Error(_("Cần điền attribute[%(code)s].") % {"code": code})
             continue
         keys = {str(v["key"]) for v in attr.get("values", [])}
         if attr.get("datatype") in ("singlevaluelist", "multivaluelist") and value not in keys:
-            raise Open311Error(f"attribute[{code}] must be one of {', '.join(sorted(keys))}")
+            message = _("attribute[%(code)s] phải là một trong: %(values)s.")
+            raise Open311Error(message % {"code": code, "values": ", ".join(sorted(keys))})
         out[code] = value[:200]
     return out
 

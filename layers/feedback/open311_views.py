@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from geoplatform.errors import PlatformError
@@ -45,10 +46,11 @@ def endpoint(view):
         try:
             params = [*request.GET.lists(), *(request.POST.lists() if request.method == "POST" else [])]
             if any("\x00" in key or any("\x00" in v for v in values) for key, values in params):
-                raise Open311Error("parameters may not contain NUL characters")
+                raise Open311Error(_("Tham số không được chứa ký tự NUL."))
             jurisdiction = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
             if jurisdiction and jurisdiction != JURISDICTION:
-                raise Open311Error(f"jurisdiction_id {jurisdiction[:60]!r} not found", 404)
+                message = _("Không có jurisdiction_id %(value)s.") % {"value": repr(jurisdiction[:60])}
+                raise Open311Error(message, 404)
             return view(request, *args, fmt=fmt, **kwargs)
         except Open311Error as exc:
             return _error(exc.description, exc.status, fmt)
@@ -96,7 +98,7 @@ def discovery(request, fmt):
 def services(request, fmt):
     """GET services: every active category as an Open311 service."""
     if request.method != "GET":
-        raise Open311Error("only GET is allowed here", 400)
+        raise Open311Error(_("Địa chỉ này chỉ nhận phương thức GET."), 400)
     lang = _language(request)
     rows = [
         open311.service(
@@ -117,7 +119,7 @@ def service_definition(request, code, fmt):
     """GET services/{code}: the attribute definitions of one service."""
     category = Category.objects.filter(code=code, active=True).first()
     if category is None:
-        raise Open311Error(f"service_code {code[:60]!r} not found", 404)
+        raise Open311Error(_("Không có service_code %(value)s.") % {"value": repr(code[:60])}, 404)
     body = open311.definition(category.code, category.attributes or [])
     if fmt == "xml":
         return HttpResponse(open311.document_xml("service_definition", body), content_type="text/xml; charset=utf-8")
@@ -170,7 +172,7 @@ def requests_list(request, fmt):
     if request.method == "POST":
         return _post_request(request, fmt)
     if request.method != "GET":
-        raise Open311Error("only GET and POST are allowed here", 400)
+        raise Open311Error(_("Địa chỉ này chỉ nhận phương thức GET và POST."), 400)
     qs = Complaint.objects.prefetch_related("photos").order_by("-created_at")
     ids = open311.csv_values(request.GET.get("service_request_id"), "service_request_id")
     if ids:
@@ -195,7 +197,8 @@ def request_detail(request, request_id, fmt):
     """GET requests/{id}: one request, as a list of one."""
     complaint = Complaint.objects.prefetch_related("photos").filter(tracking_code=request_id[:20]).first()
     if complaint is None:
-        raise Open311Error(f"service_request_id {request_id[:40]!r} not found", 404)
+        message = _("Không có service_request_id %(value)s.") % {"value": repr(request_id[:40])}
+        raise Open311Error(message, 404)
     return _render(_rows(request, [complaint]), fmt, "service_requests", "request")
 
 
@@ -205,10 +208,10 @@ def token_detail(request, token, fmt):
     try:
         value = UUID(token)
     except ValueError:
-        raise Open311Error("token not found", 404) from None
+        raise Open311Error(_("Không tìm thấy token này."), 404) from None
     complaint = Complaint.objects.filter(token=value).first()
     if complaint is None:
-        raise Open311Error("token not found", 404)
+        raise Open311Error(_("Không tìm thấy token này."), 404)
     rows = [{"service_request_id": complaint.tracking_code, "token": str(complaint.token)}]
     return _render(rows, fmt, "service_requests", "request")
 
@@ -223,11 +226,11 @@ def not_found(request):
 def api_key_of(raw: str) -> ApiKey:
     """The active key matching this secret (compared by SHA-256)."""
     if not raw:
-        raise BadApiKey("api_key was not provided", field="api_key")
+        raise BadApiKey(_("Thiếu api_key."), field="api_key")
     digest = hashlib.sha256(raw.encode()).hexdigest()
     key = ApiKey.objects.filter(key_hash=digest, active=True).first()
     if key is None:
-        raise BadApiKey("api_key is invalid or revoked", field="api_key")
+        raise BadApiKey(_("api_key không hợp lệ hoặc đã bị thu hồi."), field="api_key")
     return key
 
 
@@ -236,20 +239,20 @@ def _number(text: str | None, name: str) -> float | None:
         return None
     if not NUMBER.fullmatch(text.strip()):
         # float() would also take "1_5.35", "nan" or "infinity": only plain decimal numbers are coordinates.
-        raise Open311Error(f"{name} must be a decimal number such as 15.35")
+        raise Open311Error(_("%(name)s phải là số thập phân, ví dụ 15.35.") % {"name": name})
     try:
         value = float(text)
     except ValueError:
-        raise Open311Error(f"{name} must be a number") from None
+        raise Open311Error(_("%(name)s phải là một số") % {"name": name}) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise Open311Error(f"{name} must be a finite number")
+        raise Open311Error(_("%(name)s phải là số hữu hạn.") % {"name": name})
     return value
 
 
 def _post_request(request, fmt):
     content_type = request.content_type or ""
     if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        raise Open311Error("POST requests.json must be form-encoded (application/x-www-form-urlencoded)")
+        raise Open311Error(_("POST requests.json phải gửi dạng biểu mẫu (application/x-www-form-urlencoded)."))
     data = request.POST
     # A keyed client is limited by its key's own quota (one server may post for many citizens);
     # a post without a valid key counts against its address, so guessing keys is limited too.
@@ -261,17 +264,17 @@ def _post_request(request, fmt):
     ratelimit.check_key(key)
     idempotency_key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(idempotency_key) > 200:
-        raise Open311Error("Idempotency-Key is longer than 200 characters")
+        raise Open311Error(_("Idempotency-Key dài quá 200 ký tự."))
     if not data.get("service_code"):
-        raise Open311Error("service_code was not provided")
+        raise Open311Error(_("Thiếu service_code."))
     lat, lon = _number(data.get("lat"), "lat"), _number(data.get("long"), "long")
     if (lat is None) != (lon is None):
-        raise Open311Error("lat and long go together")
+        raise Open311Error(_("lat và long phải gửi cùng nhau."))
     if lat is None and not data.get("address_string"):
-        raise Open311Error("lat/long or address_string is required")
+        raise Open311Error(_("Cần lat/long hoặc address_string."))
     description = data.get("description", "")
     if len(description) > open311.MAX_DESCRIPTION:
-        raise Open311Error("description is longer than 4,000 characters")
+        raise Open311Error(_("description dài quá 4.000 ký tự."))
     attributes = {
         k[len("attribute[") : -1]: v for k, v in data.items() if k.startswith("attribute[") and k.endswith("]")
     }

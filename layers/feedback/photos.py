@@ -1,8 +1,8 @@
 """Photo checks: decode for real (never trust the name), cap bytes and pixels, strip metadata.
 
-Pure: Pillow only, no Django. The image is re-encoded as JPEG from its pixels, so nothing of the
-original file (EXIF, comments, trailing bytes, polyglot payloads) survives; the GPS position, if
-any, is read first and handed back so it can pre-fill the report's location.
+Pillow only (and Django's gettext for the refusals). The image is re-encoded as JPEG from its
+pixels, so nothing of the original file (EXIF, comments, trailing bytes, polyglot payloads)
+survives; the GPS position, if any, is read first and handed back so it can pre-fill the report's location.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import math
 import warnings
 from dataclasses import dataclass
 
+from django.utils import formats
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Camera and phone formats; everything else (SVG, HTML, PDF, TIFF with its many codecs) is refused.
@@ -58,12 +60,22 @@ def gps_position(exif) -> tuple[float, float] | None:
     return lon, lat
 
 
+def _count(value: int) -> str:
+    # Django's Vietnamese formats have no number grouping: 40.000.000 is written here.
+    return f"{value:,}".replace(",", formats.get_format("THOUSAND_SEPARATOR"))
+
+
 def clean(data: bytes, *, max_bytes: int, max_pixels: int) -> CleanPhoto:
     """Check one uploaded file and re-encode it; raise PhotoError naming the reason."""
     if len(data) > max_bytes:
-        raise PhotoError(f"photo is larger than {max_bytes // (1024 * 1024) or max_bytes} MB", too_large=True)
+        # Below 1 MB (small test caps) the limit is named in bytes, not as "0 MB".
+        if max_bytes >= 1024 * 1024:
+            message = _("Ảnh lớn hơn %(size)s MB.") % {"size": max_bytes // (1024 * 1024)}
+        else:
+            message = _("Ảnh lớn hơn %(size)s byte.") % {"size": _count(max_bytes)}
+        raise PhotoError(message, too_large=True)
     if not data:
-        raise PhotoError("photo is empty")
+        raise PhotoError(_("Tệp ảnh trống."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -71,7 +83,8 @@ def clean(data: bytes, *, max_bytes: int, max_pixels: int) -> CleanPhoto:
             # Dimensions come from the header: refuse before a single pixel is decoded.
             width, height = image.size
             if width * height > max_pixels:
-                message = f"photo has more pixels ({width}x{height}) than the cap of {max_pixels}"
+                message = _("Ảnh có %(width)s×%(height)s điểm ảnh, vượt mức tối đa %(max)s điểm ảnh.")
+                message %= {"width": width, "height": height, "max": _count(max_pixels)}
                 raise PhotoError(message, too_large=True)
             gps = gps_position(image.getexif())
             image.load()
@@ -79,11 +92,12 @@ def clean(data: bytes, *, max_bytes: int, max_pixels: int) -> CleanPhoto:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # Pillow's own guard fires at open for the largest ones; the answer is the same.
-        raise PhotoError(f"photo has more pixels than the cap of {max_pixels}", too_large=True) from None
+        message = _("Ảnh có nhiều điểm ảnh hơn mức tối đa %(max)s điểm ảnh.") % {"max": _count(max_pixels)}
+        raise PhotoError(message, too_large=True) from None
     except UnidentifiedImageError:
-        raise PhotoError("not a photo (JPEG, PNG, WebP or GIF decoded from its content)") from None
+        raise PhotoError(_("Tệp này không phải ảnh JPEG, PNG, WebP hay GIF.")) from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise PhotoError(f"photo could not be decoded: {str(exc)[:120]}") from None
+        raise PhotoError(_("Không đọc được ảnh: %(detail)s") % {"detail": str(exc)[:120]}) from None
     image = ImageOps.exif_transpose(image)  # keep the picture upright once its EXIF is gone
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGBA").convert("RGB") if "A" in image.mode or image.mode == "P" else image.convert("RGB")

@@ -55,7 +55,9 @@ def act(
 ) -> Complaint:
     """Apply one workflow action (with its note) to a complaint; refused steps raise TransitionRefused."""
     if action not in ACTIONS:
-        raise TransitionRefused(f"unknown action {action[:40]!r}", field="action")
+        raise TransitionRefused(
+            _("Thao tác không được nhận: %(action)s") % {"action": repr(action[:40])}, field="action"
+        )
     now = now or timezone.now()
     note = (note or "").strip()
     if len(note) > 4000:
@@ -64,7 +66,9 @@ def act(
         complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
         sources, target = ACTIONS[action]
         if complaint.status not in sources:
-            raise TransitionRefused(f"cannot {action} a complaint that is {complaint.status}", field="action")
+            message = _("Không thể “%(action)s” khi phản ánh đang ở trạng thái “%(status)s”.")
+            labels = {"action": ACTION_LABELS[action], "status": complaint.get_status_display()}
+            raise TransitionRefused(message % labels, field="action")
         if action in ANSWERS and not note:
             raise InvalidReport(_("Cần trả lời công khai cho người phản ánh."), field="note")
         if action in ANSWERS:

@@ -1,6 +1,7 @@
 """The rangers' JSON API: open alerts, one event with its history, workflow steps, response times."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -21,7 +22,7 @@ STATE_FILTERS = {
 
 def _require_ranger(request) -> None:
     if not workflow.can_act(request.user):
-        raise Forbidden("rangers, operators and administrators only")
+        raise Forbidden(gettext("Chỉ kiểm lâm, điều hành viên và quản trị viên mới dùng được API cảnh báo cháy."))
 
 
 def event_json(event: FireEvent, *, history: bool = False) -> dict:

@@ -13,10 +13,12 @@ import math
 
 import numpy as np
 import rasterio
+from django.utils.translation import gettext
 from pyproj import Transformer
 
 from geoplatform.errors import PlatformError
 
+from . import labels
 from .models import CalibrationResult, CoverageRun, SignalMeasurement
 
 
@@ -50,7 +52,7 @@ def stats(predicted: np.ndarray, measured: np.ndarray, thresholds: tuple[float, 
 def calibrate(run: CoverageRun) -> list[CalibrationResult]:
     """Compare a finished run with every measurement of its operators/technologies; store the results."""
     if run.status != "succeeded":
-        raise CalibrationError("only a finished run can be calibrated", field="run")
+        raise CalibrationError(gettext("Chỉ hiệu chỉnh được một lần tính đã xong."), field="run")
     results = []
     for key, path in sorted(run.outputs.items()):
         operator, tech = key.split("/")
@@ -65,7 +67,10 @@ def calibrate(run: CoverageRun) -> list[CalibrationResult]:
                 inside = np.array([ds.index(x, y) for x, y in xy])
                 ok = (inside[:, 0] >= 0) & (inside[:, 0] < ds.height) & (inside[:, 1] >= 0) & (inside[:, 1] < ds.width)
         except rasterio.errors.RasterioError as exc:
-            raise CalibrationError(f"the raster of {key} cannot be read", field="run") from exc
+            message = gettext("Không đọc được ảnh vùng phủ của %(network)s.") % {
+                "network": labels.network(operator, tech)
+            }
+            raise CalibrationError(message, field="run") from exc
         predicted = np.where(values <= -998.0, -np.inf, values)  # -999 = beyond every tower's range
         measured = np.array([math.nan if d is None else d for _, d in points], dtype=float)
         figures = stats(predicted[ok], measured[ok], tuple(run.parameters["thresholds"][tech]))

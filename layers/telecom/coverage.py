@@ -26,6 +26,7 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from pyproj import Transformer
 from rasterio import features
 from shapely import ops as shapely_ops
@@ -261,7 +262,7 @@ def execute(run_id: int) -> CoverageRun:
     """Compute a run (idempotent: a finished run is returned as it is; a half-done one starts over)."""
     run = CoverageRun.objects.filter(pk=run_id).first()
     if run is None:
-        raise NotFound(f"no coverage run {run_id}")
+        raise NotFound(gettext("Không có lần tính vùng phủ số %(id)s.") % {"id": run_id})
     if run.status == "succeeded":
         return run
     CoverageRun.objects.filter(pk=run_id).update(status="running", started_at=timezone.now(), message="", progress={})

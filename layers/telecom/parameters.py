@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 import math
 
+from django.utils.translation import gettext as _
+
 from geoplatform.errors import PlatformError
 
 from .radio.bestserver import DEFAULT_THRESHOLDS
@@ -82,19 +84,24 @@ def _number(value, key: str, low: float, high: float) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError) as exc:
-        raise CoverageParamsError(f"{key} must be a number", field=key) from exc
+        raise CoverageParamsError(_("%(name)s phải là một số") % {"name": key}, field=key) from exc
     if not (math.isfinite(number) and low <= number <= high):
-        raise CoverageParamsError(f"{key} must be within {low}..{high}", field=key)
+        message = _("%(name)s phải nằm trong khoảng %(low)s đến %(high)s") % {
+            "name": key,
+            "low": f"{low:g}",
+            "high": f"{high:g}",
+        }
+        raise CoverageParamsError(message, field=key)
     return number
 
 
 def _site(site, index: int) -> dict:
     if not isinstance(site, dict):
-        raise CoverageParamsError("each extra site is an object", field=f"extra_sites[{index}]")
+        raise CoverageParamsError(_("Mỗi trạm thêm phải là một đối tượng JSON"), field=f"extra_sites[{index}]")
     out = {**SITE_DEFAULTS, **site}
     field = f"extra_sites[{index}]"
     if out.get("operator") not in OPERATORS or out.get("technology") not in TECHNOLOGIES:
-        raise CoverageParamsError("an extra site needs a known operator and technology", field=field)
+        raise CoverageParamsError(_("Trạm thêm cần nhà mạng và công nghệ trong danh sách"), field=field)
     out["lon"] = _number(out.get("lon"), f"{field}.lon", -180, 180)
     out["lat"] = _number(out.get("lat"), f"{field}.lat", -90, 90)
     out["antenna_height_m"] = _number(out["antenna_height_m"], f"{field}.antenna_height_m", 1, 300)
@@ -112,21 +119,22 @@ def resolve(given: dict | None) -> dict:
     given = dict(given or {})
     unknown = sorted(set(given) - set(DEFAULTS))
     if unknown:
-        raise CoverageParamsError(f"unknown parameters: {', '.join(unknown)}", field=unknown[0])
+        message = _("Tham số không được nhận: %(names)s") % {"names": ", ".join(unknown)}
+        raise CoverageParamsError(message, field=unknown[0])
     params = copy.deepcopy(DEFAULTS)
     for key, value in given.items():
         if key in _NUMBERS:
             params[key] = _number(value, key, *_NUMBERS[key])
         elif key in {"range_km", "signal_offset_db", "thresholds"}:
             if not isinstance(value, dict) or set(value) - set(TECHNOLOGIES):
-                raise CoverageParamsError(f"{key} maps 2G/3G/4G to values", field=key)
+                raise CoverageParamsError(_("%(name)s phải gán giá trị cho 2G/3G/4G") % {"name": key}, field=key)
             for tech, item in value.items():
                 if key == "thresholds":
                     if not isinstance(item, list | tuple) or len(item) != 2:
-                        raise CoverageParamsError("thresholds are [covered, weak] pairs", field=key)
+                        raise CoverageParamsError(_("thresholds là các cặp [có sóng, sóng yếu]"), field=key)
                     covered, weak = (_number(x, key, -160, 0) for x in item)
                     if weak > covered:
-                        raise CoverageParamsError("the weak threshold must be below the covered one", field=key)
+                        raise CoverageParamsError(_("Ngưỡng sóng yếu phải thấp hơn ngưỡng có sóng"), field=key)
                     params[key][tech] = [covered, weak]
                 elif key == "range_km":
                     params[key][tech] = _number(item, key, 0.1, 100)
@@ -134,26 +142,30 @@ def resolve(given: dict | None) -> dict:
                     params[key][tech] = _number(item, key, -60, 10)
         elif key == "operator_offset_db":
             if not isinstance(value, dict) or set(value) - set(OPERATORS):
-                raise CoverageParamsError("operator_offset_db maps operators to dB", field=key)
+                raise CoverageParamsError(_("operator_offset_db phải gán số dB cho từng nhà mạng"), field=key)
             params[key] = {op: _number(v, key, -60, 60) for op, v in value.items()}
         elif key in {"operators", "technologies"}:
             allowed = OPERATORS if key == "operators" else TECHNOLOGIES
             if not isinstance(value, list | tuple) or set(value) - set(allowed):
-                raise CoverageParamsError(f"{key} must be a list among {', '.join(allowed)}", field=key)
+                message = _("%(name)s phải là danh sách lấy trong: %(allowed)s") % {
+                    "name": key,
+                    "allowed": ", ".join(allowed),
+                }
+                raise CoverageParamsError(message, field=key)
             params[key] = list(value)
         elif key == "settlement_land_use":
             if not isinstance(value, list) or len(value) > 20 or not all(isinstance(c, str) and c for c in value):
-                raise CoverageParamsError("settlement_land_use is a list of land-use codes", field=key)
+                raise CoverageParamsError(_("settlement_land_use phải là danh sách mã loại đất"), field=key)
             params[key] = [c.strip().upper()[:10] for c in value]
         elif key == "extra_sites":
             if not isinstance(value, list) or len(value) > 200:
-                raise CoverageParamsError("extra_sites is a list of at most 200 sites", field=key)
+                raise CoverageParamsError(_("extra_sites phải là danh sách tối đa 200 trạm"), field=key)
             params[key] = [_site(site, i) for i, site in enumerate(value)]
         elif key == "crs":
             params[key] = _metric_crs(value)
         elif key == "dem_id":
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                raise CoverageParamsError("dem_id is a RasterAsset id", field=key)
+                raise CoverageParamsError(_("dem_id phải là mã số (id) của một mô hình độ cao đã nạp"), field=key)
             params[key] = value
     return params
 
@@ -165,7 +177,7 @@ def _metric_crs(value) -> str:
     try:
         crs = CRS.from_user_input(str(value)[:200])
     except CRSError as exc:
-        raise CoverageParamsError("crs is not a known CRS", field="crs") from exc
+        raise CoverageParamsError(_("crs không phải hệ toạ độ đã biết"), field="crs") from exc
     if not crs.is_projected or crs.axis_info[0].unit_name not in {"metre", "meter"}:
-        raise CoverageParamsError("crs must be a projected CRS in metres", field="crs")
+        raise CoverageParamsError(_("crs phải là hệ toạ độ phẳng tính bằng mét"), field="crs")
     return str(value)

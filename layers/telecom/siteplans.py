@@ -15,11 +15,12 @@ import math
 import numpy as np
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.utils.translation import gettext
 
 from geoplatform.errors import PlatformError
 from layers.places.models import Village
 
-from . import coverage, parameters, terrain
+from . import coverage, labels, parameters, terrain
 from .models import CandidateSite, CoverageRun, SitePlan, VillageCoverage, WifiPoint
 from .radio import planning
 
@@ -40,7 +41,8 @@ def base_run() -> CoverageRun:
     """The newest finished real (not what-if) coverage run."""
     run = coverage.latest_real_run()
     if run is None:
-        raise PlanningError("compute coverage first (python manage.py compute_coverage)", field="base_run")
+        message = gettext("Chưa có lần tính thực tế nào xong: hãy tính vùng phủ trước.")
+        raise PlanningError(message, field="base_run")
     return run
 
 
@@ -56,9 +58,9 @@ def plan(
 ) -> SitePlan:
     """Choose up to k new sites for one operator/technology; optionally queue the what-if run."""
     if not isinstance(k, int) or not 1 <= k <= 50:
-        raise PlanningError("k must be a whole number from 1 to 50", field="k")
+        raise PlanningError(gettext("Số trạm mới (k) phải là số nguyên từ 1 đến 50."), field="k")
     if operator not in parameters.OPERATORS or technology not in parameters.TECHNOLOGIES:
-        raise PlanningError("unknown operator or technology", field="operator")
+        raise PlanningError(gettext("Hãy chọn nhà mạng và công nghệ trong danh sách."), field="operator")
     run = run or base_run()
     params = run.parameters
     grid = terrain.load(terrain.dem_asset(params["dem_id"]).path, params["crs"], params["resolution_m"])
@@ -70,7 +72,9 @@ def plan(
     )
     demand = [v for v in Village.objects.select_related("commune").order_by("pk") if v.pk not in covered]
     if not demand:
-        raise PlanningError(f"every village is already covered by {operator} {technology}", field="operator")
+        network = labels.network(operator, technology)
+        message = gettext("Mọi thôn đã có sóng %(network)s: không cần trạm mới.") % {"network": network}
+        raise PlanningError(message, field="operator")
     drow, dcol, dinside = grid.rc_of([v.geom.x for v in demand], [v.geom.y for v in demand])
     reach = params["range_km"][technology] * 1000.0
     cells, source, names = _candidates(grid, candidates, drow[dinside], dcol[dinside], reach)
@@ -141,7 +145,7 @@ def save_what_if(plan_row: SitePlan) -> CoverageRun:
 def _queue_what_if(plan_row: SitePlan) -> CoverageRun:
     chosen = list(plan_row.candidates.filter(rank__isnull=False).order_by("rank"))
     if not chosen:
-        raise PlanningError("the plan chose no site", field="plan")
+        raise PlanningError(gettext("Phương án này không chọn được trạm nào."), field="plan")
     operator, technology = plan_row.parameters["operator"], plan_row.parameters["technology"]
     site_params = plan_row.parameters.get("site") or SITE_DEFAULTS
     extra = [
@@ -186,19 +190,22 @@ def _candidates(grid, candidates, rows, cols, reach):
     """Candidate cells, their kind and names: hilltops or grid points near the demand, or a list."""
     if isinstance(candidates, list):
         if not candidates or len(candidates) > 500:
-            raise PlanningError("give 1 to 500 candidate sites", field="candidates")
+            raise PlanningError(gettext("Hãy đưa từ 1 đến 500 vị trí ứng viên."), field="candidates")
         try:
             lon = [float(c["lon"]) for c in candidates]
             lat = [float(c["lat"]) for c in candidates]
         except (KeyError, TypeError, ValueError) as exc:
-            raise PlanningError("each candidate needs numeric lon and lat", field="candidates") from exc
+            message = gettext("Mỗi vị trí ứng viên cần kinh độ (lon) và vĩ độ (lat) là số.")
+            raise PlanningError(message, field="candidates") from exc
         r, c, inside = grid.rc_of(lon, lat)
         if not inside.all():
-            raise PlanningError("a candidate site lies outside the terrain model", field="candidates")
+            message = gettext("Có vị trí ứng viên nằm ngoài vùng của mô hình độ cao.")
+            raise PlanningError(message, field="candidates")
         names = [str(cand.get("name") or f"site {i + 1}")[:120] for i, cand in enumerate(candidates)]
         return np.column_stack([r, c]), "list", names
     if candidates not in {"hilltops", "grid"}:
-        raise PlanningError("candidates are 'hilltops', 'grid' or a list of {lon, lat}", field="candidates")
+        message = gettext("candidates phải là 'hilltops', 'grid' hoặc danh sách các {lon, lat}.")
+        raise PlanningError(message, field="candidates")
     seeds = np.ones(grid.shape, dtype=bool)
     seeds[rows, cols] = False
     from scipy import ndimage
@@ -210,7 +217,7 @@ def _candidates(grid, candidates, rows, cols, reach):
         spacing = max(int(GRID_SPACING_M / grid.cell), 1)
         cells = planning.grid_points(grid.shape, spacing, mask=near)[: MAX_CANDIDATES * 4]
     if len(cells) == 0:
-        raise PlanningError("no candidate site near the villages without coverage", field="candidates")
+        raise PlanningError(gettext("Không tìm được vị trí ứng viên gần các thôn chưa có sóng."), field="candidates")
     names = [f"{candidates[:-1]} {i + 1}" for i in range(len(cells))]
     return cells, candidates[:-1], names
 

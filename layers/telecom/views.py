@@ -31,29 +31,30 @@ class BadRequest(PlatformError):
 
 def _require(request) -> None:
     if not request.user.is_authenticated:
-        raise Forbidden("log in as a planner", field=None, status=401, code="not_authenticated")
+        message = _("Hãy đăng nhập bằng tài khoản cán bộ quy hoạch.")
+        raise Forbidden(message, field=None, status=401, code="not_authenticated")
     if not roles.of(request.user) & READERS:
-        raise Forbidden("coverage planning is for planners")
+        raise Forbidden(_("Chỉ cán bộ quy hoạch mới dùng được phần quy hoạch vùng phủ sóng."))
 
 
 def _body(request) -> dict:
     if len(request.body) > MAX_BODY:
-        raise BadRequest("request body too large", status=413, code="too_large")
+        raise BadRequest(_("Nội dung gửi lên quá lớn."), status=413, code="too_large")
     if not request.body:
         return {}
     try:
         data = json.loads(request.body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequest("the body is not JSON") from exc
+        raise BadRequest(_("Nội dung gửi lên không phải JSON.")) from exc
     if not isinstance(data, dict):
-        raise BadRequest("the body must be a JSON object")
+        raise BadRequest(_("Nội dung gửi lên phải là một đối tượng JSON."))
     return data
 
 
 def _run(run_id: int) -> CoverageRun:
     run = CoverageRun.objects.filter(pk=run_id).first()
     if run is None:
-        raise NotFound(f"no coverage run {run_id}")
+        raise NotFound(_("Không có lần tính vùng phủ số %(id)s.") % {"id": run_id})
     return run
 
 
@@ -223,7 +224,7 @@ def compare(request):
     try:
         a, b = int(request.GET.get("a", "")), int(request.GET.get("b", ""))
     except ValueError as exc:
-        raise BadRequest("give two run ids: ?a=&b=", field="a") from exc
+        raise BadRequest(_("Hãy chọn hai lần tính để so sánh (?a=&b=)."), field="a") from exc
     answer = coverage.compare(_run(a), _run(b))
     for change in answer["changes"]:
         change["network"] = labels.network(change["operator"], change["technology"])
@@ -319,16 +320,15 @@ def _planning_error(exc: siteplans.PlanningError, operator: str, technology: str
         message = _("Số trạm mới (k) phải là số nguyên từ 1 đến 50.")
     elif exc.field == "base_run":
         message = _("Chưa có lần tính thực tế nào xong: hãy tính vùng phủ trước.")
-    elif exc.field == "operator" and exc.message.startswith("every village"):
+    # A known network refused on the operator field means every village already has its signal.
+    elif exc.field == "operator" and operator in parameters.OPERATORS and technology in parameters.TECHNOLOGIES:
         message = _("Mọi thôn đã có sóng %(network)s: không cần trạm mới.") % {
             "network": labels.network(operator, technology)
         }
     elif exc.field == "operator":
         message = _("Hãy chọn nhà mạng và công nghệ trong danh sách.")
-    elif exc.field == "candidates":
-        message = _("Không tìm được vị trí ứng viên gần các thôn chưa có sóng.")
     else:
-        message = _("Không lập được phương án.")
+        message = exc.message  # the service's own message, already in the reader's language
     return siteplans.PlanningError(message, field=exc.field, code=exc.code, status=exc.status)
 
 
@@ -389,7 +389,7 @@ def plan_what_if(request, plan_id: int):
     _require(request)
     answer = SitePlan.objects.filter(pk=plan_id).first()
     if answer is None:
-        raise NotFound(f"no site plan {plan_id}")
+        raise NotFound(_("Không có phương án trạm số %(id)s.") % {"id": plan_id})
     try:
         run = siteplans.save_what_if(answer)
     except siteplans.PlanningError as exc:

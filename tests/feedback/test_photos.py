@@ -43,13 +43,13 @@ def test_a_30000_square_png_is_refused_before_decoding():
     assert len(data) < 2_000_000  # small on disk: the danger is the pixel count
     with pytest.raises(photos.PhotoError) as caught:
         photos.clean(data, **CAPS)
-    assert caught.value.too_large and "more pixels" in str(caught.value)
+    assert caught.value.too_large and "nhiều điểm ảnh hơn mức tối đa 40.000.000" in str(caught.value)
 
 
 def test_the_pixel_cap_is_checked_from_the_header():
     with pytest.raises(photos.PhotoError) as caught:
         photos.clean(huge_png(3000, 3000), max_bytes=2_000_000, max_pixels=1_000_000)
-    assert caught.value.too_large and "3000x3000" in str(caught.value)
+    assert caught.value.too_large and "3000×3000 điểm ảnh" in str(caught.value)
 
 
 def test_bytes_over_the_cap_are_refused_as_too_large():
