@@ -205,3 +205,17 @@ def person(browser, offline):
     finally:
         for made in pages:
             made.context.close()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language (Vietnamese), as a management command or task does.
+
+    A test client request in English leaves English active in the thread afterwards; code run outside a
+    request (services, commands) would then speak English in the next test.
+    """
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -121,13 +121,24 @@ def _answers(rows: dict[str, list[int]]) -> None:
     )
 
 
+# Invented people (Vietnamese order: family name first), so the header reads "name · role".
+DEMO_PEOPLE = {
+    roles.PLANNER: "Hồ Văn Minh",
+    roles.RANGER: "Trần Văn Dũng",
+    roles.URBAN_STAFF: "Lê Thị Hoa",
+    roles.FEEDBACK_OFFICER: "Nguyễn Thị Lan",
+    roles.OPERATOR: "Phạm Văn Hùng",
+    roles.ADMIN: "Đinh Quang Huy",
+}
+
+
 def _users() -> list[tuple[str, str]]:
     """One demo user per role (username = role); the admin is staff and superuser."""
     logins = []
     for role in roles.ALL:
         user, _ = User.objects.get_or_create(username=role)
         user.email = f"{role}@{USER_DOMAIN}"
-        user.first_name = roles.TITLES[role][0]
+        user.first_name, user.last_name = DEMO_PEOPLE[role], ""
         user.is_active = True
         user.is_staff = user.is_superuser = role == roles.ADMIN
         user.set_password(password_for(role))

@@ -49,6 +49,27 @@ STATUS_LABELS = {
 }
 
 
+# Source codes the platform itself writes, and the parts of FIRMS product names, as words.
+SOURCE_WORDS = {
+    "drive_test": gettext_lazy("đo sóng trên đường"),
+    "load_demo": gettext_lazy("dữ liệu mẫu"),
+    "crowd": gettext_lazy("người dân báo"),
+}
+FIRMS_PLATFORMS = {"SNPP": "Suomi NPP", "NOAA20": "NOAA-20", "NOAA21": "NOAA-21"}
+FIRMS_MODES = {"NRT": gettext_lazy("gần thời gian thực"), "SP": gettext_lazy("sản phẩm chuẩn")}
+
+
+def source_label(source: str) -> str:
+    """A run's source in words: "VIIRS_SNPP_NRT" is "VIIRS Suomi NPP · gần thời gian thực"; others as given."""
+    if source in SOURCE_WORDS:
+        return str(SOURCE_WORDS[source])
+    parts = source.split("_")
+    if len(parts) in (2, 3) and parts[0] in {"VIIRS", "MODIS", "LANDSAT"} and parts[-1] in FIRMS_MODES:
+        platform = FIRMS_PLATFORMS.get(parts[1], parts[1]) if len(parts) == 3 else ""
+        return " ".join(filter(None, [parts[0], platform])) + " · " + str(FIRMS_MODES[parts[-1]])
+    return source
+
+
 def status_labels() -> dict:
     """Each run status as a word in the active language."""
     return {code: str(label) for code, label in STATUS_LABELS.items()}
@@ -100,7 +121,7 @@ def _row(run: IngestRun, stats: dict) -> dict:
     layer = kind.layer
     label = str(kind.label) or run.kind
     # The default source repeats the kind ("FIRMS", "DEM", "fire-mask"): said once.
-    source = "" if run.source == run.kind or run.source.lower() in label.lower() else run.source
+    source = "" if run.source == run.kind or run.source.lower() in label.lower() else source_label(run.source)
     if run.kind == IMPORT_KIND and run.source.startswith(IMPORT_PREFIX):
         layer = run.source[len(IMPORT_PREFIX) :]
         source = _layer_title(layer)

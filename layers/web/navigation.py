@@ -52,4 +52,8 @@ def header(request) -> dict:
 
     english = (get_language() or "vi").startswith("en")
     titles = [roles.TITLES[r][1 if english else 0] for r in roles.ALL if r in held]
+    user = getattr(request, "user", None)
+    name = user.get_full_name() if user is not None and user.is_authenticated else ""
+    # A name that is already a role title ("Lãnh đạo IOC") is not said twice.
+    titles = [title for title in titles if title != name]
     return {"nav": items(request), "role_titles": titles}

@@ -109,7 +109,7 @@ def _public_registry():
 
 def _require_staff_role(user):
     if not roles.of(user):
-        raise Forbidden("the dashboard is for staff of the operations centre")
+        raise Forbidden(gettext("Bảng điều hành chỉ dành cho cán bộ của Trung tâm điều hành."))
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from layers.feedback.models import Complaint
@@ -98,7 +99,7 @@ def test_feeds_put_fire_feeds_and_rasters_first_and_sum_up_layer_imports(distric
     feeds = figures.feeds()
     assert [(f["kind"], f["source"]) for f in feeds] == [
         ("firms", ""),  # the district's "FIRMS" feed, just run: its source repeats the kind
-        ("firms", "MODIS_NRT"),
+        ("firms", "MODIS · gần thời gian thực"),
         ("fire-mask", ""),
         ("dem", ""),
         ("vector-import", "no-such-layer"),  # failed: before the working imports
@@ -116,7 +117,7 @@ def test_feeds_put_fire_feeds_and_rasters_first_and_sum_up_layer_imports(distric
 def test_a_failed_feed_says_why_and_when_it_last_worked(district):
     ok = _run("firms", "VIIRS_NOAA20_NRT", "succeeded", 30, rows_new=4)
     _run("firms", "VIIRS_NOAA20_NRT", "failed", 1, message="FIRMS trả lời 503")
-    row = next(f for f in figures.feeds() if f["source"] == "VIIRS_NOAA20_NRT")
+    row = next(f for f in figures.feeds() if f["source"] == "VIIRS NOAA-20 · gần thời gian thực")
     ok.refresh_from_db()
     assert (row["status"], row["status_label"], row["reason"]) == ("failed", "Thất bại", "FIRMS trả lời 503")
     assert row["last_succeeded_at"] == ok.finished_at.isoformat() and row["runs"] == 2
@@ -143,3 +144,23 @@ def test_a_dry_run_import_is_no_run_of_the_feed(district):
     _run("vector-import", "import:parcels", "failed", 1, message="preview refused", params={"dry_run": True})
     parcels = next(f for f in figures.feeds() if f["kind"] == "vector-import")
     assert (parcels["status"], parcels["rows_new"], parcels["runs"]) == ("succeeded", 7, 1)
+
+
+@pytest.mark.parametrize(
+    "source,vi,en",
+    [
+        ("VIIRS_SNPP_NRT", "VIIRS Suomi NPP · gần thời gian thực", "VIIRS Suomi NPP · near real time"),
+        ("MODIS_SP", "MODIS · sản phẩm chuẩn", "MODIS · standard product"),
+        ("drive_test", "đo sóng trên đường", "drive test"),
+        ("my-upload.csv", "my-upload.csv", "my-upload.csv"),
+    ],
+)
+def test_feed_sources_are_words_not_codes(source, vi, en):
+    from django.utils import translation
+
+    from layers.web import feeds
+
+    with translation.override("vi"):
+        assert feeds.source_label(source) == vi
+    with translation.override("en"):
+        assert feeds.source_label(source) == en

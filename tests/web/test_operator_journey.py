@@ -70,14 +70,15 @@ def test_operator_sees_the_feeds_first_in_words_with_the_failure_reason(
     assert all("Điểm cháy vệ tinh (FIRMS)" in r for r in rows[:3]), rows
     assert "Nhập lớp bản đồ" in rows[-1] and "Nhập lớp bản đồ" in rows[-2]
     # The failing fire feed says why, in words, and when it last worked; its link opens the hotspots on the map.
-    modis = page.locator("#ingest-runs tr", has_text="MODIS_NRT")
+    modis = page.locator("#ingest-runs tr", has_text="MODIS ·")
     assert modis.get_attribute("data-status") == "failed"
     assert modis.locator(".gp-status").inner_text() == "Thất bại"
     assert modis.locator(".gp-feed-reason").inner_text() == "FIRMS trả lời 503: máy chủ bận"
     assert modis.locator(".gp-feed-reason").is_visible()
     assert "thành công lần cuối" in modis.inner_text()
     # Vietnamese numbers: 12.345 new, and the rejected rows explained.
-    viirs = page.locator("#ingest-runs tr", has_text="VIIRS_SNPP_NRT")
+    viirs = page.locator("#ingest-runs tr", has_text="VIIRS Suomi NPP")
+    assert "VIIRS_SNPP_NRT" not in page.locator("#ingest-runs").inner_text()  # a product code is no word
     assert "12.345 / 2" in viirs.inner_text()
     assert "2 dòng bị loại" in viirs.inner_text() and "latitude out of range" in viirs.inner_text()
     # The parcel imports: one row named by the layer, with the number of imports.
@@ -121,7 +122,7 @@ def test_dashboard_statuses_are_words_in_english_too(live_server, person, users,
     page.wait_for_selector("html[lang=en] body[data-figures-at]")
     statuses = {s.inner_text() for s in page.locator("#ingest-runs .gp-status").all()}
     assert statuses == {"Succeeded", "Failed"}
-    viirs = page.locator("#ingest-runs tr", has_text="VIIRS_SNPP_NRT")
+    viirs = page.locator("#ingest-runs tr", has_text="VIIRS Suomi NPP")
     assert "12,345 / 2" in viirs.inner_text()
     journey.check(page, "operator-dashboard-en")
 

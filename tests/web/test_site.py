@@ -126,3 +126,13 @@ def test_json_is_compressed_for_clients_that_accept_gzip(district):
     assert packed["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(packed.content)) == plain.json()
     assert len(packed.content) < len(plain.content) / 2
+
+
+def test_a_name_that_is_a_role_title_is_not_said_twice(db, users):
+    officer = users[roles.OPERATOR]
+    officer.first_name = "Lãnh đạo IOC"
+    officer.save()
+    client = Client()
+    client.force_login(officer)
+    html = client.get("/feedback/track/").content.decode()
+    assert ">Lãnh đạo IOC<" in html and "Lãnh đạo IOC · Lãnh đạo IOC" not in html

@@ -82,3 +82,18 @@ def test_a_refused_page_in_english_is_english(live_server, person):
     assert "Fire alerts" not in page.locator("#gp-menu nav").inner_text()
     assert page.locator("#gp-menu nav a[href='/map/']").inner_text() == "Map"
     journey.check(page, "site-403-en")
+
+
+def test_an_operators_header_stays_one_row_on_a_desktop(live_server, person):
+    _user(roles.OPERATOR)
+    page = person("desktop")
+    journey.login(page, live_server.url, f"{roles.OPERATOR}-site", "pw-for-tests-only", "/feedback/track/")
+    header = page.locator("[data-testid=site-header]").bounding_box()
+    assert header["height"] <= 60, header
+    links = page.locator("#gp-menu nav a")
+    assert links.count() >= 8
+    # The links that do not fit scroll into view; none is cut away for good.
+    last = links.nth(links.count() - 1)
+    last.scroll_into_view_if_needed()
+    assert last.is_visible()
+    journey.check(page, "site-header-operator")
