@@ -24,6 +24,9 @@ def test_an_unknown_page_on_a_phone_is_a_friendly_page_with_the_menu(live_server
     page.goto(f"{live_server.url}/no/such/page/")
     assert page.locator("[data-testid=error-page] h1").inner_text() == "Không tìm thấy trang"
     assert page.locator("#gp-menu nav").is_hidden()  # the pages sit behind the menu button on a phone
+    # Links standing alone are whole tap targets.
+    heights = [a.bounding_box()["height"] for a in page.locator(".gp-links a, .gp-brand").all()]
+    assert len(heights) == 3 and min(heights) >= 44, heights
     journey.check(page, "site-404")
     journey.press(page, "#gp-menu-toggle")
     assert page.locator("#gp-menu nav").is_visible()
