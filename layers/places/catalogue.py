@@ -26,7 +26,8 @@ register(
         model="places.Commune",
         geometry_type="MultiPolygon",
         public_fields=("name", "code", "kind", "population"),
-        filter_fields=("name", "code", "kind"),
+        # Not the slug code: a filter offers what people read.
+        filter_fields=("name", "kind"),
         ordering_fields=("name", "population"),
         label_field="name",
         # "labels": the map writes each commune's name on it (the offline base map names villages only).

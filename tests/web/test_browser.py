@@ -376,7 +376,8 @@ def test_parcel_popup_from_vector_tiles_fetches_the_feature_with_the_users_permi
         # The tile carries the label only; the whole feature comes from the API by its id.
         popup = page.locator(".leaflet-popup .gp-popup[data-feature]")
         popup.wait_for()
-        assert popup.locator(".gp-popup-title").inner_text() == "101"
+        # A title a person reads, not a bare number.
+        assert popup.locator(".gp-popup-title").inner_text() == "Thửa 101, tờ 77"
         assert popup.locator("td[data-field=address]").inner_text() == "Tổ 3"
         assert popup.locator("td[data-field=land_use_code]").inner_text() == "ODT – Đất ở tại đô thị"
         return popup

@@ -175,7 +175,8 @@ def test_a_tap_on_a_parcel_answers_with_the_parcel_and_lists_the_commune(world, 
     journey.tap_map(page, lat + PARCEL_HALF / 2, lon - PARCEL_HALF / 2)
     page.locator(".leaflet-popup .gp-popup[data-layer=parcels]").wait_for()
     text = popup_text(page)
-    assert page.locator(".leaflet-popup .gp-popup-title").inner_text() == "205"
+    # Called by what it is, not a bare number.
+    assert page.locator(".leaflet-popup .gp-popup-title").inner_text() == "Thửa 205, tờ 88"
     # Words, not field names; the area rounded, with its unit, in the Vietnamese number format.
     assert "Số tờ bản đồ" in text and "Diện tích" in text
     assert page.locator(".leaflet-popup td[data-field=area_m2]").inner_text() == "1.832,8\u00a0m²"

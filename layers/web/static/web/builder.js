@@ -114,7 +114,24 @@
     code.value = frame.outerHTML;
     while (preview.firstChild) preview.removeChild(preview.firstChild);
     preview.appendChild(frame);
+    fitPreview();
   }
+
+  // The preview is the portal's frame at its own size, scaled down to the room there is (a phone): the whole
+  // view is seen, laid out as the portal will lay it out, and nothing is cut off at the right edge.
+  function fitPreview() {
+    var frame = preview.querySelector("iframe");
+    if (!frame) return;
+    var w = Number(frame.getAttribute("width"));
+    var h = Number(frame.getAttribute("height"));
+    var scale = Math.min(1, preview.clientWidth / w);
+    frame.style.width = w + "px";
+    frame.style.height = h + "px";
+    frame.style.transform = scale < 1 ? "scale(" + scale.toFixed(4) + ")" : "";
+    preview.style.height = Math.ceil(h * scale) + "px";
+    preview.setAttribute("data-scale", scale.toFixed(2));
+  }
+  window.addEventListener("resize", fitPreview);
 
   /* ---------- the small map: the view is taken from it, the chosen box is drawn on it ---------- */
   var map = null;

@@ -16,9 +16,10 @@
   // Embeds fetch as an anonymous visitor: even a signed-in browser only gets public fields.
   var CREDENTIALS = EMBED ? "omit" : "same-origin";
   var COLOR = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$/;
-  // A finger covers more of the screen than a mouse pointer: a wider margin around what it may have meant.
-  var COARSE = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
-  var TOLERANCE = COARSE ? 12 : 5;
+  // How far from a point or line a click or tap still means it, in screen pixels: the same on a phone and a
+  // desktop, so that one tap lists what is under the finger, not what lies a kilometre away at a low zoom.
+  var TOLERANCE = 8;
+  var ALSO_MAX = 8; // the "also here" list names this many, then says how many more
   var HAS = Object.prototype.hasOwnProperty;
 
   /* ---------- small DOM helpers (text only) ---------- */
@@ -329,11 +330,27 @@
     return names.filter(function (n) { return props && n in props && hidden.indexOf(n) < 0; });
   }
 
+  // A label that is a bare number ("350") reads as what it numbers: "Thửa 350, tờ 88", else "<noun> 350".
+  function labelText(meta, props) {
+    var text = valueText(meta.slug, meta.labelField, props[meta.labelField]);
+    if (!/^[0-9][0-9.,\s]*$/.test(text)) return text;
+    var template = T.titles && T.titles[meta.slug];
+    if (template) {
+      var missing = false;
+      var out = template.replace(/\{([a-z_]+)\}/g, function (all, f) {
+        var v = props[f];
+        if (v === undefined || v === null || v === "") { missing = true; return ""; }
+        return valueText(meta.slug, f, v);
+      });
+      if (!missing) return out;
+    }
+    return ((T.nouns && T.nouns[meta.slug]) || meta.title) + " " + text;
+  }
   // A short name of a feature for lists: its label, else its time, else its first field.
   function featureName(meta, props) {
     props = props || {};
     if (meta.labelField && props[meta.labelField] !== undefined && props[meta.labelField] !== null && props[meta.labelField] !== "") {
-      return valueText(meta.slug, meta.labelField, props[meta.labelField]);
+      return labelText(meta, props);
     }
     // Without a name: what tells such features apart (operator and technology of a coverage gap), else when.
     var coded = meta.filterFields.filter(function (f) { return props[f] !== undefined && props[f] !== null && props[f] !== ""; }).slice(0, 2);
@@ -350,7 +367,7 @@
     var label = meta.labelField && props[meta.labelField];
     box.appendChild(el("div", { cls: "gp-popup-layer", text: meta.title }));
     if (label !== undefined && label !== null && label !== "") {
-      box.appendChild(el("div", { cls: "gp-popup-title", text: valueText(meta.slug, meta.labelField, label) }));
+      box.appendChild(el("div", { cls: "gp-popup-title", text: labelText(meta, props) }));
     }
     var table = el("table");
     visibleFields(meta, props).forEach(function (name) {
@@ -523,6 +540,7 @@
       updateLegend();
       updateHints();
       if (st.meta.preferTiles) countTiled();
+      declutter();
       document.body.setAttribute("data-loaded-" + slug, "1");
     }, function (err) {
       st.status && (st.status.textContent = T.loadFailed);
@@ -595,9 +613,11 @@
     var area = lyr instanceof L.Polygon;
     var edge = edgeDistance(rings, p, area) <= (lyr.options.weight || 1) / 2 + TOLERANCE;
     if (!area) return edge ? { kind: 1, size: edgeDistance(rings, p, false) } : null;
-    // An area drawn without fill (the district's outline) answers on its outline only.
+    // A filled area answers where it contains the point; one drawn without fill (the district's outline) on its
+    // outline only, so that a neighbouring area is not listed for a tap next to its border.
     var filled = lyr.options.fill !== false && lyr.options.fillOpacity > 0;
-    return edge || (filled && insideRings(rings, p)) ? { kind: 2, size: pixelArea(lyr._rings || rings) } : null;
+    var hit = filled ? insideRings(rings, p) : edge;
+    return hit ? { kind: 2, size: pixelArea(lyr._rings || rings) } : null;
   }
   function drawnHits(latlng) {
     var p = map.latLngToLayerPoint(latlng);
@@ -616,6 +636,29 @@
   function projected(coords) {
     return coords.map(function (c) { return map.latLngToLayerPoint([c[1], c[0]]); });
   }
+  // Whether a feature from the API is really under the click: an area that contains it, a point or line
+  // within TOLERANCE screen pixels (the bounding-box query also returns what merely comes near).
+  function apiHit(m, g, p) {
+    var c = g.coordinates;
+    if (!c) return null;
+    if (g.type === "Point" || g.type === "MultiPoint") {
+      var pts = projected(g.type === "Point" ? [c] : c);
+      var d = Math.min.apply(null, pts.map(function (q) { return q.distanceTo(p); }));
+      return d <= (m.style.radius || 5) + TOLERANCE ? { kind: 0, size: d } : null;
+    }
+    if (g.type === "LineString" || g.type === "MultiLineString") {
+      var lines = (g.type === "LineString" ? [c] : c).map(projected);
+      var e = edgeDistance(lines, p, false);
+      return e <= (m.style.weight || 2) / 2 + TOLERANCE ? { kind: 1, size: e } : null;
+    }
+    if (g.type === "Polygon" || g.type === "MultiPolygon") {
+      var polys = (g.type === "Polygon" ? [c] : c).map(function (poly) { return poly.map(projected); });
+      var inside = polys.some(function (rings) { return insideRings(rings, p); });
+      var size = polys.reduce(function (a, rings) { return a + pixelArea(rings); }, 0);
+      return inside ? { kind: 2, size: size } : null;
+    }
+    return null;
+  }
   // Layers drawn from vector tiles hold no features in the page: ask the API what lies within a few pixels.
   function tiledHits(latlng) {
     var c = map.latLngToContainerPoint(latlng);
@@ -623,7 +666,7 @@
     return Promise.all(metas.map(function (m) {
       var st = state[m.slug];
       if (!st.on || !st.layer || !st.layer.gpTiled || map.getZoom() < m.minZoom) return [];
-      var r = isPoint(m) ? (m.style.radius || 5) + TOLERANCE : 2;
+      var r = isPoint(m) ? (m.style.radius || 5) + TOLERANCE : /Line/.test(m.geometry) ? TOLERANCE : 1;
       var sw = map.containerPointToLatLng([c.x - r, c.y + r]);
       var ne = map.containerPointToLatLng([c.x + r, c.y - r]);
       var params = layerParams(m, st.filters);
@@ -631,14 +674,12 @@
       params.set("limit", "20");
       var base = m.featuresUrl.split("?")[0];
       return getJSON(base + "?" + params.toString()).then(function (fc) {
-        return (fc.features || []).map(function (f) {
-          var g = f.geometry || {};
-          var hit = { meta: m, feature: f, kind: /Point/.test(g.type) ? 0 : /Line/.test(g.type) ? 1 : 2, size: 0 };
-          if (g.type === "Point") hit.size = map.latLngToLayerPoint([g.coordinates[1], g.coordinates[0]]).distanceTo(p);
-          else if (g.type === "Polygon") hit.size = pixelArea(g.coordinates.map(projected));
-          else if (g.type === "MultiPolygon") hit.size = g.coordinates.reduce(function (a, poly) { return a + pixelArea(poly.map(projected)); }, 0);
-          return hit;
+        var out = [];
+        (fc.features || []).forEach(function (f) {
+          var hit = apiHit(m, f.geometry || {}, p);
+          if (hit) out.push({ meta: m, feature: f, kind: hit.kind, size: hit.size });
         });
+        return out;
       }, function () { return []; });
     })).then(function (lists) { return [].concat.apply([], lists); });
   }
@@ -660,8 +701,10 @@
     if (hits.length > 1) {
       var list = el("ul", { cls: "gp-also", "aria-label": T.alsoHere });
       box.appendChild(el("div", { cls: "gp-also-title", text: T.alsoHere }));
+      var shown = 0;
       hits.forEach(function (h, i) {
-        if (i === chosen) return;
+        if (i === chosen || shown >= ALSO_MAX) return;
+        shown++;
         var b = el("button", { type: "button", cls: "gp-also-item", "data-layer": h.meta.slug },
           el("span", { cls: "gp-also-layer", text: h.meta.title + ": " }), el("span", { text: featureName(h.meta, h.feature.properties) }));
         b.addEventListener("click", function (ev) {
@@ -671,6 +714,8 @@
         list.appendChild(el("li", null, b));
       });
       box.appendChild(list);
+      var more = hits.length - 1 - shown;
+      if (more > 0) box.appendChild(el("div", { cls: "gp-also-more", "data-testid": "also-more", text: fill(T.andMore, number(more)) }));
     }
     var link = reportLink(latlng);
     if (link) box.appendChild(link);
@@ -748,6 +793,38 @@
   map.on("zoomend", updateHints);
   map.on("moveend", countTiled);
 
+  /* ---------- names written on areas: none over another ---------- */
+  // Larger areas (on screen) keep their names; a name that would overlap one already shown is hidden until
+  // a zoom gives it room.
+  var declutterTimer = null;
+  function declutter() {
+    clearTimeout(declutterTimer);
+    declutterTimer = setTimeout(function () {
+      var labels = [];
+      metas.forEach(function (m) {
+        var st = state[m.slug];
+        if (!st.on || !st.layer || !st.layer.gpShapes) return;
+        st.layer.gpShapes.eachLayer(function (lyr) {
+          var tip = lyr.getTooltip && lyr.getTooltip();
+          var node = tip && tip.getElement && tip.getElement();
+          if (node && lyr._map) labels.push({ node: node, size: pixelArea(ringsOf(lyr)) });
+        });
+      });
+      labels.sort(function (a, b) { return b.size - a.size; });
+      var shown = [];
+      labels.forEach(function (lab) {
+        lab.node.classList.remove("gp-label-hidden");
+        var r = lab.node.getBoundingClientRect();
+        var clash = shown.some(function (o) {
+          return r.left < o.right + 4 && o.left < r.right + 4 && r.top < o.bottom + 2 && o.top < r.bottom + 2;
+        });
+        if (clash) lab.node.classList.add("gp-label-hidden");
+        else shown.push(r);
+      });
+    }, 30);
+  }
+  map.on("zoomend moveend", declutter);
+
   function collectValues(st, features) {
     st.meta.filterFields.forEach(function (f) {
       var seen = st.values[f] || {};
@@ -757,10 +834,31 @@
       });
       st.values[f] = seen;
       var select = st.filterInputs && st.filterInputs[f];
-      if (select) fillOptions(select, Object.keys(seen).sort().slice(0, 100), st.filters[f], st.meta.slug, f);
+      if (select && select.tagName === "SELECT") fillOptions(select, choicesOf(st, f), st.filters[f], st.meta.slug, f);
     });
   }
 
+  // The values a filter offers: those of the features in the page; for a layer drawn from tiles (no features
+  // in the page) the words the catalogue has for a coded field and the names of what a reference points to,
+  // or null for a free field (sheet and parcel numbers), which is typed instead.
+  function choicesOf(st, f) {
+    var slug = st.meta.slug;
+    var seen = Object.keys(st.values[f] || {});
+    if (!st.meta.preferTiles || EMBED) return seen.sort().slice(0, 100);
+    var vocab = T.values && T.values[slug] && T.values[slug][f];
+    var ref = refOf(slug, f);
+    var out = {};
+    if (vocab) {
+      // Two codes with one word (a satellite by letter or by number): the word offered once.
+      var words = {};
+      Object.keys(vocab).forEach(function (code) { if (!words[vocab[code]]) { words[vocab[code]] = true; out[code] = true; } });
+    }
+    if (ref && names[ref]) Object.keys(names[ref]).forEach(function (id) { out[id] = true; });
+    seen.forEach(function (v) { out[v] = true; });
+    var values = Object.keys(out);
+    if (!values.length && !vocab && !ref) return null;
+    return values.sort().slice(0, 100);
+  }
   function fillOptions(select, values, current, slug, field) {
     while (select.firstChild) select.removeChild(select.firstChild);
     select.appendChild(el("option", { value: "", text: T.all }));
@@ -788,12 +886,25 @@
     if (!/Line/.test(meta.geometry)) box.style.opacity = String(Math.max(0.35, Math.min(1, s.fillOpacity + 0.3)));
     return box;
   }
+  // The legend: a labelled region that scrolls by keyboard too, behind a button that folds it away (folded
+  // at first on a phone, where it would cover the map).
+  var PHONE = window.matchMedia("(max-width: 700px)").matches;
   var Legend = L.Control.extend({
     options: { position: "bottomright" },
     onAdd: function () {
-      this._box = el("div", { cls: "gp-legend leaflet-control", "data-testid": "legend" });
-      L.DomEvent.disableClickPropagation(this._box);
-      return this._box;
+      var self = this;
+      this._toggle = el("button", { type: "button", cls: "gp-legend-toggle", "aria-expanded": PHONE ? "false" : "true", "aria-controls": "gp-legend-body", text: T.legend });
+      this._box = el("div", { id: "gp-legend-body", cls: "gp-legend-body", tabindex: "0", role: "region", "aria-label": T.legend, "data-testid": "legend" });
+      this._box.hidden = PHONE;
+      this._toggle.addEventListener("click", function () {
+        var open = self._box.hidden;
+        self._box.hidden = !open;
+        self._toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+      this._wrap = el("div", { cls: "gp-legend leaflet-control" }, this._toggle, this._box);
+      L.DomEvent.disableClickPropagation(this._wrap);
+      L.DomEvent.disableScrollPropagation(this._wrap);
+      return this._wrap;
     },
   });
   var legend = new Legend().addTo(map);
@@ -826,10 +937,29 @@
         });
       }
     });
-    box.hidden = !any;
+    legend._wrap.hidden = !any;
   }
 
   /* ---------- the side panel (full map only) ---------- */
+  // Fields a person filters by: not the ones hidden from people (a commune's slug code).
+  function filterFieldsOf(m) {
+    var hidden = (T.hidden && T.hidden[m.slug]) || [];
+    return m.filterFields.filter(function (f) { return hidden.indexOf(f) < 0; });
+  }
+  // Names of referenced features (a fire event's commune) for the filters of layers drawn from tiles.
+  function fillReferenceFilters() {
+    metas.forEach(function (m) {
+      var st = state[m.slug];
+      var refs = (T.refs && T.refs[m.slug]) || {};
+      if (!st.filterInputs || !Object.keys(refs).length) return;
+      ensureNames(m).then(function () {
+        Object.keys(refs).forEach(function (f) {
+          var input = st.filterInputs[f];
+          if (input && input.tagName === "SELECT") fillOptions(input, choicesOf(st, f), st.filters[f], m.slug, f);
+        });
+      });
+    });
+  }
   function buildSwitcher() {
     var host = document.getElementById("gp-layers");
     if (!host) return;
@@ -851,19 +981,28 @@
         var label = el("label", { for: "gp-toggle-" + m.slug }, swatch(m), el("span", { text: m.title }));
         var row = el("div", { cls: "gp-layer-row" }, box, label, st.status);
         group.appendChild(row);
-        if (m.filterFields.length) {
+        if (filterFieldsOf(m).length) {
           var details = el("details", { cls: "gp-filters" }, el("summary", { text: T.filter }));
           st.filterInputs = {};
-          m.filterFields.forEach(function (f) {
-            var select = el("select", { name: f, "data-filter": m.slug + "." + f });
-            fillOptions(select, [], st.filters[f], m.slug, f);
-            select.addEventListener("change", function () {
-              st.filters[f] = select.value;
+          filterFieldsOf(m).forEach(function (f) {
+            var choices = choicesOf(st, f);
+            // A free field of a layer drawn from tiles (sheet and parcel numbers): typed, applied on Enter.
+            var input = choices === null
+              ? el("input", { type: "text", name: f, "data-filter": m.slug + "." + f, autocomplete: "off", enterkeyhint: "search", placeholder: T.typeValue })
+              : el("select", { name: f, "data-filter": m.slug + "." + f });
+            if (choices === null) input.value = st.filters[f] || "";
+            else fillOptions(input, choices, st.filters[f], m.slug, f);
+            function apply() {
+              var v = input.value.trim();
+              if ((st.filters[f] || "") === v) return;
+              st.filters[f] = v;
               if (!st.on) { st.on = true; box.checked = true; }
               refresh(m.slug);
-            });
-            st.filterInputs[f] = select;
-            details.appendChild(el("label", { cls: "gp-filter" }, el("span", { text: human(f) }), select));
+            }
+            input.addEventListener("change", apply);
+            if (choices === null) input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); apply(); } });
+            st.filterInputs[f] = input;
+            details.appendChild(el("label", { cls: "gp-filter" }, el("span", { text: human(f) }), input));
           });
           if (Object.keys(st.filters).length) details.open = true;
           group.appendChild(details);
@@ -896,11 +1035,24 @@
       custom.hidden = select.value !== "range";
       if (select.value !== "range") { timeChoice = select.value; apply(); }
     });
+    var problem = document.getElementById("gp-time-error");
+    function say(text) {
+      problem.textContent = text || "";
+      problem.hidden = !text;
+      [from, to].forEach(function (input) {
+        if (text) input.setAttribute("aria-invalid", "true");
+        else input.removeAttribute("aria-invalid");
+      });
+    }
+    [from, to].forEach(function (input) { input.addEventListener("input", function () { say(""); }); });
     document.getElementById("gp-time-apply").addEventListener("click", function () {
+      // Nothing chosen, or an end before the start: said next to the inputs, the map left as it was.
+      if (!from.value && !to.value) return say(T.timeMissing);
+      if (from.value && to.value && from.value >= to.value) return say(T.timeOrder);
+      say("");
       // The inputs are local time in Asia/Ho_Chi_Minh (UTC+7, no daylight saving).
       var a = from.value ? from.value + ":00+07:00" : "..";
       var b = to.value ? to.value + ":00+07:00" : "..";
-      if (a === ".." && b === "..") return;
       timeChoice = a + "/" + b;
       apply();
     });
@@ -1227,6 +1379,7 @@
     });
     if (!EMBED) {
       buildSwitcher();
+      fillReferenceFilters();
       buildTimeControl();
       setupSearch();
       buildPanels();
