@@ -46,3 +46,14 @@ def extent() -> list[float] | None:
     """The district's [west, south, east, north], where the report map opens (None before places are loaded)."""
     box = District.objects.aggregate(box=Extent("geom"))["box"]
     return [round(v, 5) for v in box] if box else None
+
+
+def outline() -> list[list[list[float]]]:
+    """The district's outer rings as [[lon, lat], …] lists, simplified, so the form warns at once off the district."""
+    rings = []
+    for district in District.objects.all():
+        # About 20 m of simplification: far below a tap's precision, and a few kilobytes on the page.
+        shape = district.geom.simplify(0.0002, preserve_topology=True)
+        polygons = [shape] if shape.geom_type == "Polygon" else list(shape)
+        rings += [[[round(x, 5), round(y, 5)] for x, y in polygon.exterior_ring.coords] for polygon in polygons]
+    return rings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -11,17 +12,16 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import get_language, ngettext
+from django.utils import formats, timezone
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from geoplatform.errors import Forbidden, NotFound, PlatformError
 from layers import roles
-from layers.places.models import Commune
 from layers.web import basemap
 
-from . import export, formerrors, intake, stats, workflow
+from . import export, formerrors, intake, picker, stats, workflow
 from .forms import RespondForm
 from .models import CLOSED_STATUSES, Category, Complaint
 
@@ -80,7 +80,7 @@ def queue(request):
         "page": page,
         "now": timezone.now(),
         "categories": Category.objects.all(),
-        "communes": Commune.objects.only("pk", "name"),
+        "communes": picker.communes(),
         "statuses": Complaint.STATUS_CHOICES,
         "params": request.GET,
         "query": params.urlencode(),
@@ -198,7 +198,20 @@ def stats_page(request):
         "by_commune": _("Số phản ánh theo xã"),
     }
     summary = stats.summary(language=get_language() or "vi")
+    # The same commune order as the report form's picker, and months as a person writes them.
+    summary["by_commune"] = sorted(summary["by_commune"], key=lambda r: picker.sort_key(r["key"]))
+    for row in summary["by_month"]:
+        row["name"] = _month(row["key"])
     return render(request, "feedback/stats.html", {"summary": summary, "chart_labels": labels})
+
+
+def _month(key: str) -> str:
+    """ "2026-10" as "10/2026" in Vietnamese, "Oct 2026" in English."""
+    try:
+        year, month = (int(part) for part in key.split("-"))
+    except ValueError:
+        return key
+    return formats.date_format(date(year, month, 1), pgettext("month on the statistics page (date format)", "m/Y"))
 
 
 @officer_required

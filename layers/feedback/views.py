@@ -29,6 +29,7 @@ def _render_form(request, form, status=200, duplicates=None):
         "duplicates": duplicates or [],
         "basemap": basemap.client_config(),
         "extent": picker.extent(),
+        "outline": picker.outline(),
     }
     return render(request, "feedback/report_form.html", context, status=status)
 

@@ -6,11 +6,28 @@ import json
 
 from django.utils import formats, numberformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from . import workflow
 from .models import CONFIDENCE_CHOICES, FireEvent, Hotspot
 
 MAP_PAD_DEG = 0.01  # about a kilometre around the footprint, so the nearest village is in view
+
+# The fire itself (what the satellites see) and its alert (what rangers did) are two different things:
+# each is always shown after its own name, "Đám cháy: …" and "Cảnh báo: …", so they never read as one status.
+FIRE_WORDS = {
+    "new": pgettext_lazy("fire, after 'Đám cháy:'", "mới phát hiện"),
+    "active": pgettext_lazy("fire, after 'Đám cháy:'", "đang cháy"),
+    "out": pgettext_lazy("fire, after 'Đám cháy:'", "đã tắt"),
+}
+ALERT_WORDS = {
+    "none": pgettext_lazy("alert, after 'Cảnh báo:'", "không phát"),
+    "new": pgettext_lazy("alert, after 'Cảnh báo:'", "mới, chờ tiếp nhận"),
+    "acknowledged": pgettext_lazy("alert, after 'Cảnh báo:'", "đã tiếp nhận"),
+    "dispatched": pgettext_lazy("alert, after 'Cảnh báo:'", "đã điều động"),
+    "verified": pgettext_lazy("alert, after 'Cảnh báo:'", "đã xác minh"),
+    "closed": pgettext_lazy("alert, after 'Cảnh báo:'", "đã đóng"),
+}
 
 
 def number(value: float, decimals: int = 0) -> str:
@@ -89,6 +106,8 @@ def card(event: FireEvent) -> dict:
         "place": place(event),
         "state": event.alert_state,
         "state_label": workflow.STATE_LABELS.get(event.alert_state, event.alert_state),
+        "alert_words": ALERT_WORDS.get(event.alert_state, event.alert_state),
+        "fire_words": FIRE_WORDS.get(event.status, event.status),
         "next_action": action,
         "next_label": workflow.ACTION_LABELS.get(action, ""),
         "hotspots": event.hotspot_count,
@@ -140,11 +159,15 @@ def map_data(event: FireEvent) -> dict:
             {
                 "lat": round(h.geom.y, 5),
                 "lon": round(h.geom.x, 5),
-                "label": _("%(time)s · %(sensor)s · độ tin cậy %(confidence)s")
+                # Spots of one pass share time and sensor: the place and power tell them apart.
+                "label": _("%(time)s · %(sensor)s · độ tin cậy %(confidence)s · %(frp)s · (%(lat)s; %(lon)s)")
                 % {
                     "time": formats.date_format(timezone.localtime(h.acquired_at), "d/m/Y H:i"),
                     "sensor": h.instrument or h.source,
                     "confidence": str(labels.get(h.confidence, h.confidence)).lower(),
+                    "frp": f"{number(h.frp, 1)}\u00a0MW" if h.frp is not None else _("không rõ công suất"),
+                    "lat": number(h.geom.y, 4),
+                    "lon": number(h.geom.x, 4),
                 },
             }
             for h in spots

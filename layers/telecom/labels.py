@@ -10,7 +10,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from .models import OPERATORS
@@ -37,6 +37,17 @@ REASON = {
     "no_tower": gettext_lazy("Không có trạm"),
 }
 CANDIDATES = {"hilltops": gettext_lazy("Đỉnh đồi"), "grid": gettext_lazy("Lưới đều")}
+# The weakest level a phone reports per technology (3GPP ranges: RxLev, RSCP, RSRP); the model
+# computes far weaker powers behind ridges, which no phone would show as a signal at all.
+FLOOR_DBM = {"2G": -110.0, "3G": -120.0, "4G": -140.0}
+
+
+def level(dbm: float | None, technology: str = "") -> str:
+    """A received power as "-95 dBm", or "không có tín hiệu" below what a phone can receive."""
+    if dbm is None or dbm < FLOOR_DBM.get(technology, min(FLOOR_DBM.values())):
+        return _("không có tín hiệu")
+    return f"{number(dbm)} dBm"
+
 
 # The English sentences written by coverage._explain, read back for their numbers and names.
 _SHADOW = re.compile(
@@ -81,7 +92,8 @@ def site(name: str) -> str:
     found = _SITE.match(name or "")
     if not found:
         return name
-    kinds = {"hilltop": _("Đỉnh đồi"), "grid": _("Điểm lưới"), "site": _("Vị trí")}
+    # One site is one hilltop ("Hilltop 5"), not the candidate family ("Hilltops").
+    kinds = {"hilltop": pgettext("one planned site", "Đỉnh đồi"), "grid": _("Điểm lưới"), "site": _("Vị trí")}
     text = f"{kinds[found['kind']]} {found['n']}"
     return _("%(site)s (dự kiến)") % {"site": text} if found["planned"] else text
 
@@ -142,12 +154,13 @@ def reason(code: str, text: str, best_dbm=None) -> str:
             "range": number(m["range"]),
         }
     if code == "weak_signal" and (m := _WEAK.search(text)):
-        level = _("không có tín hiệu") if best_dbm is None else f"{number(best_dbm)} dBm"
-        return _("Nhìn thấy trạm %(tower)s (cách %(km)s km) nhưng suy hao đường truyền chỉ còn %(level)s") % {
-            "tower": site(m["tower"]),
-            "km": number(m["km"], 1),
-            "level": level,
-        }
+        where = {"tower": site(m["tower"]), "km": number(m["km"], 1), "level": level(best_dbm)}
+        if best_dbm is None or best_dbm < min(FLOOR_DBM.values()):
+            return (
+                _("Nhìn thấy trạm %(tower)s (cách %(km)s km) nhưng suy hao đường truyền quá lớn: không có tín hiệu")
+                % where
+            )
+        return _("Nhìn thấy trạm %(tower)s (cách %(km)s km) nhưng suy hao đường truyền chỉ còn %(level)s") % where
     if code == "in_range" and (m := _SERVED.search(text)):
         return _("Được phục vụ bởi %(tower)s, %(dbm)s dBm") % {"tower": site(m["tower"]), "dbm": number(m["dbm"])}
     if code == "no_tower":

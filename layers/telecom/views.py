@@ -8,7 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -103,7 +103,9 @@ def _strings() -> dict:
         "no_change": _("Không thôn nào đổi trạng thái giữa hai lần tính này."),
         "same_run": _("Hãy chọn hai lần tính khác nhau."),
         "people": _("người"),
-        "people_added": _("Thêm %(people)s người có sóng (giới hạn trên %(bound)s)"),
+        "people_added": _(
+            "Thêm %(people)s người có sóng (không cách chọn %(k)s trạm nào phủ thêm quá %(bound)s người)."
+        ),
         "planning": _("Đang tìm vị trí trạm… (có thể mất vài chục giây)"),
         "saved": _("Đã lưu lần tính giả định %(label)s."),
         "failed": _("Không thực hiện được: %(message)s"),
@@ -115,7 +117,7 @@ def _strings() -> dict:
         "gap": {"none": _("Vùng lõm sóng"), "weak": _("Vùng sóng yếu")},
         "elevation": _("cao %(m)s m"),
         "k_error": _("Số trạm mới (k) phải là số nguyên từ 1 đến 50."),
-        "compare_head": [_("Thôn"), _("Mạng"), _("Trước"), _("Sau")],
+        "compare_head": [pgettext("column: one village per row", "Thôn"), _("Mạng"), _("Trước"), _("Sau")],
         "lang": "vi" if (get_language() or "vi").startswith("vi") else "en",
     }
 
@@ -143,6 +145,8 @@ def page(request):
         p.network = labels.network(p.parameters.get("operator", ""), p.parameters.get("technology", ""))
         p.people_text = labels.number(p.population_added)
         p.bound_text = labels.number(p.upper_bound)
+        # The list says how many sites were proposed, which may be fewer than asked.
+        p.found = p.candidates.filter(rank__isnull=False).count()
     calibrations = list(
         CalibrationResult.objects.filter(run=latest).order_by("operator", "technology") if latest else []
     )
@@ -206,7 +210,7 @@ def run_villages(request, run_id: int):
                 "status_label": str(labels.STATUS.get(r.status, r.status)),
                 "network": labels.network(r.operator, r.technology),
                 "best_dbm": r.best_dbm,
-                "best_dbm_text": f"{labels.number(r.best_dbm)} dBm" if r.best_dbm is not None else "",
+                "best_dbm_text": labels.level(r.best_dbm, r.technology),
                 "serving": labels.site(r.serving_label),
                 "reason_code": r.reason_code,
                 "reason": labels.reason(r.reason_code, r.reason, r.best_dbm),
@@ -356,7 +360,24 @@ def _plan_json(answer: SitePlan) -> dict:
         "upper_bound_text": labels.number(answer.upper_bound),
         "what_if_run": answer.what_if_run_id,
         "sites": sites,
+        "asked": answer.k,
+        "shortfall": _shortfall(answer.k, len(sites)),
     }
+
+
+def _shortfall(asked: int, found: int) -> str:
+    """Why the plan proposes fewer sites than asked, or "" when it found them all."""
+    if found >= asked:
+        return ""
+    if not found:
+        return _("Không tìm được vị trí nào có thêm người được phủ sóng: mọi thôn trong tầm các vị trí thử đã có sóng.")
+    return ngettext(
+        "Đã yêu cầu %(asked)s trạm nhưng chỉ tìm được %(found)s vị trí có thêm người được phủ sóng: "
+        "trạm thêm ở các vị trí thử khác không phủ thêm được ai.",
+        "Đã yêu cầu %(asked)s trạm nhưng chỉ tìm được %(found)s vị trí có thêm người được phủ sóng: "
+        "trạm thêm ở các vị trí thử khác không phủ thêm được ai.",
+        found,
+    ) % {"asked": asked, "found": found}
 
 
 @require_POST

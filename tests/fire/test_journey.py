@@ -38,7 +38,7 @@ def alerts():
     lat, lon = FIRE
     fire = FireEvent.objects.create(
         first_seen=now - timedelta(hours=5), last_seen=now - timedelta(hours=2), hotspot_count=3,
-        max_frp=12.345, max_confidence="high", in_forest=True, commune=places["west"],
+        max_frp=12.345, max_confidence="high", in_forest=True, commune=places["west"], status="active",
         nearest_village=Village.objects.get(name="Thôn 1"), village_distance_m=1534.2,
         centroid=Point(lon, lat, srid=4326),
         geom=Polygon.from_bbox((lon - 0.006, lat - 0.005, lon + 0.006, lat + 0.005)),
@@ -46,8 +46,8 @@ def alerts():
     )  # fmt: skip
     for k, (dy, dx) in enumerate(((0, 0), (0.002, 0.003), (-0.002, -0.003))):
         spot = Hotspot.objects.create(
-            source="VIIRS_SNPP_NRT", satellite="N", instrument="VIIRS", confidence="high",
-            acquired_at=now - timedelta(hours=2 + k), geom=Point(lon + dx, lat + dy, srid=4326),
+            source="VIIRS_SNPP_NRT", satellite="N", instrument="VIIRS", confidence="high", frp=3.04 + k,
+            acquired_at=now - timedelta(hours=2), geom=Point(lon + dx, lat + dy, srid=4326),
         )  # fmt: skip
         HotspotLink.objects.create(hotspot=spot, event=fire)
     other = FireEvent.objects.create(
@@ -80,9 +80,11 @@ def test_a_ranger_on_a_phone_takes_an_alert_from_new_to_closed(live_server, pers
     assert card.locator("h3").inner_text() == f"Trà Sơn #{fire.pk}"
     assert card.locator("[data-testid=near]").inner_text() == "Gần Thôn 1 (cách 1,5 km)"
     assert "Trong rừng" in card.inner_text() and "3 điểm cháy" in card.inner_text()
-    assert card.locator(".fr-badge").inner_text() == "Cảnh báo mới"
+    # The fire and its alert each after its own name, never one bare "status".
+    assert card.locator("[data-testid=alert-status]").inner_text() == "Cảnh báo: mới, chờ tiếp nhận"
+    assert card.locator("[data-testid=fire-status]").inner_text() == "Đám cháy: đang cháy"
     assert _card(page, alerts["other"]).locator("[data-testid=near]").inner_text() == "Gần Thôn 2 (cách 420 m)"
-    assert _card(page, alerts["other"]).locator(".fr-badge").inner_text() == "Đã tiếp nhận"
+    assert _card(page, alerts["other"]).locator("[data-testid=alert-status]").inner_text() == "Cảnh báo: đã tiếp nhận"
     times = page.locator(".fr-times dl").inner_text()
     assert "15 phút" in times, times  # the other alert was acknowledged 15 minutes after it was raised
     box = card.bounding_box()
@@ -94,13 +96,13 @@ def test_a_ranger_on_a_phone_takes_an_alert_from_new_to_closed(live_server, pers
     card.get_by_label("Ghi chú").type("Đã nhận tin, đang liên lạc tổ bảo vệ rừng")
     journey.press(page, f"li[data-event='{fire.pk}'] button[data-action=acknowledge]")
     assert f"Đã tiếp nhận cảnh báo #{fire.pk} (Trà Sơn)" in _message(page)
-    assert _card(page, fire).locator(".fr-badge").inner_text() == "Đã tiếp nhận"
+    assert _card(page, fire).locator("[data-testid=alert-status]").inner_text() == "Cảnh báo: đã tiếp nhận"
     journey.check(page, "fire-2-acknowledged")
 
     # Dispatch.
     journey.press(page, f"li[data-event='{fire.pk}'] button[data-action=dispatch]")
     assert "Đã điều động lực lượng đến" in _message(page)
-    assert _card(page, fire).locator(".fr-badge").inner_text() == "Đã điều động"
+    assert _card(page, fire).locator("[data-testid=alert-status]").inner_text() == "Cảnh báo: đã điều động"
     journey.check(page, "fire-3-dispatched")
 
     # Verify on its own page: a bad area is refused with the field named, and nothing is written.
@@ -165,11 +167,15 @@ def test_a_ranger_on_a_phone_takes_an_alert_from_new_to_closed(live_server, pers
     text = history.inner_text()
     assert "Hồ Văn Minh" in text and "Đã nhận tin, đang liên lạc tổ bảo vệ rừng" in text
     assert "Cháy thật" in text and "Đốt nương rẫy" in text and "1,5 ha" in text
-    assert page.locator("[data-testid=state]").inner_text() == "Đã đóng"
+    assert page.locator("[data-testid=state]").inner_text() == "Cảnh báo: đã đóng"
+    assert page.locator("[data-testid=fire-status]").inner_text() == "Đám cháy: đang cháy"
+    assert "cách 1,5 km" in page.locator(".fr-dl").inner_text()  # the same rounding as the card
     assert page.locator(".fr-photo img").evaluate("img => img.complete && img.naturalWidth") == 64
     journey.press(page, "[data-testid=hotspot-list] summary")
-    spots = page.locator("[data-testid=hotspot-list] li").all_inner_texts()
-    assert len(spots) == 3 and all("VIIRS · độ tin cậy cao" in s for s in spots), spots
+    spots = [s.replace("\xa0", " ") for s in page.locator("[data-testid=hotspot-list] li").all_inner_texts()]
+    # Spots of one pass differ by place and power, so no two lines read the same.
+    assert len(spots) == 3 and all("VIIRS · độ tin cậy cao · " in s and " MW · (15," in s for s in spots), spots
+    assert len(set(spots)) == 3 and "3,0 MW" in spots[0] + spots[1] + spots[2], spots
     page.wait_for_function("() => document.querySelectorAll('#fr-map path.leaflet-interactive').length === 4")
     page.wait_for_function(
         "() => [...document.querySelectorAll('#fr-map .gp-basemap-offline img')].some(i => i.complete)"
@@ -201,7 +207,8 @@ def test_the_ranger_pages_read_in_english_on_a_desktop(live_server, person, rang
     page.wait_for_url(f"{live_server.url}/fire/")
     assert page.locator("h1").inner_text() == "Forest fire alerts"
     card = _card(page, fire)
-    assert card.locator(".fr-badge").inner_text() == "New alert"
+    assert card.locator("[data-testid=alert-status]").inner_text() == "Alert: new, awaiting acknowledgement"
+    assert card.locator("[data-testid=fire-status]").inner_text() == "Fire: burning"
     assert card.locator("[data-testid=near]").inner_text() == "Near Thôn 1 (1.5 km away)"
     assert "In forest" in card.inner_text() and "3 hotspots" in card.inner_text()
     assert card.locator("button[data-action=acknowledge]").inner_text() == "Acknowledge"
@@ -211,7 +218,10 @@ def test_the_ranger_pages_read_in_english_on_a_desktop(live_server, person, rang
     assert f"Alert #{fire.pk} (Trà Sơn) acknowledged" in _message(page)
     page.goto(f"{live_server.url}/fire/events/{fire.pk}/")
     assert "Handling history" in page.inner_text("main")
-    assert page.locator("[data-testid=state]").inner_text() == "Acknowledged"
+    assert page.locator("[data-testid=state]").inner_text() == "Alert: acknowledged"
+    journey.press(page, "[data-testid=hotspot-list] summary")
+    spots = [s.replace("\xa0", " ") for s in page.locator("[data-testid=hotspot-list] li").all_inner_texts()]
+    assert all("high confidence" in s and " MW · (15." in s for s in spots), spots
     journey.check(page, "fire-en-alert-page")
 
 

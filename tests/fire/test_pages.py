@@ -96,7 +96,7 @@ def test_the_alert_pages_speak_english_in_english_mode(role_user):
     client.cookies["django_language"] = "en"
     cards = client.get("/fire/", **PAGE).content.decode()
     assert "Forest fire alerts" in cards and "Cảnh báo cháy rừng" not in cards
-    assert ">Verified<" in cards and "Close alert" in cards and "2 hotspots" in cards
+    assert "Alert: verified<" in cards and "Fire: " in cards and "Close alert" in cards and "2 hotspots" in cards
     page = client.get(f"/fire/events/{event.pk}/", **PAGE).content.decode()
     assert "Handling history" in page and "Real fire" in page and "2 ha" in page
     confirm = client.get(f"/fire/events/{event.pk}/close/", **PAGE).content.decode()

@@ -185,3 +185,34 @@ def test_numbers_are_grouped_and_rounded_in_each_language():
     with translation.override("en"):
         assert labels.number(12345.678, 1) == "12,345.7" and labels.percent(0.5) == "50.0 %"
         assert labels.site("grid 3") == "Grid point 3" and labels.site("BTS Trà Sơn 1") == "BTS Trà Sơn 1"
+
+
+def test_a_plan_finding_fewer_sites_than_asked_says_why_and_lists_what_it_proposes(
+    db, users, dem_asset, tower, district
+):
+    coverage.execute(coverage.start({}, enqueue=False).pk)
+    planner = _client(users[roles.PLANNER])
+    body = json.dumps({"k": 3, "operator": "viettel", "technology": "4G", "what_if": False})
+    plan = planner.post("/coverage/plans/", body, content_type="application/json").json()
+    found = len(plan["sites"])
+    assert 1 <= found < 3 and plan["asked"] == 3
+    assert plan["shortfall"].startswith(f"Đã yêu cầu 3 trạm nhưng chỉ tìm được {found} vị trí có thêm người")
+    page = planner.get("/coverage/").content.decode()
+    listed = re.search(r'<ul class="cov-plans"><li>(.*?)</li>', page, re.S).group(1)
+    assert f"{found} trạm đề xuất (đã yêu cầu 3)" in listed and "giới hạn trên" not in listed
+    assert "tối đa có thể:" in listed
+    en = planner.post("/coverage/plans/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert en["shortfall"].startswith(f"Asked for 3 sites but found only {found}")
+    assert en["sites"][0]["name"] == "Hilltop 1"
+
+
+def test_a_power_below_what_a_phone_receives_reads_as_no_signal():
+    from django.utils import translation
+
+    from layers.telecom import labels
+
+    with translation.override("vi"):
+        assert labels.level(-170.2, "4G") == "không có tín hiệu" and labels.level(None) == "không có tín hiệu"
+        assert labels.level(-98.4, "4G") == "-98 dBm"
+    with translation.override("en"):
+        assert labels.level(-170.2, "2G") == "no signal" and labels.site("hilltop 5") == "Hilltop 5"

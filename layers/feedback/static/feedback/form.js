@@ -28,8 +28,24 @@
     commune.removeAttribute("aria-describedby");
   }
 
+  var outline = JSON.parse(document.getElementById("fb-outline").textContent) || [];
+  var outside = document.getElementById("place-outside");
+  // Even-odd ray casting over the district's rings: enough to warn at once; the server decides on submit.
+  function inDistrict(la, lo) {
+    if (!outline.length) { return true; }
+    var inside = false;
+    outline.forEach(function (ring) {
+      for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+        if ((yi > la) !== (yj > la) && lo < (xj - xi) * (la - yi) / (yj - yi) + xi) { inside = !inside; }
+      }
+    });
+    return inside;
+  }
+
   function place(la, lo) {
     clearPlaceError();
+    outside.hidden = inDistrict(la, lo);
     lat.value = la.toFixed(6);
     lon.value = lo.toFixed(6);
     if (marker) { marker.setLatLng([la, lo]); } else { marker = L.marker([la, lo]).addTo(map); }

@@ -191,7 +191,11 @@
       if (!r.ok) { showError(body.error.message, body.error.field); return; }
       currentPlan = body;
       document.getElementById("plan-total").textContent = `${body.network}: ` +
-        fill(S.people_added, { people: body.population_text, bound: body.upper_bound_text });
+        fill(S.people_added, { people: body.population_text, bound: body.upper_bound_text, k: body.asked });
+      // Fewer sites than asked: say why, not just a shorter list.
+      const shortfall = document.getElementById("plan-shortfall");
+      shortfall.textContent = body.shortfall;
+      shortfall.hidden = !body.shortfall;
       const list = document.getElementById("plan-sites");
       list.replaceChildren();
       for (const s of body.sites) {
