@@ -9,6 +9,8 @@ from django.db.models import ForeignKey
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from layers.fire import display
+
 # The unit of each measured field, shown after its rounded number (units are the same in both languages).
 UNITS = {
     "elevation_m": "m",
@@ -103,6 +105,8 @@ def for_script(user=None, *, public_only: bool = False) -> dict:
         "nouns": {"parcels": _("Thửa")},
         "complaintStatus": _complaint_states(),
         "fireStatus": _fire_states(),
+        # Field names that mean something else on one layer: a fire event's "status" is the fire's own.
+        "layerFields": {"fire-events": {"status": _("Đám cháy"), "alert_state": _("Cảnh báo")}},
         "alertState": _alert_states(),
         "themes": {
             "places": _("Hành chính"),
@@ -236,18 +240,12 @@ def _complaint_states() -> dict:
 
 
 def _fire_states() -> dict:
-    return {"new": _("Mới"), "active": _("Đang cháy"), "out": _("Đã tắt")}
+    # The fire pages' own words: the fire and its alert are never read as one status.
+    return {code: str(word).capitalize() for code, word in display.FIRE_WORDS.items()}
 
 
 def _alert_states() -> dict:
-    return {
-        "none": _("Không cảnh báo"),
-        "new": _("Cảnh báo mới"),
-        "acknowledged": _("Đã tiếp nhận"),
-        "dispatched": _("Đã điều động"),
-        "verified": _("Đã xác minh"),
-        "closed": _("Đã đóng"),
-    }
+    return {code: str(word).capitalize() for code, word in display.ALERT_WORDS.items()}
 
 
 def _vocabularies() -> dict:

@@ -342,7 +342,7 @@ def test_ranger_sees_fire_panel_and_hotspots_from_vector_tiles(world, db_access,
     events.first.wait_for()
     assert set(events.evaluate_all("els => els.map(e => e.getAttribute('fill'))")) == {"#d50000"}  # all "new"
     statuses = page.locator(".gp-legend-age[data-layer=fire-events]")
-    assert statuses.all_inner_texts() == ["Mới", "Đang cháy", "Đã tắt"]
+    assert statuses.all_inner_texts() == ["Mới phát hiện", "Đang cháy", "Đã tắt"]
     page.wait_for_timeout(500)
     assert tiles and all(status in (200, 204) for status in tiles)
     assert 200 in tiles

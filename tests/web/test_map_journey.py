@@ -224,8 +224,8 @@ def test_popups_show_names_words_and_rounded_numbers(world, db_access, server, p
 
         assert cell("commune").inner_text() == "Xã Tây Sơn"
         assert cell("nearest_village").inner_text() == "Thôn Làng Mới"
-        assert cell("village_distance_m").inner_text() == "1.832,8\u00a0m"
-        assert cell("alert_state").inner_text() == "Cảnh báo mới"
+        assert cell("village_distance_m").inner_text() == "1,8\u00a0km"  # as the fire pages say it
+        assert cell("alert_state").inner_text() == "Mới, chờ tiếp nhận"
         assert cell("max_confidence").inner_text() == "Cao"
         assert cell("in_forest").inner_text() == "Có"
         assert "Thôn gần nhất" in text and "Cách thôn" in text

@@ -79,14 +79,21 @@
     if (typeof value === "object") return value.name ? String(value.name) : "—";
     return String(value);
   }
-  function human(field) {
-    return (T.fields && T.fields[field]) || codeWords(field).replace(/_/g, " ");
+  function human(field, slug) {
+    var own = slug && T.layerFields && T.layerFields[slug] && T.layerFields[slug][field];
+    return own || (T.fields && T.fields[field]) || codeWords(field).replace(/_/g, " ");
   }
   // Names of the features other layers point to ("commune": 3 -> "Xã Trà Ka"), by layer slug.
   var names = {};
   var namesLoading = {};
   function refOf(slug, field) {
     return (T.refs && T.refs[slug] && T.refs[slug][field]) || null;
+  }
+  // Distances as the fire pages say them (layers/fire/display.py): 840 m, 1,5 km, 12 km.
+  function distance(metres) {
+    if (metres < 1000) return new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 }).format(Math.round(metres / 10) * 10) + "\u00a0m";
+    var digits = metres < 10000 ? 1 : 0;
+    return new Intl.NumberFormat(LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(metres / 1000) + "\u00a0km";
   }
   function valueText(slug, field, value) {
     if (value === null || value === undefined || value === "") return "—";
@@ -101,6 +108,7 @@
     if (vocab && lists.indexOf(field) >= 0 && typeof value === "string") {
       return value.split(/\s*,\s*/).map(function (c) { return HAS.call(vocab, c) ? vocab[c] : codeWords(c); }).join(", ");
     }
+    if (field === "village_distance_m" && typeof value === "number") return distance(value);
     if (typeof value === "number") {
       var unit = T.units && T.units[field];
       return number(value) + (unit ? (unit === "°" ? unit : "\u00a0" + unit) : "");
@@ -372,7 +380,7 @@
     var table = el("table");
     visibleFields(meta, props).forEach(function (name) {
       if (name === meta.labelField) return; // already the title
-      table.appendChild(el("tr", null, el("th", { scope: "row", text: human(name) }), el("td", { text: valueText(meta.slug, name, props[name]), "data-field": name })));
+      table.appendChild(el("tr", null, el("th", { scope: "row", text: human(name, meta.slug) }), el("td", { text: valueText(meta.slug, name, props[name]), "data-field": name })));
     });
     box.appendChild(table);
     return box;
@@ -1002,7 +1010,7 @@
             input.addEventListener("change", apply);
             if (choices === null) input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); apply(); } });
             st.filterInputs[f] = input;
-            details.appendChild(el("label", { cls: "gp-filter" }, el("span", { text: human(f) }), input));
+            details.appendChild(el("label", { cls: "gp-filter" }, el("span", { text: human(f, m.slug) }), input));
           });
           if (Object.keys(st.filters).length) details.open = true;
           group.appendChild(details);
@@ -1254,7 +1262,7 @@
     var table = el("table");
     ["commune", "nearest_village", "village_distance_m", "first_seen", "last_seen", "hotspot_count", "max_frp", "max_confidence", "in_forest"].forEach(function (k) {
       if (a[k] === undefined) return;
-      table.appendChild(el("tr", null, el("th", { scope: "row", text: human(k) }), el("td", { text: valueText("fire-events", k, a[k]), "data-field": k })));
+      table.appendChild(el("tr", null, el("th", { scope: "row", text: human(k, "fire-events") }), el("td", { text: valueText("fire-events", k, a[k]), "data-field": k })));
     });
     box.appendChild(table);
     if (page) box.appendChild(pageLink(page, T.openDetail));
