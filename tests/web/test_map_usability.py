@@ -162,11 +162,13 @@ def test_one_tap_lists_only_what_is_under_the_finger(crowded_spot, server, perso
     assert items.first.inner_text() == "Sông suối: Suối qua đây"
     text = page.locator(".leaflet-popup-content").inner_text()
     assert "Suối xa" not in text
-    # 13 more things are here (the river, 11 forests containing the point, the commune): 8 named, 5 counted.
-    assert items.count() == 8
-    assert page.locator("[data-testid=also-more]").inner_text() == "và 5 mục khác"
+    # 13 more things are here (the river, 11 forests containing the point, the commune); the 11 forests of one
+    # name read as one line with their count.
+    assert items.count() == 3
+    assert page.locator(".leaflet-popup .gp-also-item[data-layer=forest]").inner_text().endswith("Rừng trồng (11)")
+    assert page.locator("[data-testid=also-more]").count() == 0
     layers = items.evaluate_all("els => els.map(e => e.dataset.layer)")
-    assert set(layers) == {"rivers", "forest"}
+    assert set(layers) == {"rivers", "forest", "communes"}
     assert "Rừng tự nhiên" not in text  # the forest beside the point is not under it
     journey.check(page, "usability-also-here")
 

@@ -380,6 +380,8 @@
     var table = el("table");
     visibleFields(meta, props).forEach(function (name) {
       if (name === meta.labelField) return; // already the title
+      var raw = props[name];
+      if (raw === null || raw === undefined || raw === "") return; // an empty row says nothing to a person
       table.appendChild(el("tr", null, el("th", { scope: "row", text: human(name, meta.slug) }), el("td", { text: valueText(meta.slug, name, props[name]), "data-field": name })));
     });
     box.appendChild(table);
@@ -710,11 +712,21 @@
       var list = el("ul", { cls: "gp-also", "aria-label": T.alsoHere });
       box.appendChild(el("div", { cls: "gp-also-title", text: T.alsoHere }));
       var shown = 0;
+      var same = {}; // "Rừng: Rừng trồng" three times reads as one line with its count
       hits.forEach(function (h, i) {
-        if (i === chosen || shown >= ALSO_MAX) return;
+        if (i === chosen) return;
+        var key = h.meta.slug + "\u0000" + featureName(h.meta, h.feature.properties);
+        same[key] = (same[key] || 0) + 1;
+      });
+      var listed = {};
+      hits.forEach(function (h, i) {
+        var name = featureName(h.meta, h.feature.properties);
+        var key = h.meta.slug + "\u0000" + name;
+        if (i === chosen || listed[key] || shown >= ALSO_MAX) return;
+        listed[key] = true;
         shown++;
         var b = el("button", { type: "button", cls: "gp-also-item", "data-layer": h.meta.slug },
-          el("span", { cls: "gp-also-layer", text: h.meta.title + ": " }), el("span", { text: featureName(h.meta, h.feature.properties) }));
+          el("span", { cls: "gp-also-layer", text: h.meta.title + ": " }), el("span", { text: name + (same[key] > 1 ? " (" + number(same[key]) + ")" : "") }));
         b.addEventListener("click", function (ev) {
           L.DomEvent.stop(ev);
           herePopup.setContent(hitsPopup(latlng, hits, i));
@@ -722,7 +734,7 @@
         list.appendChild(el("li", null, b));
       });
       box.appendChild(list);
-      var more = hits.length - 1 - shown;
+      var more = Object.keys(same).length - shown;
       if (more > 0) box.appendChild(el("div", { cls: "gp-also-more", "data-testid": "also-more", text: fill(T.andMore, number(more)) }));
     }
     var link = reportLink(latlng);
