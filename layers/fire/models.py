@@ -89,13 +89,14 @@ class FireEvent(models.Model):
     """Hotspots clustered in space and time: one fire, with its lifecycle and its alert workflow."""
 
     STATUS_CHOICES = [("new", _("Mới")), ("active", _("Đang cháy")), ("out", _("Đã tắt"))]
+    # The alert states in words; a context of their own, since other apps use "Đã tiếp nhận" for other things.
     ALERT_CHOICES = [
-        ("none", _("Không cảnh báo")),
-        ("new", _("Cảnh báo mới")),
+        ("none", pgettext_lazy("fire alert state", "Không cảnh báo")),
+        ("new", pgettext_lazy("fire alert state", "Cảnh báo mới")),
         ("acknowledged", pgettext_lazy("fire alert state", "Đã tiếp nhận")),
-        ("dispatched", _("Đã điều động")),
-        ("verified", _("Đã xác minh")),
-        ("closed", _("Đã đóng")),
+        ("dispatched", pgettext_lazy("fire alert state", "Đã điều động")),
+        ("verified", pgettext_lazy("fire alert state", "Đã xác minh")),
+        ("closed", pgettext_lazy("fire alert state", "Đã đóng")),
     ]
     # The alert states a dashboard counts as open.
     OPEN_ALERT_STATES = ("new", "acknowledged", "dispatched")

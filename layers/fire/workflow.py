@@ -10,7 +10,7 @@ import uuid
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from geoplatform.errors import Conflict, Forbidden, NotFound, PlatformError, TooLarge
@@ -31,15 +31,8 @@ ACTION_LABELS = {
     "verify": _("Xác minh"),
     "close": _("Đóng cảnh báo"),
 }
-# The alert states in words; a context of their own, since other apps use "Đã tiếp nhận" for other things.
-STATE_LABELS = {
-    "none": pgettext_lazy("fire alert state", "Không cảnh báo"),
-    "new": pgettext_lazy("fire alert state", "Cảnh báo mới"),
-    "acknowledged": pgettext_lazy("fire alert state", "Đã tiếp nhận"),
-    "dispatched": pgettext_lazy("fire alert state", "Đã điều động"),
-    "verified": pgettext_lazy("fire alert state", "Đã xác minh"),
-    "closed": pgettext_lazy("fire alert state", "Đã đóng"),
-}
+# The alert states in words: the model's own choices.
+STATE_LABELS = dict(FireEvent.ALERT_CHOICES)
 # What the ranger is told once a step is saved (%(name)s: the alert as a person names it).
 DONE_MESSAGES = {
     "acknowledge": _("Đã tiếp nhận %(name)s. Bước tiếp theo: điều động lực lượng."),
