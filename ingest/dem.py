@@ -89,7 +89,7 @@ def ingest_path(
         if not stored.exists():
             shutil.copyfile(file, stored)
         with transaction.atomic():
-            RasterAsset.objects.create(
+            asset = RasterAsset.objects.create(
                 kind=KIND,
                 name=(name or file.stem)[:200],
                 path=str(stored),
@@ -98,7 +98,13 @@ def ingest_path(
                 run=run,
                 **meta,
             )
-            runs.finish(run, read=1, new=1, duplicate=0, rejected=[], message=f"DEM {meta['width']}x{meta['height']}")
+            message = f"DEM {meta['width']}x{meta['height']}"
+            # The first DEM is used at once; a later one waits for `activate_dem` (viewsheds never change silently).
+            if not RasterAsset.objects.filter(kind=KIND, active=True).exists():
+                asset.activate()
+            else:
+                message += " — " + _("chưa dùng; kích hoạt bằng: manage.py activate_dem %(id)s") % {"id": asset.pk}
+            runs.finish(run, read=1, new=1, duplicate=0, rejected=[], message=message)
     except (DemRefused, RasterRefused) as exc:
         runs.fail(run, exc.message)
         raise

@@ -9,11 +9,16 @@ a standard-processing row replaces the near-real-time row of the same detection.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
+import numpy as np
 import psycopg
 from django.db import DataError, connection, transaction
 from django.utils.translation import gettext as _
@@ -54,14 +59,14 @@ def not_a_source(source: str) -> str:
 
 
 def ingest_path(path: str | Path, *, source: str | None = None, run_events: bool = False) -> IngestRun:
-    """Ingest a FIRMS CSV file from disk."""
+    """Ingest a FIRMS CSV file from disk, read in chunks (memory stays bounded whatever the file's size)."""
     path = Path(path)
     if not path.is_file():
         raise FirmsRefused(_("Không có tệp %(name)s") % {"name": path.name}, field="path")
     if path.stat().st_size > MAX_BYTES:
         message = _("Tệp %(name)s lớn hơn %(max)s byte") % {"name": path.name, "max": MAX_BYTES}
         raise FirmsRefused(message, field="path", status=413)
-    return ingest_bytes(path.read_bytes(), source=source, file_name=path.name, run_events=run_events)
+    return ingest_stream(lambda: path.open("rb"), source=source, file_name=path.name, run_events=run_events)
 
 
 def ingest_bytes(
@@ -73,9 +78,31 @@ def ingest_bytes(
     run_events: bool = False,
 ) -> IngestRun:
     """Ingest FIRMS CSV bytes; a replay of the same bytes (same SHA-256) is a recorded no-op."""
+    return ingest_stream(
+        lambda: io.BytesIO(data), source=source, file_name=file_name, origin=origin, run_events=run_events
+    )
+
+
+def _sha256(opener: Callable[[], BinaryIO]) -> str:
+    digest = hashlib.sha256()
+    with opener() as stream:
+        while block := stream.read(COPY_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ingest_stream(
+    opener: Callable[[], BinaryIO],
+    *,
+    source: str | None = None,
+    file_name: str = "",
+    origin: dict | None = None,
+    run_events: bool = False,
+) -> IngestRun:
+    """Ingest the FIRMS CSV that ``opener()`` opens (read more than once; never whole in memory)."""
     if source is not None and not SOURCE_NAME.match(source):
         raise FirmsRefused(not_a_source(source), field="source")
-    sha = hashlib.sha256(data).hexdigest()
+    sha = _sha256(opener)
     params = {"source": source, **(origin or {})}
     run = runs.start(source or "FIRMS", KIND, file_name=file_name[:300], sha256=sha, params=params)
     try:
@@ -96,7 +123,7 @@ def ingest_bytes(
                     message=_("Tệp này (cùng SHA-256) đã được nạp ở lần chạy %(run)s: không làm gì thêm")
                     % {"run": earlier.pk},
                 )
-            counts = _load(data, run, source)
+            counts = _load(opener, run, source)
             run.params = {**params, "rows_updated": counts["updated"], "duplicate_in_file": counts["in_file"]}
             runs.finish(
                 run,
@@ -130,12 +157,11 @@ def _refused(message: str, run: IngestRun, *, field: str) -> FirmsRefused:
     return error
 
 
-def _load(data: bytes, run: IngestRun, source: str | None) -> dict:
-    prepared = firms_csv.prepare(data)
+def _load(opener: Callable[[], BinaryIO], run: IngestRun, source: str | None) -> dict:
     with connection.cursor() as cursor:
         # Sorting 10^5 staged rows in memory instead of on disk; local to this transaction.
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        typed = _copy_raw(cursor, prepared)
+        typed, prepared = _copy_raw(cursor, opener)
         # Without statistics the planner takes the temp table for tiny and joins by nested loop.
         cursor.execute("ANALYZE firms_raw")
         mappings = _value_rules(cursor, prepared, source)
@@ -161,7 +187,7 @@ def _load(data: bytes, run: IngestRun, source: str | None) -> dict:
     rejected += [{"row": int(line_of[n - 1]), "reason": reason} for n, reason in sql_reasons]
     rejected.sort(key=lambda item: item["row"])
     good = len(prepared.line_numbers) - sql_rejected
-    total_rejected = len(prepared.rejected) + sql_rejected
+    total_rejected = prepared.rejected_total + sql_rejected
     # The run record keeps at most 1000 reasons; the count stays exact.
     more = _("Còn các dòng bị từ chối khác, không liệt kê")
     rejected += [{"row": None, "reason": more}] * max(0, total_rejected - len(rejected))
@@ -190,33 +216,48 @@ def lock_run(cursor, run: IngestRun) -> None:
         raise IngestRun.DoesNotExist(f"ingest run {run.pk} is gone")
 
 
-def _copy_raw(cursor, prepared: firms_csv.Prepared) -> bool:
-    """COPY the accepted lines into the temp table firms_raw; True when the numeric columns came typed.
+def _copy_raw(cursor, opener: Callable[[], BinaryIO]) -> tuple[bool, firms_csv.Prepared]:
+    """COPY the accepted lines into the temp table firms_raw; (typed?, what was read without the lines).
 
     Clean files (nearly all) load with float8 columns, so no per-row text check is needed later; a file
-    with one unparsable number is loaded again as text and checked row by row, each bad row rejected.
+    with one unparsable number is read again and loaded as text and checked row by row, each bad row rejected.
     """
     cursor.execute("DROP TABLE IF EXISTS firms_raw, firms_typed")
     try:
         with transaction.atomic():
-            _copy_into(cursor, prepared, typed=True)
-        return True
+            return True, _copy_into(cursor, opener, typed=True)
     except (DataError, psycopg.DataError):  # cursor.copy is psycopg's own, not wrapped by Django
-        _copy_into(cursor, prepared, typed=False)
-        return False
+        return False, _copy_into(cursor, opener, typed=False)
 
 
-def _copy_into(cursor, prepared: firms_csv.Prepared, *, typed: bool) -> None:
+def _copy_into(cursor, opener: Callable[[], BinaryIO], *, typed: bool) -> firms_csv.Prepared:
+    """Stream the file piece by piece into firms_raw; the pieces' line numbers and reasons are gathered."""
+
     def kind(column: str) -> str:
         return "float8" if typed and column in NUMERIC else "text"
 
-    columns = ", ".join(f'"{c}" {kind(c)}' for c in prepared.columns)
-    cursor.execute(f"CREATE TEMP TABLE firms_raw (n bigint GENERATED ALWAYS AS IDENTITY, {columns}) ON COMMIT DROP")
-    names = ", ".join(f'"{c}"' for c in prepared.columns)
-    body = memoryview(prepared.body)
-    with cursor.copy(f"COPY firms_raw ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
-        for start in range(0, len(body), COPY_CHUNK):
-            copy.write(body[start : start + COPY_CHUNK])
+    lines, rejected, rejected_count, read, summary, copy = [], [], 0, 0, None, None
+    with opener() as stream, contextlib.ExitStack() as stack:
+        for piece in firms_csv.prepare_stream(stream):
+            if summary is None:
+                summary = piece
+                columns = ", ".join(f'"{c}" {kind(c)}' for c in piece.columns)
+                cursor.execute(
+                    f"CREATE TEMP TABLE firms_raw (n bigint GENERATED ALWAYS AS IDENTITY, {columns}) ON COMMIT DROP"
+                )
+                names = ", ".join(f'"{c}"' for c in piece.columns)
+                copy = stack.enter_context(cursor.copy(f"COPY firms_raw ({names}) FROM STDIN WITH (FORMAT csv)"))
+            body = memoryview(piece.body)
+            for start in range(0, len(body), COPY_CHUNK):
+                copy.write(body[start : start + COPY_CHUNK])
+            # 4 bytes a row for the line numbers; the lines themselves are gone with the piece.
+            lines.append(piece.line_numbers.astype(np.int32))
+            rejected_count += len(piece.rejected)
+            rejected.extend(piece.rejected[: max(0, firms_csv.KEPT_REASONS - len(rejected))])
+            read += piece.read
+    return firms_csv.Prepared(
+        summary.columns, summary.names, b"", np.concatenate(lines), rejected, read, rejected_count=rejected_count
+    )
 
 
 def _column(prepared, name: str, default: str = "NULL") -> str:

@@ -62,6 +62,11 @@ SATELLITES = {
 }
 VIIRS_CONFIDENCE = {"l": "low", "low": "low", "n": "nominal", "nominal": "nominal", "h": "high", "high": "high"}
 PROCESSING_RANK = {"NRT": 1, "SP": 2}
+MAX_COLUMNS = 64
+MAX_HEADER_BYTES = 1 << 20  # room for a header of 100,000 names, so the refusal can count them
+MAX_LINE_BYTES = 1 << 20  # a FIRMS line is about 100 bytes; a megabyte without a newline is not FIRMS
+CHUNK_BYTES = 4 << 20  # a load holds about ten times this, whatever the file's size
+KEPT_REASONS = 1000  # rejected lines whose reason is kept; the count stays exact
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HHMM = re.compile(r"^\d{1,4}$")
@@ -103,8 +108,8 @@ class MissingColumns(ValueError):
 class BadHeader(ValueError):
     """The header cannot be used (empty file, repeated column names); ``reason`` says why."""
 
-    def __init__(self, template: str):
-        self.reason = Reason(template)
+    def __init__(self, template: str, **values):
+        self.reason = Reason(template, **values)
         super().__init__(self.reason)
 
 
@@ -118,6 +123,12 @@ class Prepared:
     line_numbers: np.ndarray  # file line number of each accepted line (header is line 1)
     rejected: list[tuple[int, str]] = field(default_factory=list)
     read: int = 0  # data lines seen (blank lines skipped)
+    rejected_count: int | None = None  # all rejected lines, when more than the kept reasons
+
+    @property
+    def rejected_total(self) -> int:
+        """How many lines were rejected (the kept reasons may be fewer)."""
+        return len(self.rejected) if self.rejected_count is None else self.rejected_count
 
     @property
     def instrument_hint(self) -> str:
@@ -132,6 +143,13 @@ class Prepared:
 
 def header_columns(header: list[str]) -> tuple[list[str], list[str]]:
     """Check a header and give (names as written, safe SQL column names); refuse missing columns."""
+    if len(header) > MAX_COLUMNS:
+        # FIRMS files have about 15 columns; a staging table holds at most 1,600.
+        raise BadHeader(
+            gettext_noop("Dòng tiêu đề có %(count)s cột; tệp FIRMS có tối đa %(max)s cột"),
+            count=len(header),
+            max=MAX_COLUMNS,
+        )
     names = [h.strip().strip('"').strip().lower() for h in header]
     if not any(names):
         raise BadHeader(gettext_noop("Tệp không có dòng tiêu đề"))
@@ -150,16 +168,98 @@ def header_columns(header: list[str]) -> tuple[list[str], list[str]]:
 
 def prepare(data: bytes) -> Prepared:
     """Split a FIRMS CSV into COPY-ready lines and rejected lines (BOM, CRLF, quotes handled)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    head, sep, body = data.partition(b"\n")
+    pieces = list(prepare_stream(io.BytesIO(data)))
+    body = b"".join(p.body for p in pieces)
+    first = pieces[0]
+    rejected = [r for p in pieces for r in p.rejected]
+    lines = np.concatenate([p.line_numbers for p in pieces]) if pieces else np.zeros(0, dtype=np.int64)
+    return Prepared(first.columns, first.names, body, lines, rejected, sum(p.read for p in pieces))
+
+
+def prepare_stream(stream, chunk_bytes: int | None = None):
+    """Prepared pieces of a FIRMS CSV read from a binary stream, a chunk at a time (bounded memory).
+
+    Pieces end at a line end outside quotes, so every record is whole; line numbers are the file's.
+    The first piece is yielded even for a file without data lines (it carries the columns).
+    """
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
+    block = stream.read(chunk_bytes)
+    while b"\n" not in block and b"\r" not in block[:-1] and len(block) <= MAX_HEADER_BYTES:
+        more = stream.read(chunk_bytes)
+        if not more:
+            break
+        block += more
+    if block.startswith(b"\xef\xbb\xbf"):
+        block = block[3:]
+    block, pending_cr = _normalise(block, final=False)
+    head, sep, block = block.partition(b"\n")
+    if len(head) > MAX_HEADER_BYTES:
+        count = head.count(b",") + 1
+        if count > MAX_COLUMNS:
+            raise BadHeader(
+                gettext_noop("Dòng tiêu đề có hơn %(count)s cột; tệp FIRMS có tối đa %(max)s cột"),
+                count=count,
+                max=MAX_COLUMNS,
+            )
+        raise BadHeader(gettext_noop("Dòng tiêu đề dài hơn %(max)s byte"), max=MAX_HEADER_BYTES)
     try:
         header = next(csv.reader([head.decode("utf-8")]))
-    except (StopIteration, UnicodeDecodeError) as exc:
+    except (StopIteration, UnicodeDecodeError, csv.Error) as exc:
         raise BadHeader(gettext_noop("Dòng tiêu đề không phải CSV dạng UTF-8")) from exc
     names, columns = header_columns(header)
+    line, yielded = 2, False
+    while True:
+        more = stream.read(chunk_bytes)
+        final = not more
+        block, pending_cr = _normalise(block + pending_cr + more, final=final)
+        if final:
+            piece, block = block, b""
+        else:
+            cut = _last_record_end(block)
+            if cut < 0:
+                if len(block) > MAX_LINE_BYTES:
+                    raise BadHeader(
+                        gettext_noop("Dòng %(line)s dài hơn %(max)s byte: không phải tệp FIRMS"),
+                        line=line,
+                        max=MAX_LINE_BYTES,
+                    )
+                continue
+            piece, block = block[: cut + 1], block[cut + 1 :]
+        if piece or final:
+            yield _prepare_piece(names, columns, piece, line)
+            yielded = True
+            line += piece.count(b"\n")
+        if final:
+            break
+    if not yielded:
+        yield _prepare_piece(names, columns, b"", line)
+
+
+def _normalise(block: bytes, *, final: bool) -> tuple[bytes, bytes]:
+    """CRLF and lone CR as LF; a CR at the very end waits for the next chunk (it may start a CRLF)."""
+    pending = b""
+    if not final and block.endswith(b"\r"):
+        block, pending = block[:-1], b"\r"
+    if b"\r" in block:
+        block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return block, pending
+
+
+def _last_record_end(block: bytes) -> int:
+    """Index of the last newline outside quotes (-1 when there is none)."""
+    buf = np.frombuffer(block, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    if not len(newlines):
+        return -1
+    quotes = np.flatnonzero(buf == 34)
+    if not len(quotes):
+        return int(newlines[-1])
+    outside = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+    return int(outside[-1]) if len(outside) else -1
+
+
+def _prepare_piece(names, columns, body: bytes, first_line: int) -> Prepared:
+    """One piece of the body (whole records) split for COPY; ``first_line`` is its first line's number."""
     ends_cleanly = body.endswith(b"\n") or not body
     if body and not body.endswith(b"\n"):
         body += b"\n"
@@ -171,6 +271,10 @@ def prepare(data: bytes) -> Prepared:
     if unreadable:
         prepared.rejected = sorted(prepared.rejected + unreadable)
         prepared.read += len(unreadable)
+    if first_line != 2:
+        shift = first_line - 2
+        prepared.line_numbers = prepared.line_numbers + shift
+        prepared.rejected = [(line + shift, reason) for line, reason in prepared.rejected]
     return prepared
 
 

@@ -1,63 +1,78 @@
-"""Flood water masks (Sentinel-1 / GFM style GeoTIFF, COG or NetCDF) into one FloodExtent per file.
+"""Flood products (Copernicus GFM, MODIS/VIIRS NRT, Sentinel-1 water masks) into the raster catalogue and a
+FloodObservation each.
 
-A mask holds 1 for water, 0 for dry and a nodata value. The file is opened through
-``ingest.rasters.open_checked`` (format allowlist, pixel cap before reading, a CRS the file itself
-defines); water pixels are vectorised in the file's CRS, areas computed in VN-2000 / UTM 48N and
-the outline stored in EPSG:4326.
+Every file is opened through ``rasterstore.opening.open_checked`` (format allowlist, pixel cap before
+reading, a plain CRS the file itself defines). The product's values are decoded strip by strip into a
+derived state raster (0 dry, 1 flood, 2 permanent water, 255 unknown) in the file's grid; flood and
+unknown pixels are then sieved, polygonized and simplified in bounded memory
+(``layers.flood.vectorise``), areas computed in VN-2000 / UTM 48N and outlines stored in EPSG:4326.
 
-Two kinds of bad input, two answers:
-- refused (not a raster we read, no CRS, above the pixel cap): a ``FloodRefused`` is raised and
-  nothing at all is written;
-- damaged (a truncated or corrupt file that passes the first checks): the IngestRun is kept as
-  ``failed`` with the reason, no FloodExtent is written, and the failed run is returned.
+Refused files (not a raster we read, no CRS, odd CRS, above the pixel cap, wrong dtype, no time) raise
+``FloodRefused`` and write nothing; damaged files keep a failed IngestRun with the reason and nothing
+else. The same file twice is one asset: the second run answers the first.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import hashlib
+import logging
 from pathlib import Path
 
 import numpy as np
 import shapely
-from django.contrib.gis.geos import GEOSGeometry
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from pyproj import Transformer
-from rasterio import features
 
-from layers.flood.models import FloodExtent
+from layers.flood import encodings, hooks, services, tiles, vectorise
+from layers.flood.models import FloodObservation
+from rasterstore import opening
+from rasterstore.models import RasterAsset
 
-from . import rasters, runs
-from .models import IngestRun, RasterAsset
+from . import runs
+from .flood_products import (  # noqa: F401  (the error family and readers are part of this module's API)
+    DRIVERS,
+    FloodRefused,
+    FloodTooLarge,
+    Layers,
+    NeedsCRS,
+    detect_product,
+    detect_time,
+    netcdf_facts,
+    parse_time,
+    write_state,
+)
+from .models import IngestRun
 
-KIND = "flood"
-MAX_PIXELS = 100_000_000
-DRIVERS = ("GTiff", "COG", "netCDF")
+log = logging.getLogger(__name__)
+
+MAX_PIXELS = 160_000_000  # a 10,980² tile (120.6 M) fits; its decoded mask is one byte per pixel
 METRIC_EPSG = 3405
+DEFAULT_MIN_PIXELS = 4  # minimum mapping unit: patches under 4 pixels are speckle
+DEFAULT_SIMPLIFY_PIXELS = 1.0
+PRODUCT_NAMES = {"gfm": "Copernicus GFM", "nrt": "MODIS/VIIRS NRT", "s1": "Sentinel-1"}
 
 
-class FloodRefused(rasters.RasterRefused):
-    """A flood mask the platform will not read; nothing was written."""
-
-    code = "flood_refused"
-    status = 400
+def ingest_flood(path: str, **options) -> IngestRun:
+    """``--kind flood``: a flood raster whose product is read from the file (GFM, NRT), else a Sentinel-1 mask."""
+    return ingest_path(path, **options)
 
 
-class NeedsCRS(FloodRefused):
-    """A flood mask without a CRS: it needs a CRS, which is never assumed."""
-
-    code = "needs_crs"
-
-
-class FloodTooLarge(rasters.RasterTooLarge, FloodRefused):
-    """A flood mask whose declared size is above the pixel cap."""
-
-    code = "too_large"
-    status = 413
+def ingest_gfm(path: str, **options) -> IngestRun:
+    """``--kind flood-gfm``: Copernicus GFM layers (one multi-band file, or ENSEMBLE_FLOOD_… with its siblings)."""
+    return ingest_path(path, product="gfm", **options)
 
 
-def _sha256(path: Path) -> str:
+def ingest_nrt(path: str, **options) -> IngestRun:
+    """``--kind flood-nrt``: a MODIS/VIIRS NRT flood product (MCDWD-style values)."""
+    return ingest_path(path, product="nrt", **options)
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -65,161 +80,243 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _already(sha: str, event: str) -> IngestRun | None:
-    """The succeeded run that already stored this file for this event, if any."""
-    return (
-        IngestRun.objects.filter(kind=KIND, sha256=sha, status="succeeded", params__event=event).order_by("pk").first()
-    )
+def _int_option(options: dict, name: str, default: int | None, low: int, high: int) -> int | None:
+    value = options.get(name, default)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise FloodRefused(_("%(name)s phải là số nguyên") % {"name": name}, field=name) from exc
+    if not low <= number <= high:
+        message = _("%(name)s phải trong khoảng %(low)s–%(high)s") % {"name": name, "low": low, "high": high}
+        raise FloodRefused(message, field=name)
+    return number
 
 
-def _to_epsg(crs_from, epsg: int):
+def _float_option(options: dict, name: str, default: float) -> float:
+    value = options.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise FloodRefused(_("%(name)s phải là số") % {"name": name}, field=name) from exc
+    if not (0 <= number < 1000):
+        raise FloodRefused(_("%(name)s phải trong khoảng 0–1000") % {"name": name}, field=name)
+    return number
+
+
+def _refusal(exc: opening.RasterRefused) -> FloodRefused:
+    if isinstance(exc, opening.RasterTooLarge):
+        return FloodTooLarge(exc.message, field=exc.field)
+    if exc.field == "crs":
+        return NeedsCRS(exc.message, field="crs")
+    return FloodRefused(exc.message, field=exc.field)
+
+
+def _to(crs_from, epsg: int):
     transformer = Transformer.from_crs(crs_from, epsg, always_xy=True)
     return lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1]))
 
 
-def _multipolygon(geom) -> shapely.MultiPolygon:
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty]
-    return shapely.MultiPolygon(parts)
+def _outline(geom, crs) -> tuple[shapely.MultiPolygon, float]:
+    """A grid-CRS MultiPolygon in EPSG:4326 and its area in m² (VN-2000 / UTM 48N)."""
+    if geom.is_empty:
+        return shapely.MultiPolygon(), 0.0
+    area = float(shapely.area(shapely.transform(geom, _to(crs, METRIC_EPSG))))
+    parts = shapely.make_valid(shapely.transform(shapely.get_parts(geom), _to(crs, 4326)))
+    lonlat = vectorise.valid(vectorise.as_multipolygon(shapely.GeometryCollection(list(parts))))
+    return lonlat, area
 
 
-def vectorise(water: np.ndarray, transform) -> shapely.MultiPolygon:
-    """The water pixels (a boolean grid) as one MultiPolygon in the grid's CRS."""
-    if not water.any():
-        return shapely.MultiPolygon()
-    shapes = features.shapes(water.astype(np.uint8), mask=water, transform=transform, connectivity=8)
-    polys = [shapely.geometry.shape(geom) for geom, _ in shapes]
-    return _multipolygon(shapely.union_all(polys))
+def _pixel_area_m2(ds) -> float:
+    """The area of one pixel at the grid's centre in m²."""
+    x, y = ds.xy(ds.height // 2, ds.width // 2)
+    a, e = abs(ds.transform.a), abs(ds.transform.e)
+    cell = shapely.box(x, y, x + a, y + e)
+    return float(shapely.area(shapely.transform(cell, _to(ds.crs, METRIC_EPSG))))
 
 
-def _refusal(exc: rasters.RasterRefused, name: str) -> FloodRefused | None:
-    """The refusal to raise for a failed open, or None when the file is only damaged."""
-    if isinstance(exc, rasters.RasterTooLarge):
-        return FloodTooLarge(exc.message, field=exc.field)
-    if exc.field == "crs":
-        message = _("%(name)s: lớp mặt nạ ngập cần có hệ toạ độ (CRS); tệp không khai báo hệ nào") % {"name": name}
-        return NeedsCRS(message, field="crs")
-    if exc.field == "variable":
-        return FloodRefused(exc.message, field="variable")
-    return None
+def _geos(geom) -> GEOSGeometry:
+    return GEOSGeometry(memoryview(shapely.to_wkb(geom)), srid=4326)
+
+
+def _existing(sha: str) -> RasterAsset | None:
+    return RasterAsset.objects.filter(sha256=sha).first()
+
+
+def _replay(asset: RasterAsset, file: Path, sha: str, product: str) -> IngestRun:
+    """The same file again: no new asset; the first run answers, or a run that says so."""
+    if asset.run_id and asset.run.status == "succeeded":
+        return asset.run
+    run = runs.start(PRODUCT_NAMES.get(product, product), "flood", file_name=file.name[:300], sha256=sha)
+    message = _("Tệp này đã có trong kho raster (tài sản %(asset)s)") % {"asset": asset.pk}
+    return runs.finish(run, read=0, new=0, duplicate=1, rejected=[], message=message)
 
 
 def ingest_path(
     path: str,
     *,
-    event: str,
-    observed_at: dt.datetime,
-    source_product: str,
-    water_values: tuple[int, ...] = (1,),
+    product: str | None = None,
+    time=None,
+    observed_at=None,
+    threshold=None,
+    min_pixels=None,
+    simplify=None,
     variable: str | None = None,
     max_pixels: int = MAX_PIXELS,
     synthetic: bool = False,
-    **options,
+    nrt_flood_values: tuple[int, ...] = (2, 3),
+    **ignored,
 ) -> IngestRun:
-    """Vectorise one water mask into a FloodExtent and a RasterAsset(kind="flood"); returns the run."""
+    """One flood raster into a catalogued asset, a state raster and a FloodObservation; returns the run."""
     file = Path(path)
-    # Format and location first: a VRT or HTML renamed .tif, a URL or a missing file is refused.
     try:
-        rasters.sniff(file)
-    except rasters.RasterRefused as exc:
+        opening.sniff(file)
+    except opening.RasterRefused as exc:
         raise FloodRefused(exc.message, field=exc.field) from exc
-    if observed_at.tzinfo is None:
-        message = _("observed_at phải có múi giờ (hệ thống lưu theo UTC)")
-        raise FloodRefused(message, field="observed_at")
-    if not event.strip():
-        raise FloodRefused(_("Đợt ngập cần có tên"), field="event")
-    params = {"event": event, "observed_at": observed_at.isoformat(), "source_product": source_product}
-    sha = _sha256(file)
-    replayed = _already(sha, event)
-    if replayed is not None:  # the same file for the same event: a no-op that answers the first run
-        return replayed
-    run: IngestRun | None = None
+    given_time = time if time not in (None, "") else observed_at
+    moment = parse_time(given_time) if given_time not in (None, "") else None
+    options = {"threshold": threshold, "min_pixels": min_pixels, "simplify": simplify}
+    cut = _int_option(options, "threshold", None, 0, 100)
+    sieve_pixels = _int_option(options, "min_pixels", DEFAULT_MIN_PIXELS, 0, 1_000_000)
+    simplify_pixels = _float_option(options, "simplify", DEFAULT_SIMPLIFY_PIXELS)
+    sha = sha256(file)
+    first = _existing(sha)
+    if first is not None:
+        return _replay(first, file, sha, product or first.product)
+
+    layers = None
     try:
-        with rasters.open_checked(file, max_pixels=max_pixels, allowed_drivers=DRIVERS, variable=variable) as ds:
-            run = runs.start(source_product[:60], KIND, file_name=file.name[:300], sha256=sha, params=params)
-            band = rasters.read_masked(ds)
-            facts = rasters.summarise(ds, band)
-            valid = ~np.ma.getmaskarray(band)
-            water = valid & np.isin(np.ma.getdata(band), water_values)
-            outline = vectorise(water, ds.transform)
-            to_metric = _to_epsg(ds.crs, METRIC_EPSG)
-            area_km2 = float(shapely.area(shapely.transform(outline, to_metric))) / 1e6 if not outline.is_empty else 0.0
-            lonlat = shapely.make_valid(shapely.transform(outline, _to_epsg(ds.crs, 4326)))
-            lonlat = _multipolygon(lonlat)
+        try:
+            probe = Layers(file, "s1", max_pixels, variable)  # open once to read what the file says
+        except opening.RasterRefused as exc:
+            raise _refusal(exc) from exc
+        with contextlib.closing(probe):
+            nc_time, said = netcdf_facts(file) if probe.kind != "tiff" else (None, "")
+            detected = product or detect_product(file, probe.main, said)
+            stated = detect_time(file, probe.main, nc_time)
+        moment = moment or stated
+        if moment is None:
+            message = _("%(name)s: tệp không ghi thời điểm quan sát; hãy cho --time (ISO 8601, có múi giờ)")
+            raise FloodRefused(message % {"name": file.name}, field="time")
+        try:
+            layers = Layers(file, detected, max_pixels, variable)
+        except opening.RasterRefused as exc:
+            raise _refusal(exc) from exc
+    except FloodRefused:
+        if layers is not None:
+            layers.close()
+        raise
+    params = {
+        "product": detected,
+        "observed_at": moment.isoformat(),
+        "threshold": cut,
+        "min_pixels": sieve_pixels,
+        "simplify_pixels": simplify_pixels,
+        "layers": sorted(layers.layers),
+    }
+    run = runs.start(PRODUCT_NAMES[detected], "flood", file_name=file.name[:300], sha256=sha, params=params)
+    folder = Path(settings.DATA_DIR) / "rasters" / "flood"
+    folder.mkdir(parents=True, exist_ok=True)
+    state_path = folder / f"{sha[:24]}_state.tif"
+    like_path = folder / f"{sha[:24]}_likelihood.tif" if "likelihood" in layers.layers else None
+    try:
+        with contextlib.closing(layers):
+            ds = layers.main
+            totals = write_state(layers, state_path, like_path, cut, tuple(nrt_flood_values))
+            for derived in (state_path, like_path):
+                if derived is not None:
+                    tiles.build_overviews(str(derived))  # low-zoom map tiles read few pixels
+            pixel_m2 = _pixel_area_m2(ds)
+            tolerance = simplify_pixels * abs(ds.transform.a)
+            flooded, _n = vectorise.vectorise(str(state_path), (1,), min_pixels=sieve_pixels, tolerance=tolerance)
+            unknown, _n = vectorise.vectorise(str(state_path), (255,), min_pixels=sieve_pixels, tolerance=tolerance)
+            flooded, flooded_m2 = _outline(flooded, ds.crs)
+            unknown, unknown_m2 = _outline(unknown, ds.crs)
             record = {
                 "crs": ds.crs.to_string(),
                 "width": ds.width,
                 "height": ds.height,
-                "bounds": rasters.bounds_4326(ds),
+                "bounds": opening.bounds_4326(ds),
                 "resolution": [abs(ds.transform.a), abs(ds.transform.e)],
                 "nodata": None if ds.nodata is None else float(ds.nodata),
             }
-    except rasters.RasterRefused as exc:
-        refusal = _refusal(exc, file.name) if run is None else None
-        if refusal is not None:
-            raise refusal from exc
-        if run is None:
-            run = runs.start(source_product[:60], KIND, file_name=file.name[:300], sha256=sha, params=params)
+    except opening.RasterRefused as exc:
+        _remove(state_path, like_path)
         return runs.fail(run, exc.message)
-    except Exception as exc:  # anything else once the run is open: record it, then let it surface
-        if run is not None:
-            runs.fail(run, f"{type(exc).__name__}: {str(exc)[:300]}")
+    except Exception as exc:  # once the run is open it must not stay "running"
+        _remove(state_path, like_path)
+        runs.fail(run, f"{type(exc).__name__}: {str(exc)[:300]}")
         raise
-
+    stats = {**totals, "pixel_area_m2": round(pixel_m2, 3), "all_unknown": totals["unknown"] == ds.width * ds.height}
     try:
         return _store(
-            run, file, event, observed_at, source_product, params, facts, water, lonlat, area_km2, record, synthetic
-        )
-    except Exception as exc:  # a database or geometry error: the run must not stay "running"
+            run, file, sha, detected, moment, record, stats, params, synthetic,
+            (flooded, flooded_m2, unknown, unknown_m2, state_path, like_path),
+        )  # fmt: skip
+    except Exception as exc:
+        _remove(state_path, like_path)
         runs.fail(run, f"{type(exc).__name__}: {str(exc)[:300]}")
         raise
 
 
-def _store(run, file, event, observed_at, source_product, params, facts, water, lonlat, area_km2, record, synthetic):
-    """Write the FloodExtent and the RasterAsset in one transaction and close the run."""
-    stats = {
-        "water_pixels": int(water.sum()),
-        "valid_pixels": facts["valid_pixels"],
-        "pixels": facts["pixels"],
-        "all_nodata": facts["all_nodata"],
-        "nodata_defined": facts["nodata_defined"],
-        "area_km2": round(area_km2, 4),
-    }
-    flags = []
-    if facts["all_nodata"]:
-        flags.append(_("mọi điểm ảnh đều là nodata"))
-    if not facts["nodata_defined"]:
-        flags.append(_("chưa khai báo giá trị nodata"))
+def _remove(*paths) -> None:
+    for item in paths:
+        if item is not None:
+            Path(item).unlink(missing_ok=True)
+
+
+def _store(run, file, sha, product, moment, record, stats, params, synthetic, derived) -> IngestRun:
+    """Asset, observation and event grouping in one transaction; the hook after commit."""
+    flooded, flooded_m2, unknown, unknown_m2, state_path, like_path = derived
+    west, south, east, north = record["bounds"]
+    encoding = {"values": encodings.ENCODINGS[product], "state": encodings.ENCODINGS["state"]}
+    if params["threshold"] is not None:
+        encoding["likelihood_threshold"] = params["threshold"]
     with transaction.atomic():
-        # Two workers on the same file: the second waits here, then finds the first one's result.
+        # Two workers on the same file: the second waits here, then finds the first one's asset.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"flood:{run.sha256}"])
-        first = _already(run.sha256, event)
-        if first is not None and first.pk != run.pk:
-            message = _("Tệp này đã được nạp cho đợt ngập này ở lần chạy %(run)s") % {"run": first.pk}
-            return runs.finish(run, read=facts["pixels"], new=0, duplicate=1, rejected=[], message=message)
-        extent = None
-        if not lonlat.is_empty:
-            extent = FloodExtent.objects.create(
-                event=event[:120],
-                source_product=source_product[:120],
-                observed_at=observed_at,
-                area_km2=area_km2,
-                geom=GEOSGeometry(memoryview(shapely.to_wkb(lonlat)), srid=4326),
-            )
-        RasterAsset.objects.create(
-            kind=KIND,
-            name=f"{event} {observed_at:%Y-%m-%d}"[:200],
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"raster:{sha}"])
+        first = _existing(sha)
+        if first is not None:
+            message = _("Tệp này đã có trong kho raster (tài sản %(asset)s)") % {"asset": first.pk}
+            return runs.finish(run, read=0, new=0, duplicate=1, rejected=[], message=message)
+        asset = RasterAsset.objects.create(
+            kind="flood-gfm" if product == "gfm" else "flood-nrt" if product == "nrt" else "flood",
+            name=f"{PRODUCT_NAMES[product]} {moment:%Y-%m-%d %H:%M}"[:200],
             path=str(file.resolve()),
             stats=stats,
             synthetic=synthetic,
             run=run,
+            product=product,
+            observed_at=moment,
+            footprint=Polygon.from_bbox((west, south, east, north)),
+            encoding=encoding,
+            sha256=sha,
             **record,
         )
-        new = 1 if extent else 0
-        area = f"{area_km2:.2f}"
-        if flags:
-            message = _("%(area)s km² mặt nước; cần xem lại: %(flags)s") % {"area": area, "flags": "; ".join(flags)}
-        else:
-            message = _("%(area)s km² mặt nước") % {"area": area}
-        run.params = {**params, "flood_extent_id": extent.pk if extent else None}
-        return runs.finish(run, read=facts["pixels"], new=new, duplicate=0, rejected=[], message=message)
+        observation = FloodObservation.objects.create(
+            product=product,
+            observed_at=moment,
+            asset=asset,
+            flooded=_geos(flooded),
+            unknown=_geos(unknown),
+            flooded_area_m2=flooded_m2,
+            unknown_area_m2=unknown_m2,
+            state_raster=str(state_path),
+            likelihood_raster=str(like_path or ""),
+            params=params,
+        )
+        services.group_into_events([observation.pk])
+        run.params = {**params, "observation_id": observation.pk, "asset_id": asset.pk}
+        message = _("%(flood)s km² ngập, %(unknown)s km² không rõ") % {
+            "flood": f"{flooded_m2 / 1e6:.2f}",
+            "unknown": f"{unknown_m2 / 1e6:.2f}",
+        }
+        finished = runs.finish(
+            run, read=record["width"] * record["height"], new=1, duplicate=0, rejected=[], message=message
+        )
+        transaction.on_commit(lambda: hooks.after_observation(observation.pk), robust=True)
+    return finished

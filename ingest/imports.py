@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from geoplatform.errors import Forbidden, NotFound, PlatformError
 from layers import validation
+from layers.api import features
 from layers.registry import registry
 
 from . import archive, runs, vector
@@ -269,7 +270,9 @@ def _run(path: Path, layer, report: Report, *, user, name, srs, source_layer, ca
     dataset = vector.read(path, name=name, srs=srs, source_layer=source_layer, archive_caps=caps)
     report.format, report.crs, report.read = dataset.format, dataset.crs, len(dataset.rows)
     if not dataset.rows:
-        raise ImportRefused(_("Tệp không có đối tượng nào"))
+        refused = ImportRefused(_("Tệp không có đối tượng nào"))
+        refused.code = "no_features"
+        raise refused
     model = layer.model_class
     fields = writable_fields(layer)
     mapping, report.ignored_fields = match_attributes(dataset.fields, fields)
@@ -327,6 +330,12 @@ def _run(path: Path, layer, report: Report, *, user, name, srs, source_layer, ca
     extra = {}
     if user is not None and getattr(user, "is_authenticated", False) and _has_field(model, "updated_by"):
         extra["updated_by"] = user
+    rules = features.rules_of(layer)
+    if rules is not None:
+        # A layer with write rules (parcels: overlaps, snapping, area...) takes rows one by one
+        # through them, each against the rows before it, in one transaction; the file is the reason.
+        _write_with_rules(model, rules, candidates, extra, report, user=user, reason=name or path.name)
+        return
     try:
         with transaction.atomic():
             model.objects.bulk_create([model(**values, **extra) for _, values in candidates], batch_size=500)
@@ -335,6 +344,33 @@ def _run(path: Path, layer, report: Report, *, user, name, srs, source_layer, ca
         message = _("Cơ sở dữ liệu từ chối các dòng; chưa ghi dòng nào: %(detail)s") % {"detail": first_line}
         raise ImportRefused(message) from None
     report.written = len(candidates)
+
+
+def _write_with_rules(model, rules, candidates, extra, report: Report, *, user, reason: str) -> None:
+    """Save rows through the layer's write rules: all or nothing in mode "all", refused rows skipped otherwise."""
+    refused: list[dict] = []
+    written = 0
+    with transaction.atomic(), rules.write_context(user, reason):
+        for number, values in candidates:
+            obj = model(**values, **extra)
+            try:
+                with transaction.atomic():
+                    obj.clean_fields()
+                    rules.before_write(obj, user, geometry_changed=True)
+                    obj.full_clean()
+                    obj.save()
+                written += 1
+            except ValidationError as exc:
+                refused.append({"row": number, "reason": "; ".join(exc.messages)})
+            except PlatformError as exc:
+                refused.append({"row": number, "reason": exc.message})
+        report.rejected = sorted(report.rejected + refused, key=lambda item: item["row"])
+        if refused and report.mode == "all":
+            message = _("%(rejected)s trên %(read)s dòng bị từ chối; chưa ghi dòng nào (chế độ all: tất cả hoặc không)")
+            raise ImportRefused(message % {"rejected": len(refused), "read": report.read})
+        if not written:
+            raise ImportRefused(_("Cả %(read)s dòng đều bị từ chối; chưa ghi dòng nào") % {"read": report.read})
+    report.accepted, report.written = written, written
 
 
 def _required_model_fields(model) -> list[models.Field]:

@@ -13,7 +13,10 @@ from geoplatform.errors import PlatformError
 KINDS = {
     "fire-mask": "ingest.fire_rasters.ingest_fire_mask",
     "burned-area": "ingest.fire_rasters.ingest_burned_area",
-    "flood": "ingest.flood.ingest_path",
+    "flood": "ingest.flood.ingest_flood",
+    "flood-gfm": "ingest.flood.ingest_gfm",
+    "flood-nrt": "ingest.flood.ingest_nrt",
+    "discharge": "ingest.discharge.ingest_path",
     "dem": "ingest.dem.ingest_path",
 }
 

@@ -27,6 +27,7 @@ import numpy as np
 import pyproj
 import shapely
 from defusedxml import DefusedXmlException
+from django.conf import settings
 from django.utils.translation import gettext as _
 from pyogrio import raw as ogr_raw
 from pyogrio.core import list_layers, read_info
@@ -42,6 +43,8 @@ WGS84 = pyproj.CRS.from_epsg(4326)
 
 # GeoJSON, CSV and KML are parsed in memory (about ten times their size): bigger ones should come as GeoPackage.
 MAX_TEXT_BYTES = 64 * 1024 * 1024
+# Features one import reads at most: a million-feature GeoPackage once took 4 GB before failing.
+MAX_FEATURES = 100_000
 SUFFIX_FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "shapefile"}
 SUFFIX_FORMATS.update({".kml": "kml", ".csv": "csv"})
 OGR_DRIVERS = {"gpkg": {"GPKG"}, "shapefile": {"ESRI Shapefile"}, "kml": {"KML", "LIBKML"}}
@@ -266,6 +269,8 @@ def _read_geojson(path: Path, limit: int) -> tuple[list[Row], pyproj.CRS | None,
         features = [document]
     else:
         features = [{"type": "Feature", "geometry": document, "properties": {}}]
+    if len(features) > max_features():
+        raise _too_many(len(features))
     rows, names = [], {}
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -314,9 +319,31 @@ def _python_value(value):
     return value
 
 
-def _read_ogr_layer(path: Path, kind: str, layer: str, limit: int, first: int) -> tuple[list[Row], str | None, list]:
+def max_features() -> int:
+    """The most features one import reads (GEOPLATFORM_MAX_IMPORT_FEATURES); larger sets come in parts."""
+    return int(getattr(settings, "GEOPLATFORM_MAX_IMPORT_FEATURES", MAX_FEATURES))
+
+
+def _too_many(count: int) -> VectorFileError:
+    message = _("Tệp có %(count)s đối tượng, vượt giới hạn %(max)s đối tượng mỗi lần nhập; hãy chia nhỏ tệp")
+    return VectorFileError(message % {"count": count, "max": max_features()}, code="too_many_features", status=413)
+
+
+def _feature_count(path: Path, layer: str) -> int:
+    """Features in one layer as GDAL counts them without reading them (-1 when the driver cannot tell)."""
     try:
-        meta, _fids, geometries, field_data = ogr_raw.read(str(path), layer=layer, datetime_as_string=True)
+        return int(read_info(str(path), layer=layer).get("features", -1))
+    except (RuntimeError, ValueError, KeyError, TypeError):
+        return -1
+
+
+def _read_ogr_layer(path: Path, kind: str, layer: str, limit: int, first: int) -> tuple[list[Row], str | None, list]:
+    if _feature_count(path, layer) == 0:
+        return [], None, []  # pyogrio fails on an empty layer; "no features" is said by the caller
+    try:
+        meta, _fids, geometries, field_data = ogr_raw.read(
+            str(path), layer=layer, datetime_as_string=True, max_features=max_features() + 1
+        )
     except (RuntimeError, ValueError) as exc:
         message = _("Không đọc được tệp %(kind)s (tệp bị cắt cụt hoặc hỏng?): %(detail)s")
         raise VectorFileError(message % {"kind": kind, "detail": str(exc)[:200]}) from None
@@ -347,7 +374,9 @@ def _read_ogr(path: Path, kind: str, source_layer: str | None, limit: int):
         reason = str(exc)[:200]
         message = _("Không mở được tệp %(kind)s (tệp bị cắt cụt hoặc hỏng?): %(detail)s")
         raise VectorFileError(message % {"kind": kind, "detail": reason}) from None
-    info_driver = _driver(path, layers[0] if layers else None)
+    if not layers:
+        raise VectorFileError(_("Tệp %(kind)s không có đối tượng nào") % {"kind": kind.upper()}, code="no_features")
+    info_driver = _driver(path, layers[0])
     if info_driver not in OGR_DRIVERS[kind]:
         message = _("Tệp mở ra là %(driver)s, không phải %(kind)s") % {"driver": info_driver, "kind": kind}
         raise VectorFileError(message, code="bad_format")
@@ -364,11 +393,16 @@ def _read_ogr(path: Path, kind: str, source_layer: str | None, limit: int):
     else:
         message = _("Tệp có %(count)s lớp (%(layers)s); hãy chọn một lớp (source_layer)")
         raise VectorFileError(message % {"count": len(layers), "layers": ", ".join(layers[:20])})
+    counts = [_feature_count(path, name) for name in chosen]
+    if sum(c for c in counts if c > 0) > max_features():
+        raise _too_many(sum(c for c in counts if c > 0))  # said before a single feature is read
     rows, names, crs_text = [], {}, None
     for name in chosen:
         layer_rows, crs_text, layer_names = _read_ogr_layer(path, kind, name, limit, len(rows) + 1)
         rows.extend(layer_rows)
         names.update(dict.fromkeys(layer_names))
+        if len(rows) > max_features():
+            raise _too_many(len(rows))  # drivers that cannot count ahead stop one feature past the cap
     return rows, _crs_from_file(crs_text), list(names), chosen[0] if len(chosen) == 1 else None
 
 
@@ -477,6 +511,10 @@ def read(
             if kind == "shapefile":
                 workdir = archive.extract(path, archive_caps)
                 shapefiles = sorted(p for p in workdir.rglob("*") if p.suffix.lower() == ".shp")
+                if not shapefiles:
+                    raise VectorFileError(
+                        _("Tệp zip không có đối tượng nào: không có tệp .shp bên trong"), code="no_features"
+                    )
                 if len(shapefiles) != 1:
                     message = _("Tệp zip phải chứa đúng một tệp .shp, nhưng đang có %(count)s")
                     raise VectorFileError(message % {"count": len(shapefiles)})

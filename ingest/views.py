@@ -3,7 +3,6 @@
 import tempfile
 from pathlib import Path
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -11,6 +10,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from geoplatform import uploads
 from geoplatform.errors import NotFound, PlatformError, TooLarge
 from layers.registry import registry
 
@@ -70,13 +70,7 @@ class LayerImportView(APIView):
         if not layer.can_edit(user):
             message = _("Nhập dữ liệu vào lớp %(layer)s cần quyền chỉnh sửa lớp đó") % {"layer": repr(slug)}
             raise imports.Forbidden(message, field="layer")
-        cap = settings.GEOPLATFORM_MAX_UPLOAD_BYTES
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > cap:
-            raise TooLarge(_("Tệp tải lên vượt quá %(cap)s byte") % {"cap": cap}, field="file")
+        cap = uploads.refuse_declared_oversize(request)
         upload = request.FILES.get("file")
         if upload is None:
             message = _("Cần gửi kèm tệp ở trường 'file' (multipart)")

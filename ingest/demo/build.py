@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 from shapely.geometry import Point
 
-from . import drivetest, events, frame, geography, landcover, names, telecom, terrain, urban
+from layers.crossings import demo as crossings_demo
+
+from . import drivetest, events, frame, geography, landcover, names, storm, telecom, terrain, urban
 
 DEFAULT_SEED = 2022
 DEM_FILE = "bac_tra_my_dem_synthetic.tif"
@@ -39,6 +41,7 @@ class Demo:
     firms_rows: int
     flood: dict = field(default_factory=dict)
     signal: dict = field(default_factory=dict)  # the synthetic drive test: path, counts
+    roads: dict = field(default_factory=dict)  # roads, crossings, the Ngầm's gauge readings
 
 
 def _rng(seed: int, part: int) -> np.random.Generator:
@@ -93,12 +96,8 @@ def build(seed: int, out_dir: Path, now: dt.datetime) -> Demo:
         events.firms_rows(_rng(seed, 6), forests, now) + events.recent_rows(_rng(seed, 8), forests, now)
     )
     firms_path = events.write_firms(fires, out_dir / FIRMS_FILE)
-    flood = events.write_flood_mask(dem, geo, out_dir / FLOOD_FILE)
-    flood.update(
-        event="Bão số 6 (mô phỏng) - lũ sông Trường, sông Tranh",
-        observed_at=events.last_storm(now),
-        source_product="Sentinel-1 water mask (synthetic)",
-    )
+    # The storm: GFM-style layers for two passes and a discharge forecast (ingest.demo.storm).
+    flood = storm.write(dem, geo, out_dir / "storm", events.last_storm(now))
     # A synthetic drive test along the valley roads in the weeks before now (and crowd "no signal"
     # reports at the dead zone), measured against the generator's own propagation truth.
     drive = drivetest.measurements(_rng(seed, 9), dem, geo, towers, now)
@@ -132,4 +131,5 @@ def build(seed: int, out_dir: Path, now: dt.datetime) -> Demo:
         firms_rows=len(fires),
         flood=flood,
         signal=signal,
+        roads=crossings_demo.network(_rng(seed, 11), geo, frame.to_lonlat, now),
     )

@@ -8,13 +8,11 @@ import os
 from pathlib import Path
 
 import numpy as np
-import rasterio
 import shapely
 from rasterio import features
-from rasterio.warp import Resampling, calculate_default_transform, reproject
 from shapely.geometry import Point
 
-from . import frame, names
+from . import frame, names, utm_raster
 from .geography import Geography
 from .terrain import Terrain
 
@@ -226,39 +224,7 @@ def write_flood_mask(t: Terrain, geo: Geography, path: Path) -> dict:
     well_inside = features.geometry_mask([core], out_shape=t.shape, transform=t.transform, invert=True)
     water = (t.hand < 7.0) & (t.river_distance < 900.0) & well_inside
     mask = np.where(inside, np.where(water, WATER, DRY), NODATA).astype(np.uint8)
-    rows, cols = t.shape
-    west, north = t.transform.c, t.transform.f
-    east, south = west + cols * t.transform.a, north + rows * t.transform.e
-    dst_transform, width, height = calculate_default_transform(
-        "EPSG:4326", f"EPSG:{FLOOD_EPSG}", cols, rows, west, south, east, north, resolution=30.0
-    )
-    out = np.full((height, width), NODATA, np.uint8)
-    reproject(
-        mask,
-        out,
-        src_transform=t.transform,
-        src_crs="EPSG:4326",
-        src_nodata=NODATA,
-        dst_transform=dst_transform,
-        dst_crs=f"EPSG:{FLOOD_EPSG}",
-        dst_nodata=NODATA,
-        resampling=Resampling.nearest,
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tif.part")
-    profile = {
-        "driver": "GTiff",
-        "width": width,
-        "height": height,
-        "count": 1,
-        "dtype": "uint8",
-        "crs": f"EPSG:{FLOOD_EPSG}",
-        "transform": dst_transform,
-        "nodata": NODATA,
-        "compress": "deflate",
-    }
-    with rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(out, 1)
-        dst.update_tags(SOURCE="synthetic demo water mask (1 water, 0 dry, 255 nodata)")
-    os.replace(tmp, path)
+    tags = {"SOURCE": "synthetic demo water mask (1 water, 0 dry, 255 nodata)"}
+    out = utm_raster.write_uint8(t, mask, path, epsg=FLOOD_EPSG, pixel_m=30.0, nodata=NODATA, tags=tags)
+    height, width = out.shape
     return {"path": str(path), "water_pixels": int((out == WATER).sum()), "width": width, "height": height}

@@ -19,15 +19,18 @@ from django.db.models import Max
 from django.utils import timezone
 
 from geoplatform.errors import Conflict
-from ingest import firms, flood, runs, signal
+from ingest import discharge, firms, flood, runs, signal
 from ingest.models import IngestRun, RasterAsset
 from layers import roles
-from layers.cameras.models import Camera
+from layers.cameras import demo as camera_demo
+from layers.cameras.models import Camera, Device
+from layers.crossings import demoload as crossings_demoload
+from layers.crossings.models import Crossing, Road
 from layers.feedback import deadline_rules, routing
 from layers.feedback.models import Category, Complaint, Note
 from layers.fire import services as fire_services
 from layers.fire.models import AlertRule, FireEvent, Hotspot
-from layers.flood.models import FloodExtent
+from layers.flood.models import DischargeSeries, DischargeValue, FloodEvent, FloodExtent, FloodObservation
 from layers.parcels.models import Parcel
 from layers.places.models import Commune, District, ForestArea, River, Village
 from layers.telecom.models import CellTower, SignalMeasurement, WifiPoint
@@ -45,15 +48,22 @@ MODELS = (
     WifiPoint,
     SignalMeasurement,
     Complaint,
+    Device,
     Camera,
     CellTower,
     FireEvent,
     AlertRule,
     Hotspot,
     FloodExtent,
+    FloodObservation,
+    FloodEvent,
+    DischargeValue,
+    DischargeSeries,
     RasterAsset,
     Parcel,
     ForestArea,
+    Crossing,
+    Road,
     River,
     Village,
     Commune,
@@ -219,7 +229,8 @@ def _store(demo: build.Demo) -> dict[str, list[int]]:
             for w in demo.wifi
         ],
     )
-    keep(Camera, [Camera(**{**c, "geom": _geos(c["geom"])}) for c in demo.cameras])
+    cameras = keep(Camera, [Camera(**{**c, "geom": _geos(c["geom"])}) for c in demo.cameras])
+    keep(Device, camera_demo.watch(cameras))  # checked against the loopback stand-ins of `make demo`
     keep(Parcel, [Parcel(version=1, **{**p, "geom": _geos(p["geom"])}) for p in demo.parcels])
     keep(
         Complaint,
@@ -247,19 +258,33 @@ def _store(demo: build.Demo) -> dict[str, list[int]]:
     return rows
 
 
-def _flood(demo: build.Demo, rows: dict[str, list[int]]) -> IngestRun:
+def _flood(demo: build.Demo, rows: dict[str, list[int]]) -> list[int]:
+    """The storm's GFM passes and discharge forecast through the real ingesters; the observation ids."""
     f = demo.flood
-    run = flood.ingest_path(
-        f["path"], event=f["event"], observed_at=f["observed_at"], source_product=f["source_product"], synthetic=True
-    )
+    observations = []
+    for item in f["passes"]:
+        run = flood.ingest_gfm(item["path"], synthetic=True)
+        if run.status != "succeeded" or not run.params.get("observation_id"):
+            raise Conflict(f"the demo flood pass did not load: {run.message}")
+        rows.setdefault(_label(IngestRun), []).append(run.pk)
+        observations.append(run.params["observation_id"])
+    run = discharge.ingest_path(f["discharge"], points=f["points"], synthetic=True)
     if run.status != "succeeded":
-        raise Conflict(f"the demo flood mask did not load: {run.message}")
+        raise Conflict(f"the demo discharge forecast did not load: {run.message}")
     rows.setdefault(_label(IngestRun), []).append(run.pk)
-    extent = run.params.get("flood_extent_id")
-    if extent:
-        rows.setdefault(_label(FloodExtent), []).append(extent)
-    rows.setdefault(_label(RasterAsset), []).extend(RasterAsset.objects.filter(run=run).values_list("pk", flat=True))
-    return run
+    rows.setdefault(_label(FloodObservation), []).extend(observations)
+    events = FloodObservation.objects.filter(pk__in=observations).values_list("event_id", flat=True).distinct()
+    rows.setdefault(_label(FloodEvent), []).extend(sorted(e for e in events if e))
+    series = DischargeSeries.objects.filter(asset__run=run)
+    rows.setdefault(_label(DischargeValue), []).extend(
+        DischargeValue.objects.filter(series__in=series).values_list("pk", flat=True)
+    )
+    rows.setdefault(_label(DischargeSeries), []).extend(series.values_list("pk", flat=True))
+    runs_ids = rows[_label(IngestRun)]
+    rows.setdefault(_label(RasterAsset), []).extend(
+        RasterAsset.objects.filter(run_id__in=runs_ids, synthetic=True).exclude(kind="dem").values_list("pk", flat=True)
+    )
+    return observations
 
 
 def _fire(demo: build.Demo, rows: dict[str, list[int]], now: dt.datetime) -> dict:
@@ -312,9 +337,10 @@ def load(seed: int = build.DEFAULT_SEED, *, now: dt.datetime | None = None, out_
             raise Conflict(
                 f"the demo collides with rows that are not demo data ({first}); use a demo database"
             ) from exc
-        flood_run = _flood(demo, rows)
+        flood_observations = _flood(demo, rows)
         fire = _fire(demo, rows, now)
         _signal(demo, rows)
+        roads = crossings_demoload.store(demo.roads, rows)
         logins = _users()
         counts = {label: len(ids) for label, ids in rows.items()}
         run = runs.start(SOURCE, KIND, file_name=Path(demo.dem["path"]).name, sha256=demo.dem["sha256"])
@@ -336,11 +362,13 @@ def load(seed: int = build.DEFAULT_SEED, *, now: dt.datetime | None = None, out_
         "fire": fire,
         "flood_path": demo.flood["path"],
         "signal": demo.signal,
+        "roads": roads,
         "flood_km2": round(
-            FloodExtent.objects.filter(pk=flood_run.params.get("flood_extent_id"))
-            .values_list("area_km2", flat=True)
-            .first()
-            or 0.0,
+            max(
+                FloodObservation.objects.filter(pk__in=flood_observations).values_list("flooded_area_m2", flat=True),
+                default=0.0,
+            )
+            / 1e6,
             2,
         ),
         "logins": logins,

@@ -1,172 +1,65 @@
-"""ingest.flood: water masks into FloodExtent; refusals write nothing, damaged files fail their run."""
+"""The demo storm's files (two GFM passes, a discharge forecast) land through the real ingesters as one event."""
 
 import datetime as dt
-import os
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import rasterio
+import shapely
+from django.core.management import call_command
 from rasterio.transform import from_origin
 
-from ingest import flood
-from ingest.models import IngestRun, RasterAsset
-from layers.flood.models import FloodExtent
+from ingest.demo import frame, storm
+from ingest.demo.terrain import ARCSEC, Terrain
+from layers.flood.models import DischargeSeries, FloodEvent, FloodObservation
 
-OBSERVED = dt.datetime(2026, 10, 28, 22, 50, tzinfo=dt.UTC)
-# A 30 m UTM 48N grid over Trà My town.
-ORIGIN = (843_000.0, 1_703_000.0)
+pytestmark = pytest.mark.django_db
 
-
-def _mask(path, *, crs="EPSG:32648", size=400, water=((100, 200), (120, 160)), **extra):
-    """Write a uint8 water mask: a water rectangle (rows, cols) on dry land, nodata 255 in one corner."""
-    data = np.zeros((size, size), np.uint8)
-    (r0, r1), (c0, c1) = water
-    data[r0:r1, c0:c1] = 1
-    data[:20, :20] = 255
-    profile = {
-        "driver": "GTiff",
-        "width": size,
-        "height": size,
-        "count": 1,
-        "dtype": "uint8",
-        "transform": from_origin(*ORIGIN, 30.0, 30.0),
-        "nodata": 255,
-        **extra,
-    }
-    if crs:
-        profile["crs"] = crs
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data, 1)
-    return path
+PEAK = dt.datetime(2026, 10, 28, 22, 50, tzinfo=dt.UTC)
 
 
-def _counts():
-    return IngestRun.objects.count(), FloodExtent.objects.count(), RasterAsset.objects.count()
+def small_valley():
+    """A 100×100 arc-second valley with a river along its middle row, and a district around it."""
+    size = 100
+    rows = np.abs(np.arange(size) - size // 2).astype("float32")[:, None] * np.ones((1, size), "float32")
+    west, north = 108.20, 15.36
+    terrain = Terrain(
+        elevation=200 + rows * 3,
+        hand=rows,  # one metre above the bed per row away from the river
+        river_distance=rows * 30.0,
+        transform=from_origin(west, north, ARCSEC, ARCSEC),
+    )
+    x0, y0 = frame.to_xy(west, north - size * ARCSEC)
+    x1, y1 = frame.to_xy(west + size * ARCSEC, north)
+    district = shapely.box(float(x0) + 150, float(y0) + 150, float(x1) - 150, float(y1) - 150)
+    middle_y = float(frame.to_xy(0, north - (size // 2 + 0.5) * ARCSEC)[1])
+    river = shapely.LineString([(float(x0), middle_y), (float(x1), middle_y)]).intersection(district)
+    return terrain, SimpleNamespace(district=district, clipped_rivers={"Sông Trường": river})
 
 
-def _ingest(path):
-    return flood.ingest_path(str(path), event="test storm", observed_at=OBSERVED, source_product="S1 test")
+def test_the_storm_is_two_passes_of_one_event_and_a_discharge_wave(tmp_path, settings):
+    settings.DATA_DIR = tmp_path / "data"
+    terrain, geo = small_valley()
+    files = storm.write(terrain, geo, tmp_path / "storm", PEAK)
+    for item in files["passes"]:
+        call_command("ingest_raster", item["path"], "--kind", "flood")  # GFM found from the name
+    points = ";".join(f"{p['lon']},{p['lat']},{p['name']},{p['river']}" for p in files["points"])
+    call_command("ingest_raster", files["discharge"], "--kind", "discharge", "--points", points)
 
+    event = FloodEvent.objects.get()
+    peak, later = event.timeline()
+    assert (peak.observed_at, later.observed_at) == (PEAK, PEAK + dt.timedelta(hours=48))
+    assert peak.product == later.product == "gfm"
+    assert peak.flooded_area_m2 > later.flooded_area_m2 > 0
+    # The union of both passes: the receding pass lies inside the peak's water (up to simplification).
+    assert peak.flooded_area_m2 <= event.max_flooded_area_m2 <= 1.05 * peak.flooded_area_m2
+    with rasterio.open(peak.state_raster_path) as ds:
+        values = set(np.unique(ds.read(1)).tolist())
+    assert values == {0, 1, 2, 255}  # dry, flood, the river channel (permanent water), shadow and outside
+    assert FloodObservation.objects.filter(unknown_area_m2__gt=0).count() == 2
 
-@pytest.mark.django_db
-def test_a_water_mask_in_utm_becomes_one_flood_extent_in_4326(tmp_path):
-    run = _ingest(_mask(tmp_path / "mask.tif"))
-    assert run.status == "succeeded", run.message
-    extent = FloodExtent.objects.get()
-    assert extent.geom.srid == 4326 and extent.geom.valid
-    # 100 x 40 pixels of 30 m = 3.6 km²; UTM 48N and VN-2000 / UTM 48N agree within a fraction of a percent.
-    assert extent.area_km2 == pytest.approx(3.6, rel=0.005)
-    west, south, east, north = extent.geom.extent
-    assert 108.0 < west < east < 108.6 and 15.2 < south < north < 15.5
-    asset = RasterAsset.objects.get(kind="flood")
-    assert asset.run_id == run.pk and asset.stats["water_pixels"] == 4_000
-    assert asset.crs.endswith("32648") and asset.nodata == 255
-    # The same file again for the same event: a no-op answering the first run.
-    again = _ingest(tmp_path / "mask.tif")
-    assert again.pk == run.pk
-    assert FloodExtent.objects.count() == 1 and RasterAsset.objects.filter(kind="flood").count() == 1
-
-
-@pytest.mark.django_db
-def test_a_mask_without_crs_is_refused_and_nothing_is_written(tmp_path):
-    before = _counts()
-    with pytest.raises(flood.NeedsCRS) as err:
-        _ingest(_mask(tmp_path / "nocrs.tif", crs=None))
-    assert "cần có hệ toạ độ" in err.value.message and err.value.status == 400
-    assert _counts() == before
-
-
-@pytest.mark.django_db
-def test_a_truncated_geotiff_fails_its_run_with_a_reason_and_stores_no_extent(tmp_path):
-    path = _mask(tmp_path / "cut.tif", size=1_000, water=((100, 900), (100, 900)))
-    size = os.path.getsize(path)
-    with open(path, "r+b") as handle:
-        handle.truncate(size // 2)
-    before_extents = FloodExtent.objects.count()
-    run = _ingest(path)
-    assert run.status == "failed"
-    assert run.message and "cut.tif" in run.message
-    assert run.finished_at is not None
-    assert FloodExtent.objects.count() == before_extents
-    assert not RasterAsset.objects.filter(kind="flood").exists()
-    assert IngestRun.objects.get(pk=run.pk).status == "failed"
-
-
-@pytest.mark.django_db
-def test_a_vrt_renamed_tif_and_an_oversized_raster_are_refused(tmp_path):
-    before = _counts()
-    vrt = tmp_path / "evil.tif"
-    vrt.write_text('<VRTDataset rasterXSize="10" rasterYSize="10"><VRTRasterBand band="1"/></VRTDataset>')
-    with pytest.raises(flood.FloodRefused):
-        _ingest(vrt)
-    # Declared 12,000 x 12,000 = 144 M pixels: refused after open, before any pixel is read.
-    big = tmp_path / "big.tif"
-    with rasterio.open(
-        big,
-        "w",
-        driver="GTiff",
-        width=12_000,
-        height=12_000,
-        count=1,
-        dtype="uint8",
-        crs="EPSG:32648",
-        transform=from_origin(*ORIGIN, 30.0, 30.0),
-        nodata=255,
-        compress="deflate",
-        tiled=True,
-        sparse_ok=True,
-    ):
-        pass
-    assert big.stat().st_size < 5_000_000
-    with pytest.raises(flood.FloodTooLarge) as err:
-        _ingest(big)
-    assert err.value.status == 413
-    assert _counts() == before
-
-
-@pytest.mark.django_db
-def test_an_all_dry_mask_succeeds_without_an_extent(tmp_path):
-    run = _ingest(_mask(tmp_path / "dry.tif", water=((0, 0), (0, 0))))
-    assert run.status == "succeeded" and run.rows_new == 0
-    assert not FloodExtent.objects.exists()
-    assert RasterAsset.objects.get(kind="flood").stats["water_pixels"] == 0
-
-
-@pytest.mark.django_db
-def test_an_all_nodata_mask_is_accepted_and_flagged(tmp_path):
-    path = tmp_path / "empty.tif"
-    _mask(path, water=((0, 0), (0, 0)))
-    with rasterio.open(path, "r+") as ds:
-        ds.write(np.full((400, 400), 255, np.uint8), 1)
-    run = _ingest(path)
-    assert run.status == "succeeded"
-    assert "mọi điểm ảnh đều là nodata" in run.message
-    assert RasterAsset.objects.get(kind="flood").stats["all_nodata"] is True
-    assert not FloodExtent.objects.exists()
-
-
-def _netcdf(path, *, with_crs: bool):
-    import rioxarray  # noqa: F401  (the .rio accessor)
-    import xarray as xr
-
-    xs = ORIGIN[0] + 15.0 + 30.0 * np.arange(60)
-    ys = ORIGIN[1] - 15.0 - 30.0 * np.arange(50)
-    water = np.zeros((50, 60), np.uint8)
-    water[10:30, 20:40] = 1
-    array = xr.DataArray(water, coords={"y": ys, "x": xs}, dims=("y", "x"), name="water")
-    if with_crs:
-        array = array.rio.write_crs("EPSG:32648")
-    array.to_dataset().to_netcdf(path, engine="netcdf4")
-    return path
-
-
-@pytest.mark.django_db
-def test_netcdf_masks_need_a_grid_mapping(tmp_path):
-    run = _ingest(_netcdf(tmp_path / "mask.nc", with_crs=True))
-    assert run.status == "succeeded", run.message
-    # 20 x 20 pixels of 30 m.
-    assert FloodExtent.objects.get().area_km2 == pytest.approx(0.36, rel=0.005)
-    before = _counts()
-    with pytest.raises(flood.NeedsCRS):
-        _ingest(_netcdf(tmp_path / "bare.nc", with_crs=False))
-    assert _counts() == before
+    series = DischargeSeries.objects.get(river="Sông Trường")
+    assert series.thresholds == {"2": 900.0, "5": 1500.0, "20": 2400.0}
+    flows = list(series.values.order_by("time").values_list("value", flat=True))
+    assert len(flows) == 10 and max(flows) > series.thresholds["2"] > flows[0]

@@ -132,7 +132,8 @@ def test_ingest_raster_command_and_kinds_table(tmp_path, capsys):
     call_command("ingest_raster", path, "--kind", "fire-mask")
     assert "succeeded" in capsys.readouterr().out
     assert Hotspot.objects.count() == 3
-    assert set(raster_kinds.KINDS) == {"fire-mask", "burned-area", "flood", "dem"}
+    kinds = {"fire-mask", "burned-area", "flood", "flood-gfm", "flood-nrt", "discharge", "dem"}
+    assert set(raster_kinds.KINDS) == kinds
     with pytest.raises(raster_kinds.UnknownKind):
         raster_kinds.handler("lava")
     no_year = write_tiff(tmp_path / "burn.tif", np.zeros((2, 2), "int16"))

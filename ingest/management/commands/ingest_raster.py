@@ -1,4 +1,4 @@
-"""python manage.py ingest_raster <file> --kind fire-mask|burned-area|flood|dem [--option key=value ...]."""
+"""python manage.py ingest_raster <file> --kind fire-mask|burned-area|flood|flood-gfm|flood-nrt|discharge|dem [...]."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -19,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--acquired-at", help="fire-mask: acquisition time, ISO 8601 UTC")
         parser.add_argument("--year", help="burned-area: year of the Burn Date band")
         parser.add_argument("--variable", help="NetCDF: the grid variable to read")
+        parser.add_argument("--time", help="flood: observation time, ISO 8601 with zone (else read from the file)")
+        parser.add_argument("--threshold", help="flood-gfm: flood where likelihood >= this (0-100)")
+        parser.add_argument("--points", help="discharge: river points 'lon,lat,name;lon,lat,name'")
         parser.add_argument("--option", action="append", default=[], help="extra key=value for the handler")
 
     def handle(self, *args, **options):
@@ -28,7 +31,7 @@ class Command(BaseCommand):
             if not sep or not key.isidentifier():
                 raise CommandError(f"--option must be key=value, not {item!r}")
             extra[key] = value
-        for name in ("satellite", "acquired_at", "year", "variable"):
+        for name in ("satellite", "acquired_at", "year", "variable", "time", "threshold", "points"):
             if options.get(name):
                 extra[name] = options[name]
         try:

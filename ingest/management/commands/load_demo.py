@@ -1,11 +1,22 @@
-"""`python manage.py load_demo [--seed N]`: load the synthetic Bắc Trà My demo district."""
+"""`python manage.py load_demo [--seed N] [--i-know-this-is-a-demo]`: load the synthetic Bắc Trà My demo district."""
 
+import os
 import time
 
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
 from geoplatform.errors import PlatformError
 from ingest.demo import build, load
+
+
+def _non_demo_users() -> list[str]:
+    """Usernames of accounts the demo did not make (not a role name with the demo's e-mail domain)."""
+    from layers import roles
+
+    demo = User.objects.filter(username__in=roles.ALL, email__endswith="@" + load.USER_DOMAIN)
+    return list(User.objects.exclude(pk__in=demo.values("pk")).order_by("username").values_list("username", flat=True))
 
 
 class Command(BaseCommand):
@@ -17,8 +28,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, default=build.DEFAULT_SEED, help="generator seed (same seed, same data)"
         )
+        parser.add_argument(
+            "--i-know-this-is-a-demo",
+            action="store_true",
+            dest="confirmed",
+            help="this database is a demo: create or reset the demo accounts (needed with DEBUG off)",
+        )
 
-    def handle(self, *args, seed: int, **options):
+    def handle(self, *args, seed: int, confirmed: bool = False, **options):
+        # The demo creates or resets admin and role accounts with known passwords: never by accident.
+        confirmed = confirmed or os.environ.get("GEOPLATFORM_I_KNOW_THIS_IS_A_DEMO", "") == "1"
+        if not confirmed:
+            if not settings.DEBUG:
+                raise CommandError(
+                    "load_demo creates accounts with published passwords: with DEBUG off it needs "
+                    "--i-know-this-is-a-demo"
+                )
+            others = _non_demo_users()
+            if others:
+                raise CommandError(
+                    f"this database has {len(others)} account(s) not made by the demo ({', '.join(others[:3])}…): "
+                    "refusing to reset accounts here; pass --i-know-this-is-a-demo if it really is a demo"
+                )
         started = time.monotonic()
         try:
             summary = load.load(seed)
@@ -45,7 +76,7 @@ class Command(BaseCommand):
         )
         out.write(
             f"  {n('parcels.Parcel')} parcels, {n('feedback.Complaint')} complaints, {n('fire.Hotspot')} hotspots, "
-            f"{n('flood.FloodExtent')} flood extent ({summary['flood_km2']} km²)"
+            f"{n('flood.FloodObservation')} flood passes ({summary['flood_km2']} km² at the peak)"
         )
         out.write(f"  {n('fire.FireEvent')} fire events, {summary['fire']['alerts']} new fire alerts")
         out.write(
