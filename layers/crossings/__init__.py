@@ -1,0 +1,1 @@
+"""Roads, river crossings (spillways, bridges, ferries), their water-level gauges and readings."""
