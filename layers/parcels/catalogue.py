@@ -11,7 +11,19 @@ register(
         theme="parcels",
         model="parcels.Parcel",
         geometry_type="MultiPolygon",
-        public_fields=("map_sheet", "parcel_number", "land_use_code", "area_m2", "address", "version", "updated_at"),
+        public_fields=(
+            "map_sheet",
+            "parcel_number",
+            "land_use_code",
+            "area_m2",
+            "declared_area_m2",
+            "area_mismatch",
+            "address",
+            "legal_status",
+            "commune",
+            "version",
+            "updated_at",
+        ),
         private_fields=("holder_name",),
         time_field="updated_at",
         filter_fields=("map_sheet", "parcel_number", "land_use_code"),
@@ -26,5 +38,6 @@ register(
         # the style is the same for every parcel; popups fetch the rest by id.
         mercator_column="geom_3857",
         tile_fields=("parcel_number",),
+        write_rules="layers.parcels.services",
     )
 )
