@@ -10,6 +10,6 @@ COPY package*.json ./
 RUN if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; fi
 COPY . .
 ENV DJANGO_SETTINGS_MODULE=geoplatform.settings PYTHONUNBUFFERED=1
-RUN useradd --create-home geoplatform && mkdir -p /data && chown geoplatform /data
+RUN useradd --create-home geoplatform && mkdir -p /data /app/staticfiles && chown geoplatform /data /app/staticfiles
 USER geoplatform
 EXPOSE 8000

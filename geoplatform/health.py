@@ -1,5 +1,11 @@
-"""Health endpoint: database and broker reachability, for load balancers and the dashboard."""
+"""Health endpoint: database and broker reachability, for load balancers and the dashboard.
 
+EdgeMiddleware (first in MIDDLEWARE) answers the container's own probe of /health/ from loopback
+before the host check and the HTTPS redirect (which would make it a 400 or a 301 with production
+settings), and drops X-Forwarded-Proto unless it comes from the reverse proxy's address.
+"""
+
+import ipaddress
 import socket
 from urllib.parse import urlparse
 
@@ -35,6 +41,30 @@ def health(request):
         "celery_eager": settings.CELERY_TASK_ALWAYS_EAGER,
     }
     return JsonResponse(body, status=200 if db_ok else 503)
+
+
+def _from(addresses: list[str], remote: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(remote)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(a, strict=False) for a in addresses)
+
+
+class EdgeMiddleware:
+    """The loopback health probe is answered at once; the proxy's scheme header is believed only from the proxy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        remote = request.META.get("REMOTE_ADDR", "")
+        if request.path == "/health/" and request.method in ("GET", "HEAD") and _from(["127.0.0.0/8", "::1"], remote):
+            return health(request)
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not _from(settings.PROXY_ADDRESSES, remote):
+            # Anyone reaching gunicorn directly could otherwise claim HTTPS (secure cookies, no redirect).
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)
 
 
 urlpatterns = [path("health/", health, name="health")]

@@ -171,11 +171,17 @@ class Note(models.Model):
         ordering = ["created_at", "pk"]
 
 
+def photo_path(instance, filename: str) -> str:
+    """An unguessable file name: the photo's random token, never the report's code or a counter."""
+    return f"feedback/photos/{instance.token}.jpg"
+
+
 class Photo(models.Model):
-    """A photo of a complaint, re-encoded as JPEG without its metadata."""
+    """A photo of a complaint, re-encoded as JPEG without its metadata; linked by its random token."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="photos")
-    image = models.FileField(upload_to="feedback/photos/%Y/%m/")
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    image = models.FileField(upload_to=photo_path, max_length=200)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)

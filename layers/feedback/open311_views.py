@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from geoplatform.errors import PlatformError
+from layers.places.models import Commune, District, Village
+from layers.validation import GeometryError
 
 from . import intake, open311, ratelimit
-from .errors import BadApiKey
+from .errors import BadApiKey, UnknownCategory
 from .models import ApiKey, Category, Complaint, Note
 from .open311 import Open311Error
 
@@ -55,8 +57,18 @@ def endpoint(view):
         except Open311Error as exc:
             return _error(exc.description, exc.status, fmt)
         except PlatformError as exc:
-            status = exc.status if exc.status in (404, 413, 422, 429) else 400
-            response = _error(exc.message, status, fmt)
+            # The GeoReport v2 codes: a bad api_key is 403, an unknown service_code 404.
+            if isinstance(exc, BadApiKey):
+                status = 403
+            elif isinstance(exc, UnknownCategory):
+                status = 404
+            else:
+                status = exc.status if exc.status in (403, 404, 413, 422, 429) else 400
+            message = exc.message
+            if isinstance(exc, GeometryError):
+                # The geometry validator writes its reasons for developers in English: one language per answer.
+                message = _("Vị trí không hợp lệ hoặc nằm ngoài huyện (lat/long có bị đảo không?).")
+            response = _error(message, status, fmt)
             if status == 429:
                 response["Retry-After"] = str(getattr(exc, "retry_after", 60))
             return response
@@ -77,8 +89,10 @@ def discovery(request, fmt):
     base = request.build_absolute_uri("/open311/v2/")
     body = {
         "changeset": DISCOVERY_CHANGESET,
-        "contact": "Trung tâm Điều hành thông minh huyện Bắc Trà My",
-        "key_service": "API keys are issued by the district IOC administrator.",
+        "contact": _("Trung tâm Điều hành thông minh huyện Bắc Trà My"),
+        "key_service": _("Khoá API do quản trị viên Trung tâm Điều hành huyện cấp."),
+        # The one jurisdiction this endpoint serves; requests may name it as jurisdiction_id.
+        "jurisdiction_id": JURISDICTION,
         "endpoints": [
             {
                 "specification": "http://wiki.open311.org/GeoReport_v2",
@@ -86,6 +100,7 @@ def discovery(request, fmt):
                 "changeset": DISCOVERY_CHANGESET,
                 "type": "production",
                 "formats": ["application/json", "text/xml"],
+                "jurisdiction_id": JURISDICTION,
             }
         ],
     }
@@ -153,7 +168,7 @@ def _media_url(request, c: Complaint) -> str | None:
     if c.media_url:
         return c.media_url
     photo = min(c.photos.all(), key=lambda p: p.pk, default=None)
-    return request.build_absolute_uri(reverse("feedback:photo", args=[photo.pk])) if photo else None
+    return request.build_absolute_uri(reverse("feedback:photo", args=[photo.token])) if photo else None
 
 
 def _rows(request, complaints) -> list[dict]:
@@ -220,7 +235,7 @@ def token_detail(request, token, fmt):
 def not_found(request):
     """Any other path under /open311/: the error list with 404, as XML when the path asks for it."""
     fmt = "xml" if request.path.endswith(".xml") else "json"
-    return _error("no such Open311 resource; see /open311/discovery.json", 404, fmt)
+    return _error(_("Không có tài nguyên Open311 này; xem /open311/discovery.json"), 404, fmt)
 
 
 def api_key_of(raw: str) -> ApiKey:
@@ -249,6 +264,30 @@ def _number(text: str | None, name: str) -> float | None:
     return value
 
 
+# Written on a report whose address named no village or commune: the officer's queue shows it.
+UNPLACED_NOTE = "Cần đặt vị trí: địa chỉ gửi qua Open311 không khớp thôn hay xã nào (%(address)s)."
+
+
+def geocode(address: str) -> tuple[float, float, bool]:
+    """(lon, lat, unplaced): the village, else the commune named in the address; else the district's centre.
+
+    No outside geocoder is called. A report placed at the district's centre carries an internal note
+    asking the officer to put it where it belongs.
+    """
+    text = address.casefold()
+    for model in (Village, Commune):
+        # Longest names first, so "Trà Sơn" is not taken for a village called "Sơn".
+        for place in sorted(model.objects.only("name", "geom"), key=lambda p: -len(p.name)):
+            if place.name and place.name.casefold() in text:
+                point = place.geom if place.geom.geom_type == "Point" else place.geom.point_on_surface
+                return point.x, point.y, False
+    district = District.objects.order_by("pk").first()
+    if district is None:
+        raise Open311Error(_("Không xác định được nơi xảy ra từ address_string; hãy gửi lat/long."))
+    point = district.geom.point_on_surface
+    return point.x, point.y, True
+
+
 def _post_request(request, fmt):
     content_type = request.content_type or ""
     if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -258,8 +297,10 @@ def _post_request(request, fmt):
     # a post without a valid key counts against its address, so guessing keys is limited too.
     try:
         key = api_key_of(data.get("api_key", ""))
-    except BadApiKey:
+    except BadApiKey as exc:
         ratelimit.check(request)
+        if not data.get("api_key"):
+            raise Open311Error(exc.message) from None  # a missing argument is 400; a wrong key 403
         raise
     ratelimit.check_key(key)
     idempotency_key = (request.headers.get("Idempotency-Key") or "").strip()
@@ -270,8 +311,12 @@ def _post_request(request, fmt):
     lat, lon = _number(data.get("lat"), "lat"), _number(data.get("long"), "long")
     if (lat is None) != (lon is None):
         raise Open311Error(_("lat và long phải gửi cùng nhau."))
-    if lat is None and not data.get("address_string"):
+    address = data.get("address_string", "")
+    if lat is None and not address.strip():
         raise Open311Error(_("Cần lat/long hoặc address_string."))
+    unplaced = False
+    if lat is None:
+        lon, lat, unplaced = geocode(address)
     description = data.get("description", "")
     if len(description) > open311.MAX_DESCRIPTION:
         raise Open311Error(_("description dài quá 4.000 ký tự."))
@@ -294,14 +339,19 @@ def _post_request(request, fmt):
         api_key=key,
     )
     scope = f"key:{key.pk}"
-    complaint, _replayed = intake.submit(report, idempotency=(scope, idempotency_key) if idempotency_key else None)
+    complaint, replayed = intake.submit(report, idempotency=(scope, idempotency_key) if idempotency_key else None)
+    if unplaced and not replayed:
+        Note.objects.create(complaint=complaint, public=False, text=UNPLACED_NOTE % {"address": address[:300]})
+    notice = None
+    if complaint.expected_at:
+        notice = _("Dự kiến trả lời trước %(when)s") % {"when": open311.when(complaint.expected_at)}
+    if unplaced:
+        notice = _("Chưa xác định được nơi xảy ra từ địa chỉ; cán bộ sẽ đặt vị trí trên bản đồ.")
     rows = [
         {
             "service_request_id": complaint.tracking_code,
             "token": str(complaint.token),
-            "service_notice": f"Dự kiến trả lời trước {open311.when(complaint.expected_at)}"
-            if complaint.expected_at
-            else None,
+            "service_notice": notice,
             "account_id": None,
         }
     ]

@@ -13,8 +13,8 @@ from datetime import timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -27,6 +27,7 @@ from .models import Category, Complaint, Notification, OutboxEvent
 log = logging.getLogger(__name__)
 # An event offered to the broker but not consumed after this long is offered again.
 REDISPATCH_AFTER = timedelta(minutes=10)
+DELIVER_TASK = "layers.feedback.tasks.deliver_event"
 
 
 def record(kind: str, complaint: Complaint | None, **payload) -> OutboxEvent:
@@ -38,18 +39,22 @@ def record(kind: str, complaint: Complaint | None, **payload) -> OutboxEvent:
 
 
 def dispatch(event_ids: list[UUID]) -> int:
-    """Publish a delivery task per event; a broker that is down is noted, never raised."""
+    """Publish a delivery task per event by name; a broker that is down is noted, never raised."""
     from geoplatform.celery import app
 
-    from .tasks import deliver_event
-
     sent = 0
+    if app.conf.task_always_eager:  # no broker (development without Redis): deliver in-process
+        from geoplatform import dispatch as tasks_by_name
+
+        for event_id in event_ids:
+            tasks_by_name.queue(DELIVER_TASK, str(event_id))
+        return len(event_ids)
     try:
         # A fresh connection from the current settings, failing fast: the web request must not wait.
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+        with app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
             for event_id in event_ids:
-                deliver_event.apply_async(args=[str(event_id)], connection=connection, retry=False)
+                app.send_task(DELIVER_TASK, args=[str(event_id)], connection=broker, retry=False)
                 OutboxEvent.objects.filter(event_id=event_id).update(
                     dispatched_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
                 )
@@ -109,26 +114,40 @@ def _message(event: OutboxEvent, recipient: str) -> EmailMultiAlternatives:
 
 
 def consume(event_id: str) -> int:
-    """Send an event's notifications once; a duplicate delivery finds them recorded and sends none."""
-    with transaction.atomic():
-        event = (
-            OutboxEvent.objects.select_for_update(of=("self",))
-            .select_related("complaint")
-            .filter(event_id=event_id)
-            .first()
-        )
-        if event is None or event.delivered_at is not None:
+    """Send an event's notifications once per recipient; a retry sends only what was not sent.
+
+    No transaction is open while a mail server is talked to: the event is held by a session-level
+    advisory lock (a second consumer of the same event skips it; a killed worker's lock dies with
+    its connection), each recipient's mail is recorded in its own short transaction right after it
+    went out, and the event is marked delivered once every recipient has been recorded.
+    """
+    event = OutboxEvent.objects.select_related("complaint").filter(event_id=event_id).first()
+    if event is None or event.delivered_at is not None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext('feedback.outbox'), hashtext(%s))", [str(event_id)])
+        if not cursor.fetchone()[0]:
+            return 0  # another worker is delivering this event right now
+    try:
+        event.refresh_from_db(fields=["delivered_at"])
+        if event.delivered_at is not None:
             return 0
         sent = 0
+        done = set(Notification.objects.filter(event_id=event.event_id).values_list("recipient", flat=True))
         for recipient in _recipients(event) if event.complaint_id else []:
+            if recipient in done:
+                continue
             message = _message(event, recipient)
-            _, created = Notification.objects.get_or_create(
+            message.connection = get_connection(timeout=float(getattr(settings, "EMAIL_TIMEOUT", None) or 10))
+            # A mail server that fails raises here: recipients already recorded are not sent again.
+            message.send()
+            Notification.objects.get_or_create(
                 event_id=event.event_id, recipient=recipient, defaults={"subject": message.subject}
             )
-            if created:
-                # A mail server that fails raises here: the transaction rolls back and the event stays pending.
-                message.send()
-                sent += 1
-        event.delivered_at = timezone.now()
-        event.save(update_fields=["delivered_at"])
+            done.add(recipient)
+            sent += 1
+        OutboxEvent.objects.filter(pk=event.pk, delivered_at__isnull=True).update(delivered_at=timezone.now())
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext('feedback.outbox'), hashtext(%s))", [str(event_id)])
     return sent

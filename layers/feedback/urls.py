@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import open311_views, queue_views, views
+from . import open311_views, photo_views, queue_views, views
 
 app_name = "feedback"
 
@@ -13,7 +13,7 @@ urlpatterns = [
     path("feedback/track/", views.track_lookup, name="track_lookup"),
     path("feedback/track/<str:code>/", views.track, name="track"),
     path("feedback/nearby.json", views.nearby, name="nearby"),
-    path("feedback/photos/<int:pk>.jpg", views.photo, name="photo"),
+    path("feedback/photos/<uuid:token>.jpg", photo_views.photo, name="photo"),
     path("feedback/queue/", queue_views.queue, name="queue"),
     path("feedback/queue/map.geojson", queue_views.queue_geojson, name="queue_geojson"),
     path("feedback/queue/acknowledge/", queue_views.bulk_acknowledge, name="bulk_acknowledge"),

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -84,6 +85,8 @@ class EventAct(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT, tags=["fire"])
     def post(self, request, pk: int, action: str):
         data = request.data
+        if not hasattr(data, "get"):  # a JSON body that is not an object (e.g. 121) is a 400, not a 500
+            raise ParseError(gettext("Nội dung gửi lên phải là một đối tượng JSON."))
         event = workflow.act(
             pk,
             action,

@@ -246,7 +246,13 @@ class Notification(models.Model):
     """The outbox: one message to send, written in the same transaction as the alert it tells of."""
 
     CHANNEL_CHOICES = [("email", "E-mail"), ("webhook", "Webhook")]
-    STATUS_CHOICES = [("pending", _("Chờ gửi")), ("sent", _("Đã gửi")), ("failed", _("Lỗi, thử lại"))]
+    STATUS_CHOICES = [
+        ("pending", _("Chờ gửi")),
+        ("sending", _("Đang gửi")),
+        ("sent", _("Đã gửi")),
+        ("failed", _("Lỗi, thử lại")),
+        ("dead", _("Gửi không được, chờ gửi lại")),
+    ]
     channel = models.CharField(max_length=8, choices=CHANNEL_CHOICES)
     recipient = models.CharField(max_length=500)
     assignment = models.ForeignKey(RangerAssignment, null=True, blank=True, on_delete=models.SET_NULL)
@@ -257,6 +263,9 @@ class Notification(models.Model):
     status = models.CharField(max_length=8, choices=STATUS_CHOICES, default="pending", db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # When a failed row is due again (backoff), and when a worker claimed it (a lease, for dead workers).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -2,32 +2,35 @@
 
 Notifications are rows written in the same transaction as the alert, so none is lost when Redis is
 down; delivery tasks are queued after commit and ``flush_outbox`` (Celery beat) re-queues any left
-pending. Webhooks carry a JSON body signed with HMAC-SHA256 (header ``X-Geoplatform-Signature:
-sha256=<hex>``); e-mail goes through Django's e-mail backend.
+pending. A send is claimed and committed first, made outside any transaction with a timeout, and its
+result recorded after; failures back off (``retry_delay``) up to a cap, then the row is "dead" until
+an operator retries it from the dashboard. Webhooks carry a JSON body signed with HMAC-SHA256
+(header ``X-Geoplatform-Signature: sha256=<hex>``); e-mail goes through Django's e-mail backend.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
-import urllib.error
-import urllib.request
 from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+
+from geoplatform import dispatch
+from layers.delivery import backoff, senders
 
 from .models import FireEvent, Notification, RangerAssignment
 
 log = logging.getLogger(__name__)
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-SIGNATURE_HEADER = "X-Geoplatform-Signature"
+SIGNATURE_HEADER = senders.SIGNATURE_HEADER
+DELIVER_TASK = "layers.fire.tasks.deliver_notification"
+# A claimed row not recorded after this long belonged to a worker that is gone.
+LEASE = timedelta(minutes=10)
 
 
 class DeliveryFailed(Exception):
@@ -36,7 +39,7 @@ class DeliveryFailed(Exception):
 
 def sign(secret: str, body: bytes) -> str:
     """The HMAC-SHA256 of a webhook body, as sent in the signature header."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return senders.sign(secret, body)
 
 
 def event_summary(event: FireEvent) -> dict:
@@ -111,43 +114,72 @@ def _outbox_rows(assignment: RangerAssignment, events: list[FireEvent], digest: 
 
 
 def enqueue(ids: list[int]) -> None:
-    """Queue delivery tasks; if the broker is down the rows stay pending for flush_outbox."""
-    from .tasks import deliver_notification
-
+    """Queue delivery tasks by name; if the broker is down the rows stay pending for flush_outbox."""
     for pk in ids:
-        try:
-            deliver_notification.delay(pk)
-        except Exception as exc:  # broker unreachable: the outbox row is the guarantee
-            log.warning("notification %s stays in the outbox: %s", pk, exc)
+        if not dispatch.queue(DELIVER_TASK, pk):
             return
 
 
+def _cap() -> int:
+    return int(getattr(settings, "FIRE_NOTIFY_MAX_ATTEMPTS", 8))
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next try after this many failures (5 s, 15 s, 45 s, … at most 3 h)."""
+    return backoff.delay(attempts, float(getattr(settings, "FIRE_NOTIFY_BACKOFF_S", 5)))
+
+
 def deliver(notification_id: int) -> str:
-    """Send one outbox row (no-op if already sent); raises DeliveryFailed for a retry."""
+    """Send one outbox row: claim and commit, send outside any transaction, record; DeliveryFailed to retry.
+
+    Returns "sent" (also when it was sent before), "dead" (given up; an operator retries it) or
+    "busy" (another worker holds it).
+    """
+    now = timezone.now()
     with transaction.atomic():
         note = Notification.objects.select_for_update(skip_locked=True).filter(pk=notification_id).first()
         if note is None:
             return "busy"
-        if note.status == "sent":
-            return "sent"
+        if note.status in ("sent", "dead"):
+            return note.status
+        if note.status == "sending" and note.claimed_at and note.claimed_at > now - LEASE:
+            return "busy"
+        note.status, note.claimed_at = "sending", now
         note.attempts += 1
-        try:
-            if note.channel == "email":
-                _send_email(note)
-            else:
-                _send_webhook(note)
-        except DeliveryFailed as exc:
-            note.status = "failed"
-            note.last_error = str(exc)[:2000]
-            note.save(update_fields=["status", "attempts", "last_error"])
-            failure = exc
+        note.save(update_fields=["status", "claimed_at", "attempts"])
+    # Committed: the row says "sending" and no lock is held while the mail server or webhook answers.
+    try:
+        if note.channel == "email":
+            _send_email(note)
         else:
-            note.status = "sent"
-            note.sent_at = timezone.now()
-            note.last_error = ""
-            note.save(update_fields=["status", "attempts", "last_error", "sent_at"])
-            return "sent"
-    raise failure
+            _send_webhook(note)
+    except DeliveryFailed as exc:
+        dead = backoff.is_dead(note.attempts, _cap())
+        Notification.objects.filter(pk=note.pk, status="sending").update(
+            status="dead" if dead else "failed",
+            claimed_at=None,
+            last_error=str(exc)[:2000],
+            next_attempt_at=None if dead else timezone.now() + timedelta(seconds=retry_delay(note.attempts)),
+        )
+        if dead:
+            log.warning("fire notification %s is dead after %d attempts: %s", note.pk, note.attempts, exc)
+            return "dead"
+        raise
+    Notification.objects.filter(pk=note.pk, status="sending").update(
+        status="sent", claimed_at=None, sent_at=timezone.now(), last_error=""
+    )
+    return "sent"
+
+
+def retry(notification_id: int) -> bool:
+    """An operator's "retry" of a dead alert: a fresh set of attempts, queued now."""
+    with transaction.atomic():
+        changed = Notification.objects.filter(pk=notification_id, status="dead").update(
+            status="pending", attempts=0, next_attempt_at=None
+        )
+        if changed:
+            transaction.on_commit(lambda: enqueue([notification_id]))
+    return bool(changed)
 
 
 def render_text(payload: dict) -> str:
@@ -171,57 +203,33 @@ def render_text(payload: dict) -> str:
 
 
 def _send_email(note: Notification) -> None:
-    message = EmailMessage(note.subject, render_text(note.payload), settings.DEFAULT_FROM_EMAIL, [note.recipient])
     try:
-        message.send(fail_silently=False)
-    except Exception as exc:  # SMTP errors come in many classes
-        raise DeliveryFailed(f"e-mail: {type(exc).__name__}: {exc}") from exc
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Redirects are failures: urllib would turn the POST into a body-less GET and call that delivered."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
+        senders.email(note.subject, render_text(note.payload), note.recipient)
+    except senders.SendFailed as exc:
+        raise DeliveryFailed(str(exc)) from exc
 
 
 def _send_webhook(note: Notification) -> None:
-    url = note.recipient
-    if not url.lower().startswith(("http://", "https://")):
-        raise DeliveryFailed(f"webhook URL must be http(s): {url[:80]}")
     secret = (note.assignment.webhook_secret if note.assignment else "") or getattr(settings, "FIRE_WEBHOOK_SECRET", "")
-    if not secret:
-        raise DeliveryFailed("no webhook secret configured: refusing to send unsigned")
-    body = json.dumps({"id": note.pk, **note.payload}, ensure_ascii=False, sort_keys=True).encode()
-    request = urllib.request.Request(  # noqa: S310  (scheme checked above)
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            SIGNATURE_HEADER: sign(secret, body),
-            "X-Geoplatform-Delivery": str(note.pk),
-        },
-    )
     timeout = float(getattr(settings, "FIRE_WEBHOOK_TIMEOUT", 10))
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            if not 200 <= response.status < 300:
-                raise DeliveryFailed(f"webhook answered {response.status}")
-    except urllib.error.HTTPError as exc:
-        raise DeliveryFailed(f"webhook answered {exc.code}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise DeliveryFailed(f"webhook unreachable: {exc}") from exc
+        senders.webhook(
+            note.recipient, {"id": note.pk, **note.payload}, secret, delivery_id=str(note.pk), timeout=timeout
+        )
+    except senders.SendFailed as exc:
+        raise DeliveryFailed(str(exc)) from exc
 
 
-def flush_outbox(older_than: timedelta = timedelta(minutes=2)) -> list[int]:
-    """Re-queue outbox rows still unsent after a while (broker was down, or retries ran out)."""
-    limit = timezone.now() - older_than
+def flush_outbox(older_than: timedelta = timedelta(minutes=2), now=None) -> list[int]:
+    """Re-queue rows still unsent and due (broker was down, a retry's time came); dead rows stay for an operator."""
+    now = now or timezone.now()
+    # A claim whose worker died before recording its result is handed back after the lease.
+    Notification.objects.filter(status="sending", claimed_at__lt=now - LEASE).update(status="failed", claimed_at=None)
+    due = Q(status="pending", created_at__lt=now - older_than) | Q(status="failed")
     ids = list(
-        Notification.objects.filter(status__in=("pending", "failed"), created_at__lt=limit).values_list("pk", flat=True)
+        Notification.objects.filter(due)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .values_list("pk", flat=True)
     )
     if ids:
         enqueue(ids)

@@ -38,6 +38,9 @@ def out_after() -> timedelta:
     return timedelta(hours=float(_setting("FIRE_EVENT_OUT_AFTER_HOURS", 48)))
 
 
+FETCH_CHUNK = 20_000
+
+
 def refresh_events(now: datetime | None = None) -> dict:
     """Cluster unassigned hotspots into events, update the events touched, raise due alerts."""
     now = now or timezone.now()
@@ -69,16 +72,22 @@ def _assign() -> tuple[list[int], list[int], int]:
         if start is None:
             return [], [], 0
         start -= cluster_window()
-        cursor.execute(
-            "SELECT h.id, ST_X(h.geom), ST_Y(h.geom), extract(epoch FROM h.acquired_at), coalesce(l.event_id, 0)"
-            " FROM fire_hotspot h LEFT JOIN fire_hotspotlink l ON l.hotspot_id = h.id"
+    # A server-side cursor read in chunks straight into float64 (40 bytes a hotspot): a back-filled
+    # year is never held as Python rows, nor whole in the driver's buffer.
+    parts = []
+    with connection.connection.cursor(name="fire_assign") as server:
+        server.execute(
+            "SELECT h.id, ST_X(h.geom), ST_Y(h.geom), extract(epoch FROM h.acquired_at)::float8,"
+            " coalesce(l.event_id, 0) FROM fire_hotspot h LEFT JOIN fire_hotspotlink l ON l.hotspot_id = h.id"
             " WHERE h.acquired_at >= %s ORDER BY h.acquired_at, h.id",
             [start],
         )
-        rows = cursor.fetchall()
-    if not rows:
+        while chunk := server.fetchmany(FETCH_CHUNK):
+            parts.append(np.array(chunk, dtype="float64"))
+    if not parts:
         return [], [], 0
-    data = np.array(rows, dtype="float64")
+    data = np.concatenate(parts)
+    del parts
     ids = data[:, 0].astype(np.int64)
     event_of = data[:, 4].astype(np.int64)
     labels = clustering.cluster(
