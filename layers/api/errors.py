@@ -60,3 +60,38 @@ class VersionConflict(Conflict):
         body = super().as_dict()
         body["error"].update(current_version=self.current, your_version=self.sent)
         return body
+
+
+class PreconditionFailed(PlatformError):
+    """If-Match names a version that is no longer the current one (OGC API Features Part 4)."""
+
+    status = 412
+    code = "precondition_failed"
+
+    def __init__(self, current: int, sent: str):
+        message = _("Đối tượng đã được sửa sau khi bạn đọc: giờ là phiên bản %(current)s (If-Match: %(sent)s)")
+        super().__init__(message % {"current": current, "sent": sent}, field="If-Match")
+        self.current = current
+
+    def as_dict(self) -> dict:
+        """The error body with the current version and its ETag."""
+        body = super().as_dict()
+        body["error"].update(current_version=self.current, current_etag=f'"{self.current}"')
+        return body
+
+
+class InvalidWithPreview(PlatformError):
+    """An invalid geometry refused with its place and an ST_MakeValid preview (never applied silently)."""
+
+    code = "invalid_geometry"
+
+    def __init__(self, message: str, *, location=None, preview=None):
+        super().__init__(message, field="geometry")
+        self.location = location
+        self.preview = preview
+
+    def as_dict(self) -> dict:
+        """The error body with the place and the repaired preview."""
+        body = super().as_dict()
+        body["error"].update(location=self.location, preview=self.preview)
+        return body

@@ -53,8 +53,10 @@ def _rows(layer: Layer, cols: list[columns.Column], query: FeatureQuery) -> tupl
     return rows, [bytes(r[1]) for r in rows]
 
 
-def _frame(cols: list[columns.Column], rows: list, *, times_as_text: bool) -> pd.DataFrame:
-    data = {"id": pd.array([r[0] for r in rows], dtype="Int64")}
+def _frame(cols: list[columns.Column], rows: list, *, times_as_text: bool, small_ints: bool = False) -> pd.DataFrame:
+    # KML has 32-bit integers only: 64-bit ones would be written as text.
+    integers = "Int32" if small_ints else "Int64"
+    data = {"id": pd.array([r[0] for r in rows], dtype=integers)}
     for i, col in enumerate(cols, start=2):
         values = [r[i] for r in rows]
         if col.is_time:
@@ -63,7 +65,7 @@ def _frame(cols: list[columns.Column], rows: list, *, times_as_text: bool) -> pd
             else:
                 data[col.name] = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
         elif col.json_type == "integer":
-            data[col.name] = pd.array(values, dtype="Int64")
+            data[col.name] = pd.array(values, dtype=integers)
         elif col.json_type == "number":
             data[col.name] = pd.array(values, dtype="Float64")
         elif col.json_type == "boolean":
@@ -73,10 +75,17 @@ def _frame(cols: list[columns.Column], rows: list, *, times_as_text: bool) -> pd
     return pd.DataFrame(data)
 
 
+# GeoPackage 1.2: the newest version GDAL 3.6 (QGIS 3.22's) opens without "may only be partially
+# supported"; pyogrio's own GDAL would write 1.4.
+DATASET_OPTIONS = {"GPKG": {"VERSION": "1.2"}}
+
+
 def _ogr(layer: Layer, cols, rows, wkb, driver: str, filename: str, *, times_as_text: bool) -> dict[str, bytes]:
     import geopandas as gpd
 
-    frame = _frame(cols, rows, times_as_text=times_as_text)
+    frame = _frame(cols, rows, times_as_text=times_as_text, small_ints=driver == "KML")
+    if driver == "ESRI Shapefile":
+        frame = frame.rename(columns=shapefile_names(["id", *[c.name for c in cols]]))
     geometry = gpd.GeoSeries(shapely.from_wkb(wkb) if wkb else [], crs=4326)
     gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
     with tempfile.TemporaryDirectory(prefix="export-") as folder:
@@ -85,9 +94,57 @@ def _ogr(layer: Layer, cols, rows, wkb, driver: str, filename: str, *, times_as_
             # dBASE truncates names to 10 characters; GDAL says so for every long name.
             warnings.simplefilter("ignore", RuntimeWarning)
             pyogrio.write_dataframe(
-                gdf, path, driver=driver, layer=layer.slug.replace("-", "_"), geometry_type=layer.geometry_type
+                gdf,
+                path,
+                driver=driver,
+                layer=layer.slug.replace("-", "_"),
+                geometry_type=layer.geometry_type,
+                dataset_options=DATASET_OPTIONS.get(driver),
             )
         return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir())}
+
+
+def _short(name: str, width: int) -> str:
+    """A name in at most ``width`` characters, each part of it shortened alike (antenna_height_m: ant_hei_m)."""
+    if len(name) <= width:
+        return name
+    parts = [p for p in name.split("_") if p] or [name]
+    for keep in range(width, 0, -1):
+        candidate = "_".join(p[:keep] for p in parts)
+        if len(candidate) <= width:
+            return candidate
+    return name[:width]
+
+
+def shapefile_names(names: list[str]) -> dict[str, str]:
+    """dBASE field names (10 characters at most) that stay unique and readable, by full name."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        # Plain truncation reads best (parcel_number: parcel_num); when it collides, every part is shortened.
+        short = name[:10] if name[:10].lower() not in taken else _short(name, 10)
+        number = 1
+        while short.lower() in taken:
+            number += 1
+            short = _short(name, 10 - len(str(number))) + str(number)
+        taken.add(short.lower())
+        out[name] = short
+    return out
+
+
+def _field_map(cols: list[columns.Column]) -> bytes:
+    """The Shapefile's field map: short name, full name, the word people read, type."""
+    from layers.web.strings import field_labels  # the map's words for fields, one source
+
+    labels = field_labels()
+    names = shapefile_names(["id", *[c.name for c in cols]])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["shapefile_field", "field", "title", "type"])
+    writer.writerow([names["id"], "id", "id", "integer"])
+    for col in cols:
+        writer.writerow([names[col.name], col.name, str(labels.get(col.name, col.name)), col.json_type])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _csv_cell(value):
@@ -136,6 +193,8 @@ def export(layer: Layer, user, query: FeatureQuery, fmt: str) -> tuple[bytes, st
         data = _ogr(layer, cols, rows, wkb, "KML", f"{stem}.kml", times_as_text=True)[f"{stem}.kml"]
     else:
         files = _ogr(layer, cols, rows, wkb, "ESRI Shapefile", f"{stem}.shp", times_as_text=True)
+        # .txt: GIS clients then see one layer in the zip; the text is CSV for a spreadsheet.
+        files[f"{stem}.fields.txt"] = _field_map(cols)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, content in files.items():

@@ -21,6 +21,8 @@ MAX_OFFSET = 10_000_000
 MAX_VALUE_LENGTH = 500  # longer than any value a filter field holds
 # Parameters every feature endpoint understands; anything else must be a filter field.
 RESERVED = frozenset({"bbox", "bbox-crs", "datetime", "limit", "offset", "sortby", "f", "crs", "lang"})
+# OGC API Features Part 3 adds these on the items of a collection.
+FILTER_PARAMS = frozenset({"filter", "filter-lang", "filter-crs"})
 CRS84 = {"http://www.opengis.net/def/crs/OGC/1.3/CRS84", "http://www.opengis.net/def/crs/EPSG/0/4326", ""}
 _LAST_DAY = datetime(9999, 12, 30, tzinfo=UTC)
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -38,10 +40,19 @@ class FeatureQuery:
     order: list[tuple[columns.Column, bool]] = field(default_factory=list)
     limit: int = DEFAULT_LIMIT
     offset: int = 0
+    # OGC only: the CRS of bbox, extra WHERE fragments (CQL2, bound parameters) and the output CRS.
+    bbox_srid: int = 4326
+    extra: list[tuple[str, list]] = field(default_factory=list)
+    out_srid: int = 4326
+    out_lat_first: bool = False
 
 
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    """``minx,miny,maxx,maxy`` in lon/lat (a 6-number 3D box keeps its 2D part)."""
+def parse_bbox(text: str, *, wrap: bool = False, lat_first: bool = False, projected: bool = False):
+    """``minx,miny,maxx,maxy`` in lon/lat (a 6-number 3D box keeps its 2D part).
+
+    ``wrap`` lets minx > maxx mean a box across the antimeridian (OGC API Features); ``lat_first``
+    reads EPSG:4326's lat,lon order; ``projected`` takes metres without the degree range check.
+    """
     parts = text.split(",")
     if len(parts) not in (4, 6):
         raise BadParameter(_("bbox cần 4 số: minx,miny,maxx,maxy"), field="bbox")
@@ -53,10 +64,16 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
         raise BadParameter(_("Các giá trị của bbox phải là số hữu hạn"), field="bbox")
     if len(numbers) == 6:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if lat_first:
+        numbers = [numbers[1], numbers[0], numbers[3], numbers[2]]
     minx, miny, maxx, maxy = numbers
+    if projected:
+        if minx > maxx or miny > maxy:
+            raise BadParameter(_("Giá trị nhỏ nhất của bbox lớn hơn giá trị lớn nhất"), field="bbox")
+        return minx, miny, maxx, maxy
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
         raise BadParameter(_("bbox nằm ngoài kinh độ -180..180 / vĩ độ -90..90"), field="bbox")
-    if minx > maxx or miny > maxy:
+    if (minx > maxx and not wrap) or miny > maxy:
         raise BadParameter(_("Giá trị nhỏ nhất của bbox lớn hơn giá trị lớn nhất"), field="bbox")
     return minx, miny, maxx, maxy
 
@@ -118,6 +135,12 @@ def typed_value(col: columns.Column, text: str):
         raise BadParameter(message % {"value": repr(text[:40]), "name": col.name}, field=col.name) from None
     if value is None:
         raise BadParameter(_("Giá trị của %(name)s đang trống") % {"name": col.name}, field=col.name)
+    choices = [str(choice) for choice, _label in (col.field.choices or [])]
+    if choices and str(value) not in choices:
+        # A value outside the field's choices can match nothing: say so instead of an empty page.
+        message = _("%(value)s không phải là giá trị hợp lệ của %(name)s (các giá trị: %(allowed)s)")
+        allowed = ", ".join(choices[:30])
+        raise BadParameter(message % {"value": repr(text[:40]), "name": col.name, "allowed": allowed}, field=col.name)
     return value
 
 
@@ -128,8 +151,13 @@ def parse(
     *,
     default_limit: int = DEFAULT_LIMIT,
     max_limit: int = MAX_LIMIT,
+    ogc: bool = False,
 ) -> FeatureQuery:
-    """Check every parameter against the layer's allowlists; unknown names are a 400 naming them."""
+    """Check every parameter against the layer's allowlists; unknown names are a 400 naming them.
+
+    ``ogc`` adds what OGC API Features asks of items: CRS by reference (Part 2), CQL2 filters
+    (Part 3), boxes across the antimeridian, and ``datetime`` on a collection without time.
+    """
     query = FeatureQuery(limit=default_limit)
     seen = {c.name: c for c in columns.visible(layer, user)}
     filterable = {name: seen[name] for name in layer.filter_fields if name in seen}
@@ -139,21 +167,29 @@ def parse(
         if len(values) > 1:
             raise BadParameter(_("Tham số %(name)s được gửi nhiều lần") % {"name": name}, field=name)
         text = values[0]
-        if name in RESERVED:
+        if name in RESERVED or (ogc and name in FILTER_PARAMS):
             continue
         if name not in filterable:
             allowed = ", ".join(sorted(filterable)) or pgettext("no fields", "không có")
             message = _("Không có tham số hay trường lọc nào tên %(name)s (các trường lọc được: %(allowed)s)")
             raise BadParameter(message % {"name": name[:60], "allowed": allowed}, field=name)
         query.filters.append((filterable[name], typed_value(filterable[name], text)))
-    if params.get("bbox-crs", "") not in CRS84 or params.get("crs", "") not in CRS84:
-        raise BadParameter(_("Chỉ phục vụ CRS84 (kinh độ/vĩ độ WGS 84)"), field="crs")
-    if params.get("f", "json") not in ("json", "geojson"):
-        raise BadParameter(_("f phải là json hoặc geojson"), field="f")
-    if "bbox" in params:
-        query.bbox = parse_bbox(params["bbox"])
+    if ogc:
+        _parse_ogc(layer, user, params, query)
+    else:
+        if params.get("bbox-crs", "") not in CRS84 or params.get("crs", "") not in CRS84:
+            raise BadParameter(_("Chỉ phục vụ CRS84 (kinh độ/vĩ độ WGS 84)"), field="crs")
+        if params.get("f", "json") not in ("json", "geojson"):
+            raise BadParameter(_("f phải là json hoặc geojson"), field="f")
+        if "bbox" in params:
+            query.bbox = parse_bbox(params["bbox"])
     if "datetime" in params:
-        if not layer.time_field:
+        if ogc and not layer.time_field:
+            # Part 1 (/req/core/fc-time-response): only features whose time intersects the value are
+            # returned; these features have no time, so a valid value selects none of them.
+            parse_datetime(params["datetime"])
+            query.extra.append(("FALSE", []))
+        elif not layer.time_field:
             raise BadParameter(_("Lớp %(layer)s không có trường thời gian") % {"layer": layer.slug}, field="datetime")
         query.start, query.end = parse_datetime(params["datetime"])
     if "limit" in params:
@@ -169,3 +205,21 @@ def parse(
                 raise BadParameter(message % {"term": repr(term.strip()[:60]), "allowed": allowed}, field="sortby")
             query.order.append((sortable[match.group(2)], match.group(1) == "-"))
     return query
+
+
+def _parse_ogc(layer: Layer, user, params, query: FeatureQuery) -> None:
+    """crs, bbox-crs, bbox and filter of an OGC items request."""
+    from . import cql2, crs  # cql2 builds on sql, which imports this module
+
+    out = crs.by_uri(params.get("crs"), "crs")
+    query.out_srid, query.out_lat_first = out.srid, out.lat_first
+    box_crs = crs.by_uri(params.get("bbox-crs"), "bbox-crs")
+    if "bbox" in params:
+        projected = box_crs.srid != 4326
+        query.bbox = parse_bbox(params["bbox"], wrap=not projected, lat_first=box_crs.lat_first, projected=projected)
+        query.bbox_srid = box_crs.srid
+    if "filter" in params:
+        filter_crs = crs.by_uri(params.get("filter-crs"), "filter-crs")
+        query.extra.append(cql2.to_sql(layer, user, params["filter"], params.get("filter-lang"), filter_crs))
+    elif "filter-lang" in params or "filter-crs" in params:
+        crs.by_uri(params.get("filter-crs"), "filter-crs")

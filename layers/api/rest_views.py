@@ -19,6 +19,19 @@ def _json(data, status=200, content_type="application/json") -> JsonResponse:
     return JsonResponse(data, status=status, content_type=content_type, json_dumps_params={"ensure_ascii": False})
 
 
+def _reason(request) -> str:
+    """Why the change is made (?reason=...), kept in the feature's history; the interface by default."""
+    return request.GET.get("reason") or "REST API"
+
+
+def _tagged(response, layer, fid):
+    """The response with the feature's strong ETag (its version), for If-Match on the next write."""
+    tag = features.current_etag(layer, fid)
+    if tag:
+        response["ETag"] = tag
+    return response
+
+
 @endpoint
 def catalogue(request):
     """GET /api/layers/: every layer this user may read, with links to each interface."""
@@ -42,10 +55,10 @@ def feature_list(request, slug):
     layer = layer_for(slug, request.user)
     if request.method == "POST":
         features.require_editor(layer, request.user)
-        fid = features.create(layer, request.user, bodies.read(request))
+        fid = features.create(layer, request.user, bodies.read(request), reason=_reason(request))
         response = HttpResponse(features.get(layer, request.user, fid), status=201, content_type=GEOJSON)
         response["Location"] = links.absolute(request, "feature", slug=slug, fid=fid)
-        return response
+        return _tagged(response, layer, fid)
     if request.method != "GET":
         return method_not_allowed(request, ["GET", "POST"])
     query = params.parse(layer, request.user, request.GET)
@@ -66,7 +79,7 @@ def feature_detail(request, slug, fid):
     layer = layer_for(slug, request.user)
     number = features.feature_id(fid)
     if request.method == "GET":
-        return HttpResponse(features.get(layer, request.user, number), content_type=GEOJSON)
+        return _tagged(HttpResponse(features.get(layer, request.user, number), content_type=GEOJSON), layer, number)
     if request.method in ("PUT", "PATCH"):
         features.require_editor(layer, request.user)
         features.update(
@@ -76,10 +89,11 @@ def feature_detail(request, slug, fid):
             bodies.read(request),
             partial=request.method == "PATCH",
             if_match=request.headers.get("If-Match"),
+            reason=_reason(request),
         )
-        return HttpResponse(features.get(layer, request.user, number), content_type=GEOJSON)
+        return _tagged(HttpResponse(features.get(layer, request.user, number), content_type=GEOJSON), layer, number)
     if request.method == "DELETE":
-        features.delete(layer, request.user, number)
+        features.delete(layer, request.user, number, if_match=request.headers.get("If-Match"), reason=_reason(request))
         return HttpResponse(status=204)
     return method_not_allowed(request, ["GET", "PUT", "PATCH", "DELETE"])
 

@@ -58,12 +58,18 @@ def pk(layer: Layer) -> str:
     return "t." + qn(layer.model_class._meta.pk.column)
 
 
-def feature_sql(layer: Layer, cols: list[columns.Column]) -> str:
+def output_geom(layer: Layer, srid: int = 4326, lat_first: bool = False) -> str:
+    """The geometry column in the output CRS (OGC Part 2), axes swapped for lat/lon CRSs."""
+    shape = geom(layer) if srid == 4326 else f"ST_Transform({geom(layer)}, {int(srid)})"
+    return f"ST_FlipCoordinates({shape})" if lat_first else shape
+
+
+def feature_sql(layer: Layer, cols: list[columns.Column], srid: int = 4326, lat_first: bool = False) -> str:
     """A json expression for one row of alias ``t`` as a GeoJSON Feature."""
     props = ", ".join(f"'{c.name}', t.{qn(c.column)}" for c in cols)
     return (
         f"json_build_object('type', 'Feature', 'id', {pk(layer)}, "
-        f"'geometry', ST_AsGeoJSON({geom(layer)}, {PRECISION})::json, "
+        f"'geometry', ST_AsGeoJSON({output_geom(layer, srid, lat_first)}, {PRECISION})::json, "
         f"'properties', json_build_object({props}))"
     )
 
@@ -72,8 +78,14 @@ def where(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
     """The WHERE clause (always non-empty) and its parameters."""
     clauses, args = ["TRUE"], []
     if query.bbox:
-        clauses.append(f"ST_Intersects({geom(layer)}, ST_MakeEnvelope(%s, %s, %s, %s, 4326))")
-        args.extend(query.bbox)
+        minx, miny, maxx, maxy = query.bbox
+        # A box with minx > maxx crosses the antimeridian (OGC API Features): two boxes.
+        boxes = [query.bbox] if minx <= maxx else [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
+        envelope = "ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
+        if query.bbox_srid != 4326:
+            envelope = f"ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, {int(query.bbox_srid)}), 4326)"
+        clauses.append("(" + " OR ".join(f"ST_Intersects({geom(layer)}, {envelope})" for _box in boxes) + ")")
+        args.extend(value for box in boxes for value in box)
     if layer.time_field and (query.start or query.end):
         time_col = "t." + qn(columns.column(layer, layer.time_field).column)
         if query.start:
@@ -85,6 +97,9 @@ def where(layer: Layer, query: FeatureQuery) -> tuple[str, list]:
     for col, value in query.filters:
         clauses.append(f"t.{qn(col.column)} = %s")
         args.append(value)
+    for clause, clause_args in query.extra:
+        clauses.append(f"({clause})")
+        args.extend(clause_args)
     return " AND ".join(clauses), args
 
 
@@ -99,7 +114,8 @@ def page(layer: Layer, cols: list[columns.Column], query: FeatureQuery) -> tuple
     clause, args = where(layer, query)
     sql = (
         f"SELECT coalesce(json_agg(f.feature), '[]'::json)::text, count(*) FROM ("  # noqa: S608 - registry identifiers only
-        f"SELECT {feature_sql(layer, cols)} AS feature FROM {table(layer)} t WHERE {clause} "
+        f"SELECT {feature_sql(layer, cols, query.out_srid, query.out_lat_first)} AS feature "
+        f"FROM {table(layer)} t WHERE {clause} "
         f"ORDER BY {order_by(layer, query)} LIMIT %s OFFSET %s) f"
     )
     with connection.cursor() as cursor:
@@ -116,9 +132,9 @@ def count(layer: Layer, query: FeatureQuery) -> int:
         return cursor.fetchone()[0]
 
 
-def one(layer: Layer, cols: list[columns.Column], fid: int) -> str | None:
+def one(layer: Layer, cols: list[columns.Column], fid: int, srid: int = 4326, lat_first: bool = False) -> str | None:
     """One feature as JSON text, or None."""
-    sql = f"SELECT {feature_sql(layer, cols)}::text FROM {table(layer)} t WHERE {pk(layer)} = %s"  # noqa: S608 - registry identifiers only
+    sql = f"SELECT {feature_sql(layer, cols, srid, lat_first)}::text FROM {table(layer)} t WHERE {pk(layer)} = %s"  # noqa: S608 - registry identifiers only
     with connection.cursor() as cursor:
         cursor.execute(sql, [fid])
         row = cursor.fetchone()

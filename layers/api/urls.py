@@ -1,8 +1,8 @@
 """URLs of the generic API: REST/GeoJSON, OGC API Features, vector tiles, exports."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from . import export_views, ogc_views, rest_views, tile_views
+from . import export_views, ogc_views, ogc_write, rest_views, tile_views
 
 app_name = "api"
 
@@ -20,8 +20,20 @@ urlpatterns = [
     path("ogc/conformance", ogc_views.conformance, name="ogc-conformance"),
     path("ogc/collections", ogc_views.collections, name="ogc-collections"),
     path("ogc/collections/<str:slug>", ogc_views.collection, name="ogc-collection"),
+    # OGC API Features Part 4 writes (reads are passed on to ogc_views); before the read-only routes.
+    re_path(r"^ogc/collections/(?P<slug>[^/]+)/items/?$", ogc_write.items),
+    re_path(r"^ogc/collections/(?P<slug>[^/]+)/items/(?P<fid>[^/]+)/?$", ogc_write.item),
     path("ogc/collections/<str:slug>/items", ogc_views.items, name="ogc-items"),
     path("ogc/collections/<str:slug>/items/<str:fid>", ogc_views.item, name="ogc-item"),
+    path("ogc/collections/<str:slug>/queryables", ogc_views.queryables, name="ogc-queryables"),
+    # The same resources with a trailing slash (clients add one; never Django's 404 page).
+    path("ogc/api/", ogc_views.api_document),
+    path("ogc/conformance/", ogc_views.conformance),
+    path("ogc/collections/", ogc_views.collections),
+    path("ogc/collections/<str:slug>/", ogc_views.collection),
+    path("ogc/collections/<str:slug>/items/", ogc_views.items),
+    path("ogc/collections/<str:slug>/items/<str:fid>/", ogc_views.item),
+    path("ogc/collections/<str:slug>/queryables/", ogc_views.queryables),
     path("tiles/<str:slug>/<str:z>/<str:x>/<str:y>.pbf", tile_views.tile, name="tile"),
     path("tiles/<str:slug>.json", tile_views.tilejson, name="tilejson"),
 ]

@@ -78,6 +78,8 @@ def world(db):
         parcel_number="34",
         land_use_code="ODT",
         area_m2=150,
+        declared_area_m2=150,
+        commune=commune,
         holder_name=SECRETS[0],
         geom=square(*TOWN, 0.0003),
     )
@@ -86,6 +88,8 @@ def world(db):
         parcel_number="35",
         land_use_code="CLN",
         area_m2=90,
+        declared_area_m2=90,
+        commune=commune,
         address=INJECTION,
         geom=square(TOWN[0] + 0.001, TOWN[1], 0.0003),
     )

@@ -153,7 +153,8 @@ def test_put_replaces_and_requires_geometry(world, clients):
     props = {"map_sheet": "12", "parcel_number": "34", "land_use_code": "ONT", "version": 1}
     response = send(staff, "put", url, {"type": "Feature", "properties": props})
     assert response.status_code == 400 and response.json()["error"]["field"] == "geometry"
-    square = [[[108.23, 15.35], [108.231, 15.35], [108.231, 15.351], [108.23, 15.351], [108.23, 15.35]]]
+    # Clear of the other parcels (the desk's rules refuse an overlap).
+    square = [[[108.235, 15.355], [108.236, 15.355], [108.236, 15.356], [108.235, 15.356], [108.235, 15.355]]]
     response = send(
         staff,
         "put",
@@ -202,7 +203,8 @@ def test_editors_get_an_explicit_make_valid_preview_and_nothing_is_written(world
     assert body["preview"]["type"] == "MultiPolygon" and len(body["preview"]["coordinates"]) == 2
     fine = send(clients["urban_staff"], "post", url, {"type": "Point", "coordinates": [108.2, 15.3]})
     assert fine.status_code == 400 and "không hợp với lớp “Thửa đất đô thị”" in fine.json()["error"]["message"]
-    square = [[[108.23, 15.35], [108.231, 15.35], [108.231, 15.351], [108.23, 15.351], [108.23, 15.35]]]
+    # Clear of the other parcels (the desk's rules refuse an overlap).
+    square = [[[108.235, 15.355], [108.236, 15.355], [108.236, 15.356], [108.235, 15.356], [108.235, 15.355]]]
     valid = send(clients["urban_staff"], "post", url, {"type": "Polygon", "coordinates": square}).json()
     assert valid["valid"] is True and valid["preview"]["type"] == "MultiPolygon"
     assert Parcel.objects.count() == before

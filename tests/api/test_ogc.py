@@ -26,13 +26,14 @@ def test_landing_conformance_and_openapi(client):
     document = api.json()
     assert document["openapi"].startswith("3.0")
     assert "/collections/villages/items/{featureId}" in document["paths"]
-    assert client.get("/ogc?f=html").status_code == 406
+    assert client.get("/ogc?f=xml").status_code == 406
 
 
 def test_collection_has_extent_crs_and_item_type(world, client):
     body = client.get("/ogc/collections/fire-hotspots").json()
     assert body["itemType"] == "feature"
-    assert body["crs"] == ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]
+    assert body["crs"][0] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    assert body["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     west, south, east, north = body["extent"]["spatial"]["bbox"][0]
     assert 108.2 < west <= east < 108.3 and 15.3 < south <= north < 15.4
     start, end = body["extent"]["temporal"]["interval"][0]
@@ -53,7 +54,7 @@ def test_items_page_with_next_link_and_timestamp(world, client):
     assert default["numberReturned"] == 3  # default limit 10
     item = client.get("/ogc/collections/fire-hotspots/items/" + str(default["features"][0]["id"]))
     assert item["Content-Type"] == "application/geo+json"
-    assert {link["rel"] for link in item.json()["links"]} == {"self", "collection"}
+    assert {link["rel"] for link in item.json()["links"]} == {"self", "alternate", "collection"}
 
 
 def _ogrinfo(*args: str) -> str:
