@@ -9,3 +9,9 @@ class Config(AppConfig):
     name = "layers.api"
     label = "api"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        """Cached tiles follow every write: bump a layer's data version when its rows change."""
+        from . import tilecache
+
+        tilecache.connect()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import shutil
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ import rasterio.windows
 import shapely
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -43,6 +44,8 @@ from .radio.pathloss import bearings, received_power, sector_gain_db
 from .radio.profile import dominant_obstruction
 from .radio.viewshed import viewshed
 
+COVERAGE_TASK = "layers.telecom.tasks.compute_coverage"
+GAPS_LOCK = 0x6770_6761  # advisory lock: one run at a time replaces the model's gap polygons
 MIN_GAP_CELLS = 4  # 4 cells of 30 m = 0.36 ha
 # Sites computed at once, in threads (the numba kernels release the GIL).
 THREADS = min(os.cpu_count() or 1, 4)
@@ -79,10 +82,17 @@ def start(given: dict | None = None, *, user=None, what_if: bool = False, enqueu
         parameters=params, what_if=what_if, dem=asset, created_by=user if getattr(user, "pk", None) else None
     )
     if enqueue:
-        from . import tasks
+        # By name: services never import tasks (the task module imports this one).
+        from celery import current_app
 
-        transaction.on_commit(lambda: tasks.compute_coverage.delay(run.pk))
+        transaction.on_commit(lambda: _enqueue(current_app, run.pk))
     return run
+
+
+def _enqueue(app, run_id: int) -> None:
+    # The task modules are registered by Celery's autodiscovery, not imported by services.
+    app.loader.import_default_modules()
+    app.tasks[COVERAGE_TASK].delay(run_id)
 
 
 def real_runs():
@@ -258,6 +268,96 @@ def _sites(group: list[Transmitter]) -> list[list[int]]:
     return list(sites.values())
 
 
+def _groups(params: dict) -> list[tuple[str, str, list[Transmitter], list[list[int]]]]:
+    """(operator, technology, its transmitters, its sites) in the order a run merges them."""
+    txs = transmitters(params)
+    out = []
+    for operator, tech in sorted({(t.operator, t.technology) for t in txs}):
+        group = [t for t in txs if t.operator == operator and t.technology == tech]
+        out.append((operator, tech, group, _sites(group)))
+    return out
+
+
+def _outdir(run: CoverageRun) -> Path:
+    return Path(settings.DATA_DIR) / "coverage" / f"run_{run.pk}"
+
+
+def _part_path(run: CoverageRun, operator: str, tech: str, site_no: int) -> Path:
+    return _outdir(run) / "parts" / f"{operator}_{tech}_{site_no}.npz"
+
+
+def parts(run_id: int) -> list[tuple[str, str, int]] | None:
+    """The sites of a run, one part each, to compute apart (None when the run is finished already)."""
+    run = CoverageRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(gettext("Không có lần tính vùng phủ số %(id)s.") % {"id": run_id})
+    if run.status == "succeeded":
+        return None
+    groups = _groups(run.parameters)
+    total = sum(len(group) for _, _, group, _ in groups)
+    CoverageRun.objects.filter(pk=run_id).update(
+        status="running", started_at=timezone.now(), message="", progress={"done": 0, "total": total}
+    )
+    return [(operator, tech, n) for operator, tech, _, sites in groups for n in range(len(sites))]
+
+
+@functools.lru_cache(maxsize=2)
+def _grid(path: str, crs: str, resolution: float, mtime: float) -> terrain.Grid:
+    # Each worker process reads and reprojects a run's DEM once for all the parts it computes
+    # (the file's mtime is in the key: a replaced DEM is read again).
+    return terrain.load(path, crs, resolution)
+
+
+def compute_part(run_id: int, operator: str, tech: str, site_no: int) -> str:
+    """Compute one site of a run into its part file (idempotent: the same file, written whole or not at all)."""
+    run = CoverageRun.objects.get(pk=run_id)
+    path = _part_path(run, operator, tech, site_no)
+    if path.exists():
+        return str(path)
+    params = run.parameters
+    group, sites = next((g, s) for op, te, g, s in _groups(params) if (op, te) == (operator, tech))
+    dem_path = terrain.dem_asset(params["dem_id"]).path
+    grid = _grid(dem_path, params["crs"], params["resolution_m"], os.stat(dem_path).st_mtime)
+    result = site_gain(grid, group[sites[site_no][0]], params)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    if result is None:
+        np.savez(partial, skipped=np.array(True))
+    else:
+        win, local, gain, seen = result
+        bounds = np.array([win[0].start, win[0].stop, win[1].start, win[1].stop, *local])
+        np.savez(partial, skipped=np.array(False), bounds=bounds, gain=gain, seen=seen)
+    os.replace(partial, path)  # atomic: a reader sees the whole part or none
+    # Progress counts towers; a part redone after a lost worker may count twice here, never in the results.
+    with transaction.atomic():
+        locked = CoverageRun.objects.select_for_update().get(pk=run_id)
+        progress = dict(locked.progress or {})
+        progress.update(done=min(progress.get("done", 0) + len(sites[site_no]), progress.get("total", 0)))
+        progress.update(tower=group[sites[site_no][0]].label, combo=f"{operator} {tech}")
+        CoverageRun.objects.filter(pk=run_id).update(progress=progress)
+    return str(path)
+
+
+def _load_part(path: Path):
+    with np.load(path) as part:
+        if bool(part["skipped"]):
+            return None
+        r0, r1, c0, c1, lr, lc = (int(v) for v in part["bounds"])
+        return (slice(r0, r1), slice(c0, c1)), (lr, lc), part["gain"], part["seen"]
+
+
+def _site_results(run: CoverageRun, grid: terrain.Grid, params: dict, operator: str, tech: str, group, sites):
+    """Each site's terrain part, read from its part file when a part task computed it, else computed here."""
+
+    def one(site_no: int):
+        path = _part_path(run, operator, tech, site_no)
+        if path.exists():
+            return _load_part(path)
+        return site_gain(grid, group[sites[site_no][0]], params)
+
+    return _in_threads(one, list(range(len(sites))))
+
+
 def execute(run_id: int) -> CoverageRun:
     """Compute a run (idempotent: a finished run is returned as it is; a half-done one starts over)."""
     run = CoverageRun.objects.filter(pk=run_id).first()
@@ -277,6 +377,14 @@ def execute(run_id: int) -> CoverageRun:
     return run
 
 
+def fail_unfinished(run_id: int) -> None:
+    """Mark a run failed unless it finished (the chord's error callback: a part failed for good)."""
+    reason = gettext("Một phần của lần tính vùng phủ bị lỗi trên máy xử lý; hãy chạy lại.")
+    CoverageRun.objects.filter(pk=run_id).exclude(status="succeeded").update(
+        status="failed", message=reason, finished_at=timezone.now()
+    )
+
+
 def _fail(run_id: int, reason: str) -> None:
     CoverageRun.objects.filter(pk=run_id).update(status="failed", message=reason, finished_at=timezone.now())
 
@@ -293,8 +401,10 @@ def _compute(run: CoverageRun) -> None:
     vrow, vcol, vinside = grid.rc_of(lon, lat) if villages else (np.zeros(0, int), np.zeros(0, int), np.zeros(0, bool))
     area = _inhabited_area(grid, villages, params)
     inhabited = _inhabited(grid, area)
-    outdir = Path(settings.DATA_DIR) / "coverage" / f"run_{run.pk}"
+    outdir = _outdir(run)
     outdir.mkdir(parents=True, exist_ok=True)
+    # Part tasks computed the sites and counted the progress already: this pass only merges them.
+    from_parts = (outdir / "parts").exists()
     progress = {"done": 0, "total": len(txs), "tower": "", "combo": ""}
     reported = 0.0
     records: list[VillageCoverage] = []
@@ -308,7 +418,7 @@ def _compute(run: CoverageRun) -> None:
         server = np.full(grid.shape, -1, dtype=np.int32)
         seen_any = np.zeros(grid.shape, dtype=bool)
         sites = _sites(group)
-        gains = _in_threads(functools.partial(site_gain, grid, params=params), [group[s[0]] for s in sites])
+        gains = _site_results(run, grid, params, operator, tech, group, sites)
         for site, result in zip(sites, gains, strict=True):
             if result is None:
                 summary["skipped_towers"].extend(group[i].label for i in site)
@@ -320,7 +430,8 @@ def _compute(run: CoverageRun) -> None:
             for index in site:
                 progress.update(done=progress["done"] + 1, tower=group[index].label, combo=f"{operator} {tech}")
             # Progress counts every tower; it is written at most every PROGRESS_EVERY_S seconds.
-            if time.monotonic() - reported >= PROGRESS_EVERY_S or progress["done"] == progress["total"]:
+            due = not from_parts and time.monotonic() - reported >= PROGRESS_EVERY_S
+            if due or progress["done"] == progress["total"]:
                 CoverageRun.objects.filter(pk=run.pk).update(progress=dict(progress))
                 reported = time.monotonic()
         thresholds = tuple(params["thresholds"][tech])
@@ -347,14 +458,25 @@ def _compute(run: CoverageRun) -> None:
         del best, server, seen_any, classes
     summary["villages_covered_any"] = _covered_any(records, len(villages))
     with transaction.atomic():
+        # Two overlapping runs finish one at a time, and the gap polygons are always those of the
+        # newest finished real run, the one the dashboard and the map headline show.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GAPS_LOCK])
+        superseded = (
+            real_runs()
+            .filter(status="succeeded")
+            .filter(Q(created_at__gt=run.created_at) | Q(created_at=run.created_at, pk__gt=run.pk))
+            .exists()
+        )
         VillageCoverage.objects.filter(run=run).delete()
         VillageCoverage.objects.bulk_create(records, batch_size=500)
-        if not run.what_if:
+        if not run.what_if and not superseded:
             CoverageGap.objects.filter(Q(run__isnull=False) | Q(method="model")).delete()
             CoverageGap.objects.bulk_create(gaps, batch_size=200)
         CoverageRun.objects.filter(pk=run.pk).update(
             status="succeeded", summary=summary, outputs=outputs, progress=progress, finished_at=timezone.now()
         )
+    shutil.rmtree(outdir / "parts", ignore_errors=True)  # merged and stored: a finished run never reads them again
 
 
 def _covered_any(records: list[VillageCoverage], total: int) -> dict:

@@ -102,7 +102,7 @@ class CoverageRun(models.Model):
     what_if = models.BooleanField(
         default=False, help_text="Hypothetical run (planned sites); leaves the gap layer alone."
     )
-    dem = models.ForeignKey("ingest.RasterAsset", null=True, blank=True, on_delete=models.SET_NULL)
+    dem = models.ForeignKey("rasterstore.RasterAsset", null=True, blank=True, on_delete=models.SET_NULL)
     outputs = models.JSONField(default=dict, blank=True, help_text="Raster files per operator/technology.")
     summary = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)

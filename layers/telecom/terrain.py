@@ -16,8 +16,8 @@ from rasterio.warp import Resampling, reproject, transform_bounds
 from scipy import ndimage
 
 from geoplatform.errors import PlatformError
-from ingest.models import RasterAsset
-from ingest.rasters import open_checked, read_masked
+from rasterstore.models import RasterAsset
+from rasterstore.opening import open_checked, read_masked
 
 MAX_GRID_CELLS = 400_000_000
 
@@ -63,9 +63,9 @@ class Grid:
 
 
 def dem_asset(dem_id: int | None = None) -> RasterAsset:
-    """The DEM to use: the one asked for, else the newest RasterAsset(kind="dem")."""
+    """The DEM to use: the one asked for, else the active one (a newer upload waits for its activation)."""
     assets = RasterAsset.objects.filter(kind="dem")
-    asset = assets.filter(pk=dem_id).first() if dem_id else assets.order_by("-created_at", "-pk").first()
+    asset = assets.filter(pk=dem_id).first() if dem_id else RasterAsset.active_dem()
     if asset is None:
         raise DemRequired(
             "coverage needs a terrain model (DEM): none is loaded. Ingest one with "

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 
 from ingest import dem
 from layers import roles
 from layers.telecom import coverage
+from rasterstore.models import RasterAsset
 from tests import journey
 from tests.telecom import scene
 
@@ -23,6 +25,7 @@ def test_two_runs_are_compared_on_the_map(live_server, person, tmp_path, dem_ass
     settings.BASEMAP_DEFAULT = "online"
     before = coverage.execute(coverage.start({}, enqueue=False).pk)
     dem.ingest_path(scene.write_utm(tmp_path / "flat.tif", ridge=False))  # the ridge removed
+    call_command("activate_dem", str(RasterAsset.objects.filter(kind="dem").latest("created_at").pk))
     after = coverage.execute(coverage.start({}, enqueue=False).pk)
     user = User.objects.create_user("planner-browser", password="pw-for-tests-only")
     user.groups.add(Group.objects.get_or_create(name=roles.PLANNER)[0])

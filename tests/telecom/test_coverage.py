@@ -83,6 +83,11 @@ def test_gaps_cover_residential_parcels_away_from_villages_but_not_farmland(dem_
 def test_without_the_ridge_every_village_is_covered_and_runs_compare(tmp_path, dem_asset, tower, district):
     before = _run()
     dem.ingest_path(scene.write_utm(tmp_path / "flat.tif", ridge=False))
+    from rasterstore.models import RasterAsset
+
+    # A second DEM waits for its activation (viewsheds never change silently); the planner activates it.
+    assert RasterAsset.active_dem() == dem_asset
+    RasterAsset.objects.filter(kind="dem").latest("created_at").activate()
     after = _run()
     assert _status(after, district["shadowed"]).status == "covered"
     # The newest run replaced the gaps of the layer; the older run's statuses are kept.
