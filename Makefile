@@ -5,7 +5,7 @@ ENV := source .run/env.sh
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: bootstrap demo test stop lint format bench
+.PHONY: bootstrap demo test stop lint format bench faults
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -26,4 +26,8 @@ format: bootstrap
 	@$(ENV); ruff format . && ruff check --fix .
 
 bench: bootstrap
-	@$(ENV); for b in bench/*.py; do python "$$b"; done
+	@$(ENV); for b in bench/*.py; do case "$$b" in */locustfile.py) continue;; esac; python "$$b"; done
+
+# Real faults (killed worker, Redis down, silent mail server, overlapping ingests): expected vs observed.
+faults: bootstrap
+	@bash scripts/faults.sh

@@ -5,7 +5,7 @@ from django.middleware.gzip import GZipMiddleware
 from django.utils.translation import gettext as _
 
 from . import error_pages
-from .errors import PlatformError, error_response
+from .errors import PlatformError, error_response, known_failure
 
 
 class PlatformErrorMiddleware:
@@ -18,16 +18,21 @@ class PlatformErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        exception = known_failure(exception) or exception
         if isinstance(exception, PlatformError):
             if error_pages.wants_page(request):
                 return error_pages.page(request, exception.status, exception.message)
             return error_response(exception.status, exception.code, exception.message, exception.field)
         if isinstance(exception, (OperationalError, InterfaceError)):
+            code = "database_unavailable"
             message = _("Cơ sở dữ liệu tạm thời không phản hồi; vui lòng thử lại sau ít giây.")
+            if getattr(exception.__cause__, "sqlstate", None) == "57014":  # statement_timeout: the query was ended
+                code = "statement_timeout"
+                message = _("Yêu cầu cần quá nhiều thời gian nên đã dừng; hãy thu hẹp phạm vi hoặc thử lại sau.")
             if error_pages.wants_page(request):
                 response = error_pages.unavailable(message)
             else:
-                response = error_response(503, "database_unavailable", message)
+                response = error_response(503, code, message)
             response["Retry-After"] = "5"
             return response
         return None

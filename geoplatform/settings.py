@@ -30,6 +30,13 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-insecure-key-not-for-production-" + "x" * 20
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# The fixed development key is for tests and benches on this machine, never a served site.
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver"}
+if SECRET_KEY.startswith("dev-insecure-key") and not DEBUG and set(ALLOWED_HOSTS) - _LOCAL_HOSTS:
+    raise RuntimeError(
+        "GEOPLATFORM_ALLOW_DEV_SECRET is for tests and benches only: set DJANGO_SECRET_KEY for a site served as "
+        + ", ".join(sorted(set(ALLOWED_HOSTS) - _LOCAL_HOSTS))
+    )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -44,6 +51,9 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "leaflet",
+    "pgtrigger",
+    "pghistory",
+    "rasterstore.apps.Config",
     "layers.apps.LayersConfig",
     "layers.places",
     "layers.telecom",
@@ -52,13 +62,20 @@ INSTALLED_APPS = [
     "layers.parcels",
     "layers.feedback",
     "layers.flood",
+    "layers.crossings",
+    "layers.delivery",
     "layers.api",
     "layers.web",
     "ingest",
 ]
 
 MIDDLEWARE = [
+    # The loopback health probe before the host check and HTTPS redirect; X-Forwarded-Proto only from the proxy.
+    "geoplatform.health.EdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # CORS for the public read APIs (preflights answered before CSRF and redirects), WWW-Authenticate on 401.
+    "layers.api.cors.CorsMiddleware",
+    "layers.api.cors.ChallengeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "geoplatform.middleware.CompressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "geoplatform.text_guard.TextGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "geoplatform.middleware.PlatformErrorMiddleware",
@@ -102,6 +120,11 @@ DATABASES = {
 }
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+# statement_timeout per kind of work: geoplatform/wsgi.py sets the web one (seconds), Celery workers set
+# their task kind's soft limit per task (geoplatform/celery.py); management commands run unbounded.
+STATEMENT_TIMEOUT_S = int(os.environ.get("GEOPLATFORM_STATEMENT_TIMEOUT_S", "0"))
+if STATEMENT_TIMEOUT_S:
+    DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -128,10 +151,12 @@ STATICFILES_DIRS = [
     ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
     ("vendor/vectorgrid", BASE_DIR / "node_modules" / "leaflet.vectorgrid" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    ("vendor/geoman", BASE_DIR / "node_modules" / "@geoman-io" / "leaflet-geoman-free" / "dist"),
 ]
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # A full disk is a clean 507 and leaves no partial file (geoplatform/storage.py).
+    "default": {"BACKEND": "geoplatform.storage.CleanFileSystemStorage"},
     # collectstatic writes a gzip copy next to each file; WhiteNoise serves it to clients that accept gzip.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
@@ -140,6 +165,10 @@ MEDIA_URL = "/media/"
 DATA_DIR = Path(os.environ.get("GEOPLATFORM_DATA_DIR", BASE_DIR / "var"))
 MEDIA_ROOT = DATA_DIR / "media"
 
+# Password checks go through the failed-login limits (per account and per address, session and Basic).
+AUTHENTICATION_BACKENDS = ["geoplatform.login_guard.GuardedModelBackend"]
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("GEOPLATFORM_LOGIN_FAILURES_PER_ACCOUNT", "5"))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("GEOPLATFORM_LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/map/"
 LOGOUT_REDIRECT_URL = "/map/"
@@ -155,6 +184,8 @@ GEOPLATFORM_MAX_VERTICES = int(os.environ.get("GEOPLATFORM_MAX_VERTICES", 200_00
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL)
+# Vector tiles shared by all web workers (layers.api.tilecache); empty turns the cache off.
+TILE_CACHE_URL = os.environ.get("GEOPLATFORM_TILE_CACHE_URL", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env_bool("GEOPLATFORM_CELERY_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -165,7 +196,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Queues by kind of work (interactive, ingest, raster, notify), time limits per kind (geoplatform/taskkinds.py);
+# the visibility timeout is longer than the longest task, or Redis would hand a running task out again.
+CELERY_TASK_DEFAULT_QUEUE = "interactive"
+CELERY_TASK_QUEUES = {q: {"exchange": q, "routing_key": q} for q in ("interactive", "ingest", "raster", "notify")}
+CELERY_TASK_ROUTES = ("geoplatform.taskkinds.routes",)
+CELERY_TASK_ANNOTATIONS = ("geoplatform.taskkinds.Limits",)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 CACHES = {
@@ -210,6 +247,10 @@ BASEMAP_URL = os.environ.get("GEOPLATFORM_BASEMAP_URL", "https://tile.openstreet
 BASEMAP_DEFAULT = os.environ.get("GEOPLATFORM_BASEMAP_DEFAULT", "online")
 EMBED_ALLOWED_ORIGINS = env_list("EMBED_ALLOWED_ORIGINS")
 FIRMS_MAP_KEY = os.environ.get("FIRMS_MAP_KEY", "")
+# Hosts FIRMS files may be downloaded from (besides FIRMS_API_BASE's); never loopback or private ones in production.
+FIRMS_ALLOWED_HOSTS = env_list("FIRMS_ALLOWED_HOSTS", "firms.modaps.eosdis.nasa.gov")
+# Tiles the offline base map keeps on disk at most (about 20 kB each).
+BASEMAP_CACHE_MAX_TILES = int(os.environ.get("GEOPLATFORM_BASEMAP_CACHE_MAX_TILES", "20000"))
 FIRMS_API_BASE = os.environ.get("FIRMS_API_BASE", "https://firms.modaps.eosdis.nasa.gov")
 # Fire watch: FIRMS sources polled by beat for the district box, clustering and alert settings.
 FIRMS_SOURCES = env_list("FIRMS_SOURCES", "VIIRS_SNPP_NRT,VIIRS_NOAA20_NRT,VIIRS_NOAA21_NRT,MODIS_NRT")
@@ -234,10 +275,33 @@ SITE_URL = os.environ.get("GEOPLATFORM_SITE_URL", "").rstrip("/")
 # client address (addresses or CIDRs, comma-separated).
 FEEDBACK_TRUSTED_PROXIES = env_list("FEEDBACK_TRUSTED_PROXIES")
 
+# Cameras and field sensors (layers.cameras): the networks cameras may be on (the platform's own
+# database, Redis and mail relay, and link-local/metadata addresses, are refused whatever this says),
+# probe limits, failed checks in a row before "offline", and when an outage is told to operators.
+CAMERAS_NETWORKS = env_list("CAMERAS_NETWORKS", "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,::1/128")
+CAMERAS_REFUSED_ENDPOINTS = env_list("CAMERAS_REFUSED_ENDPOINTS")  # more host:port never probed
+CAMERAS_CHECK_TIMEOUT_S = float(os.environ.get("CAMERAS_CHECK_TIMEOUT_S", "5"))
+CAMERAS_MAX_SNAPSHOT_BYTES = int(os.environ.get("CAMERAS_MAX_SNAPSHOT_BYTES", 5 * 1024 * 1024))
+CAMERAS_OFFLINE_AFTER = int(os.environ.get("CAMERAS_OFFLINE_AFTER", "3"))
+CAMERAS_SNAPSHOT_EVERY_S = int(os.environ.get("CAMERAS_SNAPSHOT_EVERY_S", "300"))  # keep a new picture at most so often
+CAMERAS_CHECK_EVERY_S = int(os.environ.get("CAMERAS_CHECK_EVERY_S", "60"))
+CAMERAS_ALERT_AFTER_MIN = float(os.environ.get("CAMERAS_ALERT_AFTER_MIN", "15"))
+CAMERAS_ALERT_MODE = os.environ.get("CAMERAS_ALERT_MODE", "each")  # "each" change, or one "digest" a day
+CAMERAS_DIGEST_HOUR = int(os.environ.get("CAMERAS_DIGEST_HOUR", "7"))  # local hour of the daily digest
+CELERY_BEAT_SCHEDULE["cameras-check"] = {"task": "layers.cameras.tasks.check_round", "schedule": CAMERAS_CHECK_EVERY_S}
+
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ioc@bactramy.example")
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+# A mail server that accepts and never answers must not hold a worker: every send gives up after this.
+EMAIL_TIMEOUT = float(os.environ.get("DJANGO_EMAIL_TIMEOUT", "10"))
+# The shared outbox (layers.delivery): attempts before a message is dead, first backoff, webhook timeout.
+DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
+DELIVERY_BACKOFF_S = float(os.environ.get("DELIVERY_BACKOFF_S", "30"))
+DELIVERY_WEBHOOK_TIMEOUT = float(os.environ.get("DELIVERY_WEBHOOK_TIMEOUT", "10"))
+CELERY_BEAT_SCHEDULE["delivery-sweep"] = {"task": "layers.delivery.tasks.sweep", "schedule": 60}
+CELERY_BEAT_SCHEDULE["ingest-reap-runs"] = {"task": "layers.delivery.tasks.reap_runs", "schedule": 120}
 
 # Security: framing refused everywhere but the embed pages (which set their own CSP).
 X_FRAME_OPTIONS = "DENY"
@@ -251,6 +315,8 @@ SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG els
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxy's addresses: the only peers whose X-Forwarded-Proto is believed (geoplatform.health).
+PROXY_ADDRESSES = env_list("GEOPLATFORM_PROXY_ADDRESSES", "127.0.0.1,::1")
 
 # GDAL 3.6 is older than GeoDjango's preferred minimum; harmless here.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]

@@ -53,6 +53,10 @@ class Layer:
     tile_fields: tuple[str, ...] | None = None
     # Large layers are drawn from vector tiles on the map rather than GeoJSON.
     prefer_tiles: bool = False
+    # Dotted path of a module whose ``before_write(obj, user, geometry_changed=...)`` every write path
+    # (REST, OGC, imports) calls inside the write's transaction, and whose ``write_context(user,
+    # reason)`` wraps the write (e.g. history context). Writes to such a layer also need If-Match on DELETE.
+    write_rules: str | None = None
     min_zoom: int = 0
     max_zoom: int = 18
 

@@ -32,7 +32,7 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 pg_ver() { [ -n "$PG_BIN" ] && basename "$(dirname "$PG_BIN")" || echo 15; }
 PGV=$(pg_ver)
-for pkg in "postgresql-$PGV-postgis-3" gdal-bin chromium binutils libproj-dev fonts-dejavu-core gettext; do
+for pkg in "postgresql-$PGV-postgis-3" gdal-bin chromium binutils libproj-dev fonts-dejavu-core gettext ffmpeg; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 if [ -z "${DATABASE_URL:-}" ] && ! tcp_open ${PG_PROBE/:/ } && [ -z "$PG_BIN" ]; then
@@ -154,5 +154,8 @@ export DATABASE_URL='$DB_URL'
 export REDIS_URL='$R_URL'
 export GEOPLATFORM_CELERY_EAGER='$EAGER'
 export PATH='$VENV/bin':"\$PATH"
+# Commands run by hand on this machine (manage.py, benches) use the fixed development key;
+# settings refuse it for any host other than this machine's own names.
+export GEOPLATFORM_ALLOW_DEV_SECRET=1
 EOF
 say "ready: database $DB_URL, redis $R_URL"

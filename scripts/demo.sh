@@ -21,7 +21,7 @@ export WHITENOISE_USE_FINDERS=${WHITENOISE_USE_FINDERS:-0}
 bash scripts/stop.sh --quiet
 python manage.py migrate --noinput -v 0
 python manage.py collectstatic --noinput -v 0
-python manage.py load_demo | tee "$RUN/demo-logins.txt"
+python manage.py load_demo --i-know-this-is-a-demo | tee "$RUN/demo-logins.txt"
 
 start() { # name, command...
   local name=$1; shift
@@ -29,6 +29,9 @@ start() { # name, command...
   echo $! >"$RUN/$name.pid"
 }
 start web gunicorn geoplatform.wsgi --bind "$HOST:$PORT" --workers 3 --timeout 120
+# Loopback stand-ins for the demo cameras (one goes up and down) and the crossing's gauge heartbeats.
+start camera-standins python -m layers.cameras.standins --base-port "${CAMERA_STANDIN_PORT:-8551}" \
+  --heartbeat-url "http://$HOST:$PORT/api/devices/heartbeat/" --heartbeat-key dev_demo-ngam-song-truong
 if [ "$GEOPLATFORM_CELERY_EAGER" = "1" ]; then
   echo "Celery: no Redis, tasks run in-process; no worker or beat started."
 else
@@ -38,6 +41,7 @@ fi
 # The coverage model (about 40 s on 2 cores) runs as a job on the worker; the dashboard and
 # /coverage/ show its figures when it finishes. Without Redis it runs here, in-process.
 python manage.py compute_coverage --no-wait
+python manage.py check_cameras >"$RUN/check-cameras.log" 2>&1 || echo "camera check failed; see $RUN/check-cameras.log"
 for _ in $(seq 1 50); do
   curl -fsS "http://$HOST:$PORT/health/" >/dev/null 2>&1 && break
   sleep 0.2
@@ -52,6 +56,7 @@ geoplatform is running on the demo district (synthetic data):
   coverage        http://$HOST:$PORT/coverage/           (planner; the model run finishes in about a minute)
   citizen form    http://$HOST:$PORT/feedback/           officers' queue: /feedback/queue/ (feedback_officer)
   portal embeds   http://$HOST:$PORT/embed/builder/
+  cameras         http://$HOST:$PORT/cameras/            (operator; checked every minute against loopback stand-ins)
   API             http://$HOST:$PORT/api/layers/         OGC API: /ogc/   Open311: /open311/v2/services.json
   admin           http://$HOST:$PORT/admin/
 Logs and pids are in .run/; stop everything with: make stop

@@ -2,7 +2,7 @@
 # Stop what `make demo` started, by the pid files under .run/ and nothing else.
 cd "$(dirname "$0")/.."
 quiet=${1:-}
-for name in web worker beat; do
+for name in web worker beat camera-standins; do
   pidfile=".run/$name.pid"
   [ -f "$pidfile" ] || continue
   pid=$(cat "$pidfile")

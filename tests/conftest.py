@@ -27,6 +27,8 @@ def _reseed_migration_data():
         importlib.import_module("layers.migrations.0001_roles").create_roles(apps, None)
     if not apps.get_model("feedback", "Category").objects.exists():
         importlib.import_module("layers.feedback.migrations.0003_seed_categories").seed(apps, None)
+    if not apps.get_model("parcels", "LandUse").objects.exists():
+        importlib.import_module("layers.parcels.migrations.0005_land_uses_and_staff_permissions").seed(apps, None)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -63,15 +65,24 @@ def users(db, role_user):
     return {role: role_user(role) for role in roles.ALL}
 
 
+def redis_url_for(redis_db: int) -> str:
+    """REDIS_URL (the bootstrap's private Redis when 6379 was taken) with the test's own db number."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    return urlunsplit((parts.scheme, parts.netloc, f"/{redis_db}", "", ""))
+
+
 def _worker_env(redis_db: int) -> dict:
     db = settings.DATABASES["default"]
     env = dict(os.environ)
     host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    redis_url = redis_url_for(redis_db)
     env.update(
         DATABASE_URL=f"postgis://{db['USER'] or 'postgres'}@{host}/{db['NAME']}",
-        REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
-        CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{redis_db}",
-        CELERY_RESULT_BACKEND=f"redis://127.0.0.1:6379/{redis_db}",
+        REDIS_URL=redis_url,
+        CELERY_BROKER_URL=redis_url,
+        CELERY_RESULT_BACKEND=redis_url,
         GEOPLATFORM_CELERY_EAGER="0",
         DJANGO_DEBUG="1",
     )

@@ -10,6 +10,7 @@ from django.db.models.functions import TruncDay, TruncWeek
 from django.utils import timezone
 
 from layers.cameras.models import Camera
+from layers.crossings import figures as crossing_figures
 from layers.feedback.models import Complaint
 from layers.fire.models import Hotspot
 from layers.places.models import Commune, Village
@@ -170,9 +171,14 @@ def complaints(now=None) -> dict:
 
 
 def cameras() -> dict:
-    """Cameras offline out of all cameras."""
-    agg = Camera.objects.aggregate(total=Count("pk"), offline=Count("pk", filter=Q(status="offline")))
-    return {"offline": agg["offline"], "total": agg["total"]}
+    """Cameras offline out of all cameras: offline as the health checks found (layers.cameras), not a stored flag."""
+    from layers.cameras import uptime as camera_uptime
+
+    offline = Q(device__enabled=True, device__status="offline")
+    agg = Camera.objects.aggregate(total=Count("pk"), offline=Count("pk", filter=offline))
+    share = camera_uptime.overall()["24h"]["uptime"]
+    uptime_24h = round(share * 100, 1) if share is not None else None
+    return {"offline": agg["offline"], "total": agg["total"], "uptime_24h": uptime_24h}
 
 
 def feeds(limit: int = 12) -> list[dict]:
@@ -231,6 +237,7 @@ def all_figures(now=None) -> dict:
         "fire_alerts": fire_alerts(now),
         "complaints": complaints(now),
         "cameras": cameras(),
+        "crossings": crossing_figures.summary(now),
         "feeds": feeds(),
         "hotspots_per_day": hotspots_per_day(now=now),
         "complaints_per_week": complaints_per_week(now=now),

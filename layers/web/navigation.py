@@ -7,14 +7,20 @@ from layers import roles
 
 EVERYONE = None
 STAFF = frozenset(roles.ALL)
+# The operations dashboard is the IOC leaders' screen; every other role has its own working page.
+DASHBOARD = roles.READ_ALL
 
 # (URL name, label, roles that see it; None = everyone). Order is the order in the header.
 PAGES = (
     ("web:map", _("Bản đồ"), EVERYONE),
-    ("web:dashboard", _("Bảng điều hành"), STAFF),
+    ("web:dashboard", _("Bảng điều hành"), DASHBOARD),
     ("fire:alerts", _("Cảnh báo cháy"), frozenset({roles.RANGER, roles.OPERATOR, roles.ADMIN})),
     ("feedback:queue", _("Hàng đợi phản ánh"), frozenset({roles.FEEDBACK_OFFICER}) | roles.READ_ALL),
     ("telecom:coverage", _("Vùng phủ sóng"), frozenset({roles.PLANNER}) | roles.READ_ALL),
+    ("parcels:desk", _("Sửa thửa đất"), frozenset({roles.URBAN_STAFF, roles.ADMIN})),
+    ("parcels_admin:index", _("Quản trị thửa đất"), frozenset({roles.URBAN_STAFF})),
+    ("cameras:list", _("Camera và cảm biến"), roles.READ_ALL),
+    ("flood_report:index", _("Lũ và ngầm tràn"), roles.READ_ALL),
     ("feedback:report", _("Gửi phản ánh"), EVERYONE),
     ("feedback:track_lookup", _("Tra cứu phản ánh"), EVERYONE),
     ("web:embed-builder", _("Nhúng bản đồ"), EVERYONE),
@@ -43,6 +49,15 @@ def items(request) -> list[dict]:
     if user is not None and user.is_authenticated and user.is_staff:
         out.append({"url": "/admin/", "label": str(_("Quản trị")), "current": path.startswith("/admin/")})
     return out
+
+
+def own_page(user) -> str:
+    """The first page of the header made for one of this user's roles (the map when there is none)."""
+    held = roles.of(user)
+    for name, _label, allowed in PAGES:
+        if allowed is not None and allowed is not DASHBOARD and held & allowed and (url := _url(name)):
+            return url
+    return _url("web:map") or "/"
 
 
 def header(request) -> dict:

@@ -6,10 +6,13 @@ popup never shows a field name, a code or a database id.
 """
 
 from django.db.models import ForeignKey
+from django.utils.text import capfirst
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from layers.crossings import words as crossing_words
 from layers.fire import display
+from layers.parcels.models import LEGAL_STATUSES
 
 # The unit of each measured field, shown after its rounded number (units are the same in both languages).
 UNITS = {
@@ -29,6 +32,7 @@ UNITS = {
     "area_m2": "m²",
     "area_ha": "ha",
     "area_km2": "km²",
+    **crossing_words.UNITS,
 }
 
 # Values that are a comma-separated list of codes (the reasons of a coverage gap).
@@ -220,11 +224,15 @@ def field_labels() -> dict:
         "parcel_number": _("Số thửa"),
         "land_use_code": _("Loại đất"),
         "area_m2": _("Diện tích"),
+        "declared_area_m2": _("Diện tích kê khai"),
+        "area_mismatch": _("Lệch với diện tích kê khai"),
+        "legal_status": _("Tình trạng pháp lý"),
         "address": _("Địa chỉ"),
         "version": _("Phiên bản"),
         "updated_at": _("Cập nhật lúc"),
         "holder_name": _("Người sử dụng đất"),
         "overdue": _("Quá hạn"),
+        **crossing_words.fields(),
     }
 
 
@@ -336,8 +344,11 @@ def _vocabularies() -> dict:
             "MOD14": _("MODIS Terra, ảnh mặt nạ cháy"),
             "MYD14": _("MODIS Aqua, ảnh mặt nạ cháy"),
         },
+        # The parcels' legal statuses are the model's own choices (one list of words, kept with the field).
+        ("parcels", "legal_status"): {code: capfirst(str(word)) for code, word in LEGAL_STATUSES},
         ("fire-events", "status"): _fire_states(),
         ("complaints", "status"): _complaint_states(),
+        **crossing_words.values(),
     }
 
 

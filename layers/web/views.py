@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from geoplatform.errors import Forbidden
 from layers import roles
 from layers.feedback.models import Complaint
 
-from . import basemap, embeds, feeds, figures, panels, strings, viewparams
+from . import basemap, embeds, feeds, figures, navigation, panels, strings, viewparams
 
 
 def _map_config(request, mode: str) -> dict:
@@ -108,7 +108,7 @@ def _public_registry():
 
 
 def _require_staff_role(user):
-    if not roles.of(user):
+    if not roles.of(user) & navigation.DASHBOARD:
         raise Forbidden(gettext("Bảng điều hành chỉ dành cho cán bộ của Trung tâm điều hành."))
 
 
@@ -116,6 +116,9 @@ def _require_staff_role(user):
 @require_safe
 def dashboard(request):
     """The leaders' one screen; figures are fetched from figures.json and refreshed every minute."""
+    held = roles.of(request.user)
+    if held and not held & navigation.DASHBOARD:
+        return redirect(navigation.own_page(request.user))  # other staff work from their own page
     _require_staff_role(request.user)
     context = {
         "figures": figures.all_figures(),
@@ -179,6 +182,7 @@ def dashboard_links() -> dict:
         "fire": fire,
         "complaints": _map_link(["feedback.Complaint"], status=",".join(open_states)),
         "cameras": _map_link(["cameras.Camera"], status="offline"),
+        "crossings": _map_link(["crossings.Crossing", "crossings.Road"]),
     }
 
 

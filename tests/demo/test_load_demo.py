@@ -19,7 +19,7 @@ from layers import roles
 from layers.cameras.models import Camera
 from layers.feedback.models import Complaint, Note
 from layers.fire.models import AlertRule, FireEvent, Hotspot, HotspotLink
-from layers.flood.models import FloodExtent
+from layers.flood.models import DischargeValue, FloodObservation
 from layers.parcels.models import Parcel
 from layers.places.models import Commune, District, ForestArea, River, Village
 from layers.telecom.models import CellTower, SignalMeasurement, WifiPoint
@@ -91,7 +91,6 @@ def test_every_geometry_is_valid_and_inside_the_district(demo):
         "cameras_camera",
         "parcels_parcel",
         "feedback_complaint",
-        "flood_floodextent",
     ]
     assert _scalar("SELECT count(*) FROM places_district WHERE NOT ST_IsValid(geom)") == 0
     for table in tables:
@@ -186,14 +185,15 @@ def test_loading_twice_keeps_one_copy_and_the_same_dem(demo):
         (Complaint, "feedback.Complaint"),
         (Hotspot, "fire.Hotspot"),
         (FireEvent, "fire.FireEvent"),
-        (FloodExtent, "flood.FloodExtent"),
+        (FloodObservation, "flood.FloodObservation"),
+        (DischargeValue, "flood.DischargeValue"),
         (SignalMeasurement, "telecom.SignalMeasurement"),
     ]:
         assert model.objects.count() == len(rows[label]), label
     assert IngestRun.objects.filter(kind="demo").count() == 1
     assert IngestRun.objects.filter(kind="signal", status="succeeded").count() == 1
-    assert IngestRun.objects.filter(kind="flood", status="succeeded").count() == 1
-    assert RasterAsset.objects.count() == 2  # the DEM and the flood mask
+    assert IngestRun.objects.filter(kind="flood", status="succeeded").count() == 2  # two GFM passes
+    assert RasterAsset.objects.count() == 4  # the DEM, two GFM passes, the discharge forecast
     assert User.objects.filter(username__in=roles.ALL).count() == len(roles.ALL)
 
 

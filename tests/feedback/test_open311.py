@@ -49,6 +49,11 @@ def test_discovery_points_at_the_v2_endpoint(client, db):
     assert endpoint["url"].endswith("/open311/v2/") and "application/json" in endpoint["formats"]
     assert ISO_WITH_OFFSET.match(body["changeset"])
     assert b"<discovery><changeset>" in client.get("/open311/discovery.xml").content
+    assert body["jurisdiction_id"] == endpoint["jurisdiction_id"] == "bactramy.gov.vn"
+    assert b"<jurisdiction_id>bactramy.gov.vn</jurisdiction_id>" in client.get("/open311/discovery.xml").content
+    # The published jurisdiction is accepted, any other is the spec's 404.
+    assert client.get("/open311/v2/services.json", {"jurisdiction_id": body["jurisdiction_id"]}).status_code == 200
+    assert_errors(client.get("/open311/v2/services.json", {"jurisdiction_id": "other.gov"}), 404)
 
 
 def test_services_list_and_definitions(client, seeded):
@@ -173,8 +178,8 @@ def test_get_requests_filters_and_the_90_day_window(client, district, api_key):
 @pytest.mark.parametrize(
     ("fields", "status"),
     [
-        ({"api_key": "wrong"}, 400),
-        ({"service_code": "volcano"}, 400),
+        ({"api_key": "wrong"}, 403),  # GeoReport v2: an invalid api_key is 403
+        ({"service_code": "volcano"}, 404),  # and an unknown service_code 404
         ({"description": "x" * 4001}, 400),
         ({"lat": "15.1", "long": "108.0"}, 400),  # inside the box, outside the district
         ({"lat": "15.5", "long": "109.5"}, 400),  # at sea
@@ -228,14 +233,14 @@ def test_rate_limit_per_address_stops_key_guessing_not_keyed_clients(client, dis
     settings.FEEDBACK_POSTS_PER_MINUTE = 3
     _key, secret = api_key
     statuses = [post(client, f"guess-{i}", description=f"Báo cáo {i}").status_code for i in range(8)]
-    assert statuses[:3] == [400, 400, 400] and set(statuses[3:]) == {429}
+    assert statuses[:3] == [403, 403, 403] and set(statuses[3:]) == {429}
     r = post(client, "guess-again")
     assert_errors(r, 429)
     assert int(r["Retry-After"]) > 0
     assert Complaint.objects.count() == 0 and OutboxEvent.objects.count() == 0
     # Another address is not affected, and a valid key is limited by its own quota, not the address's:
     # a portal's server posts every citizen's report from one address.
-    assert post(client, "guess-9", remote="10.0.0.9").status_code == 400
+    assert post(client, "guess-9", remote="10.0.0.9").status_code == 403
     assert [post(client, secret, description=f"Thật {i}").status_code for i in range(5)] == [201] * 5
 
 
@@ -372,3 +377,48 @@ def test_status_notes_media_url_and_address_are_strings_once_set(client, distric
     assert row["media_url"].startswith("http://testserver/feedback/photos/") and row["media_url"].endswith(".jpg")
     assert client.get(row["media_url"])["Content-Type"] == "image/jpeg"
     assert row["updated_datetime"] >= row["requested_datetime"]
+
+
+def _address_only(client, secret, address):
+    data = {"api_key": secret, "service_code": "road_damage", "description": "Ổ gà", "address_string": address}
+    return client.post("/open311/v2/requests.json", data, REMOTE_ADDR="127.0.0.9")
+
+
+def test_post_with_only_an_address_is_geocoded_against_villages_and_communes(client, district, api_key):
+    from layers.places.models import Village
+
+    _key, secret = api_key
+    Village.objects.create(commune=district["son"], name="Thôn Ba", geom="SRID=4326;POINT(108.3 15.33)")
+    by_village = _address_only(client, secret, "Đầu cầu thôn ba, gần trường")
+    assert by_village.status_code == 201, by_village.content
+    receipt = by_village.json()[0]
+    assert receipt["service_request_id"] or receipt["token"]
+    complaint = Complaint.objects.get(tracking_code=receipt["service_request_id"])
+    assert (round(complaint.geom.x, 4), round(complaint.geom.y, 4)) == (108.3, 15.33)
+    assert complaint.commune == district["son"] and not complaint.notes.exists()
+    by_commune = _address_only(client, secret, "Trung tâm Thị trấn Trà My")
+    assert by_commune.status_code == 201
+    placed = Complaint.objects.get(tracking_code=by_commune.json()[0]["service_request_id"])
+    assert placed.commune == district["town"]
+
+
+def test_an_address_that_names_no_place_is_kept_for_the_officer_to_place(client, district, api_key):
+    _key, secret = api_key
+    response = _address_only(client, secret, "Km 12 quốc lộ 40B")
+    assert response.status_code == 201
+    receipt = response.json()[0]
+    assert "cán bộ sẽ đặt vị trí" in receipt["service_notice"]
+    complaint = Complaint.objects.get(tracking_code=receipt["service_request_id"])
+    note = complaint.notes.get()
+    assert not note.public and "Cần đặt vị trí" in note.text and "Km 12" in note.text
+    listed = client.get("/open311/v2/requests.json", {"service_request_id": receipt["service_request_id"]}).json()
+    assert listed[0]["status_notes"] is None  # the internal note is not published
+
+
+def test_error_descriptions_stay_in_the_requests_language(client, district, api_key):
+    _key, secret = api_key
+    swapped = post(client, secret, lat="108.2", long="15.35").json()[0]["description"]
+    unknown = client.get("/open311/v2/nothing.json").json()[0]["description"]
+    for text in (swapped, unknown):
+        assert "the place" not in text and "no such" not in text
+        assert any(ch in text for ch in "ịạảôơư")  # Vietnamese, the platform's language

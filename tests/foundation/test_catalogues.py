@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # The packages whose strings reach users (tests, notebooks and benchmarks are for developers).
-SOURCES = ("geoplatform", "layers", "ingest", "locale", "manage.py")
+SOURCES = ("geoplatform", "layers", "ingest", "rasterstore", "locale", "manage.py")
 
 
 def _catalogues(root: Path) -> list[Path]:

@@ -68,7 +68,7 @@ def parcel_rows():
             "map_sheet": ["12", "12", "12"],
             "parcel_number": ["101", "102", "103"],
             "land_use_code": ["ODT", "ONT", "CLN"],
-            "area_m2": [118.5, 120.0, 95.25],
+            "declared_area_m2": [118.5, 120.0, 95.25],
             "holder_name": ["Hồ Văn A", "Nguyễn Thị B", "Trần C"],
             "colour": ["red", "green", "blue"],
         },

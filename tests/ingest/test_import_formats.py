@@ -117,7 +117,9 @@ def test_parcels_in_vn2000_utm48n_land_reprojected(db, tmp_path, parcel_rows, ki
     assert report.ignored_fields == ["colour"]
     parcel = Parcel.objects.get(parcel_number="101")
     assert parcel.geom.geom_type == "MultiPolygon" and parcel.geom.srid == 4326
-    assert parcel.holder_name == "Hồ Văn A" and parcel.land_use_code == "ODT" and parcel.area_m2 == 118.5
+    assert parcel.holder_name == "Hồ Văn A" and parcel.land_use_code == "ODT" and parcel.declared_area_m2 == 118.5
+    # The area is the platform's own, measured on the ground (EPSG:5899), never copied from the file.
+    assert abs(parcel.area_m2 - 100) < 1, parcel.area_m2
     corner = min(parcel.geom[0].exterior_ring.coords)
     assert metres_between(corner, TOWN) < 1.0, corner
     # The test can tell: ignoring the VN-2000 Helmert shift would put the corner ~225 m away.
@@ -156,13 +158,14 @@ def test_parcels_from_kml_and_from_a_csv_of_vn2000_wkt(db, tmp_path, parcel_rows
     path = tmp_path / "parcels.csv"
     path.write_text(
         "map_sheet,parcel_number,land_use_code,wkt\n"
-        f'30,1,ODT,"POLYGON(({x} {y},{x + 20} {y},{x + 20} {y + 20},{x} {y + 20},{x} {y}))"\n',
+        # 200 m west of the town: clear of the KML parcels (the desk's rules refuse an overlap).
+        f'30,1,ODT,"POLYGON(({x - 200} {y},{x - 180} {y},{x - 180} {y + 20},{x - 200} {y + 20},{x - 200} {y}))"\n',
         encoding="utf-8",
     )
     report = imports.import_file(path, "parcels", staff=True, srs="EPSG:5899")
     assert report.written == 1
     parcel = Parcel.objects.get(map_sheet="30")
-    assert metres_between(min(parcel.geom[0].exterior_ring.coords), TOWN) < 1.0
+    assert abs(metres_between(min(parcel.geom[0].exterior_ring.coords), TOWN) - 200) < 1.0
     # 20 m x 20 m in the projected plane: about 400 m² on the ground.
     assert abs(parcel.geom.transform(5899, clone=True).area - 400) < 1
 

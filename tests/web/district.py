@@ -69,7 +69,7 @@ def add_coverage_run(villages: dict, covered: dict, *, what_if: bool = False, st
 def build(data_dir: Path, now=None) -> dict:
     """Create the district's rows and the DEM asset; return them by name."""
     from ingest.models import IngestRun, RasterAsset
-    from layers.cameras.models import Camera
+    from layers.cameras.models import Camera, Device
     from layers.feedback.models import Complaint
     from layers.fire.models import FireEvent, Hotspot
     from layers.places.models import Commune, District, River, Village
@@ -228,6 +228,11 @@ def build(data_dir: Path, now=None) -> dict:
         stream_url="rtsp://secret.example/truong",
         geom=Point(108.22, 15.36, srid=4326),
     )
+    # The dashboard counts what the health checks found, so each camera has its checked device.
+    for camera in Camera.objects.all():
+        Device.objects.create(
+            name=camera.name, kind=camera.kind, camera=camera, url="http://127.0.0.1:9/", status=camera.status
+        )
     for i, hours in enumerate((2, 5, 20, 50, 75)):
         Hotspot.objects.create(
             source="VIIRS_SNPP_NRT",

@@ -538,7 +538,7 @@ def _expected_figures(now) -> dict:
 
 
 def test_dashboard_figures_equal_database_counts(world, db_access, server, page, artifacts_dir):
-    from layers.cameras.models import Camera
+    from layers.cameras.models import Camera, Device
     from layers.feedback.models import Complaint
     from layers.fire.models import Hotspot
 
@@ -575,12 +575,14 @@ def test_dashboard_figures_equal_database_counts(world, db_access, server, page,
     assert charted == sum(1 for h in Hotspot.objects.all() if h.acquired_at >= now - timedelta(days=14))
     # Every tile opens the map with the layers it counts.
     hrefs = page.eval_on_selector_all("[data-tile]", "els => els.map(e => e.getAttribute('href'))")
-    assert len(hrefs) == 5 and all(h.startswith("/map/?layers=") for h in hrefs)
+    assert len(hrefs) == 6 and all(h.startswith("/map/?layers=") for h in hrefs)
     assert page.get_attribute("[data-tile=cameras]", "href") == "/map/?layers=cameras&status=offline"
+    assert "/map/?layers=crossings,roads" in hrefs
     page.screenshot(path=str(artifacts_dir / "dashboard.png"), full_page=True)
     # The page refreshes itself: a minute later it shows what changed, without a reload.
     online = list(Camera.objects.filter(status="online").values_list("pk", flat=True))
     Camera.objects.filter(pk__in=online).update(status="offline")
+    Device.objects.filter(camera__in=online).update(status="offline")
     try:
         page.clock.run_for(61_000)
         page.wait_for_function("() => document.querySelector('[data-figure=\"cameras.offline\"]').textContent === '3'")
@@ -591,6 +593,7 @@ def test_dashboard_figures_equal_database_counts(world, db_access, server, page,
         page.wait_for_function("() => document.querySelectorAll('.gp-layer-cameras').length === 3")
     finally:
         Camera.objects.filter(pk__in=online).update(status="online")
+        Device.objects.filter(camera__in=online).update(status="online")
 
 
 def test_phone_layout_and_first_load_size(world, server, browser, artifacts_dir):

@@ -23,9 +23,9 @@ def _nav(response) -> list[str]:
     "role,shown,hidden",
     [
         (None, ["/map/", "/feedback/", "/feedback/track/"], ["/dashboard/", "/fire/", "/feedback/queue/"]),
-        (roles.RANGER, ["/map/", "/dashboard/", "/fire/", "/feedback/"], ["/feedback/queue/", "/coverage/"]),
-        (roles.FEEDBACK_OFFICER, ["/feedback/queue/", "/dashboard/"], ["/fire/", "/coverage/"]),
-        (roles.PLANNER, ["/coverage/", "/dashboard/"], ["/fire/", "/feedback/queue/"]),
+        (roles.RANGER, ["/map/", "/fire/", "/feedback/"], ["/dashboard/", "/feedback/queue/", "/coverage/"]),
+        (roles.FEEDBACK_OFFICER, ["/feedback/queue/"], ["/dashboard/", "/fire/", "/coverage/"]),
+        (roles.PLANNER, ["/coverage/"], ["/dashboard/", "/fire/", "/feedback/queue/"]),
         (roles.OPERATOR, ["/dashboard/", "/fire/", "/feedback/queue/", "/coverage/"], []),
     ],
 )

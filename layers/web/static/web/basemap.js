@@ -14,15 +14,19 @@
     try { window.sessionStorage.setItem(key, value); } catch (e) { /* storage off: no memory */ }
   }
 
-  // opts: {onlineUrl, offlineUrl, maxZoom, offlineAttribution, default: "online"|"offline"};
+  // opts: {onlineUrl, offlineUrl, maxZoom, minZoom, offlineBounds, offlineAttribution, default: "online"|"offline"};
   // onFallback(): optional, called the first time in a session the offline base map takes over.
   window.gpBasemaps = function (map, opts, onFallback) {
     // Base maps in their own pane under the tile pane: every overlay, vector tiles included, draws above them.
     var pane = map.getPane("gp-basemap") || map.createPane("gp-basemap");
     pane.style.zIndex = 150;
-    var offline = L.tileLayer(opts.offlineUrl, {
+    // The platform's own base map covers the district and its margin only: no tile is asked for outside it.
+    var offlineOptions = {
       maxZoom: opts.maxZoom, className: "gp-basemap-offline", attribution: opts.offlineAttribution, pane: "gp-basemap",
-    });
+    };
+    if (opts.offlineBounds) offlineOptions.bounds = L.latLngBounds(opts.offlineBounds);
+    if (opts.minZoom) offlineOptions.minZoom = opts.minZoom;
+    var offline = L.tileLayer(opts.offlineUrl, offlineOptions);
     var online = L.tileLayer(opts.onlineUrl, {
       maxZoom: opts.maxZoom, className: "gp-basemap-online", attribution: "© OpenStreetMap", pane: "gp-basemap",
     });

@@ -498,6 +498,10 @@
         var styles = {};
         ids.forEach(function (id) {
           styles[id] = function (props) {
+            // A grid cluster of an aggregated tile (too many features for one tile): drawn by tile-clusters.js.
+            if (props && props.point_count != null && window.geoplatform && window.geoplatform.clusterStyle) {
+              return window.geoplatform.clusterStyle(meta, props, vs);
+            }
             var c = ageColor(meta, props) || statusColor(meta, props);
             var extra = { radius: confidenceRadius(meta, props) };
             if (c) { extra.color = c; extra.fillColor = c; }
@@ -952,7 +956,7 @@
           var sw = el("span", { cls: "gp-swatch", "aria-hidden": "true" });
           sw.style.backgroundColor = safeColor(byStatus[status], "#888");
           sw.style.borderColor = safeColor(byStatus[status], "#888");
-          var label = (T.fireStatus && T.fireStatus[status]) || status;
+          var label = (T.fireStatus && T.fireStatus[status]) || valueText(m.slug, "status", status);
           box.appendChild(el("div", { cls: "gp-legend-age", "data-layer": m.slug }, sw, el("span", { text: label })));
         });
       }
