@@ -57,6 +57,9 @@ class Layer:
     # (REST, OGC, imports) calls inside the write's transaction, and whose ``write_context(user,
     # reason)`` wraps the write (e.g. history context). Writes to such a layer also need If-Match on DELETE.
     write_rules: str | None = None
+    # The page where editors change a feature of this layer ("{id}" is the feature's id): map popups link to it
+    # for users who may edit the layer.
+    edit_page: str | None = None
     min_zoom: int = 0
     max_zoom: int = 18
 

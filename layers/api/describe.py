@@ -26,5 +26,6 @@ def layer(request, entry: Layer, user) -> dict:
         "min_zoom": entry.min_zoom,
         "max_zoom": entry.max_zoom,
         "editable": entry.can_edit(user),
+        "edit_page": entry.edit_page if entry.edit_page and entry.can_edit(user) else None,
         "links": links.for_layer(request, entry),
     }

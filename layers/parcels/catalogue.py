@@ -38,6 +38,7 @@ register(
         # the style is the same for every parcel; popups fetch the rest by id.
         mercator_column="geom_3857",
         tile_fields=("parcel_number",),
+        edit_page="/parcels/desk/?parcel={id}",
         write_rules="layers.parcels.services",
     )
 )

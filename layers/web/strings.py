@@ -79,6 +79,7 @@ def for_script(user=None, *, public_only: bool = False) -> dict:
         "overdue": _("Quá hạn"),
         "deadline": _("Hạn xử lý"),
         "openDetail": _("Mở chi tiết"),
+        "editFeature": _("Sửa trên bàn làm việc"),
         "nearVillage": _("gần"),
         "noComplaints": _("Không có phản ánh đang chờ"),
         "basemapOnline": _("Bản đồ nền trực tuyến (OSM)"),

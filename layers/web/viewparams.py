@@ -4,6 +4,8 @@ import math
 import re
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from geoplatform.errors import PlatformError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -19,13 +21,15 @@ class BadViewParameter(PlatformError):
 def _floats(text: str, count: int, field: str) -> list[float]:
     parts = text.split(",")
     if len(parts) != count:
-        raise BadViewParameter(f"{field} needs {count} comma-separated numbers", field=field)
+        raise BadViewParameter(
+            _("%(field)s cần %(count)s số, cách nhau bằng dấu phẩy") % {"field": field, "count": count}, field=field
+        )
     try:
         values = [float(p) for p in parts]
     except ValueError as exc:
-        raise BadViewParameter(f"{field} holds something that is not a number", field=field) from exc
+        raise BadViewParameter(_("%(field)s có giá trị không phải là số") % {"field": field}, field=field) from exc
     if not all(math.isfinite(v) for v in values):
-        raise BadViewParameter(f"{field} must be finite numbers", field=field)
+        raise BadViewParameter(_("%(field)s phải là các số hữu hạn") % {"field": field}, field=field)
     return values
 
 
@@ -35,7 +39,9 @@ def bbox(text: str | None) -> list[float] | None:
         return None
     west, south, east, north = _floats(text, 4, "bbox")
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise BadViewParameter("bbox must be west,south,east,north in degrees, west<east and south<north", field="bbox")
+        raise BadViewParameter(
+            _("bbox phải là tây,nam,đông,bắc tính bằng độ, với tây < đông và nam < bắc"), field="bbox"
+        )
     return [west, south, east, north]
 
 
@@ -45,7 +51,7 @@ def center(text: str | None) -> list[float] | None:
         return None
     lat, lon = _floats(text, 2, "center")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise BadViewParameter("center must be lat,lon in degrees", field="center")
+        raise BadViewParameter(_("center phải là vĩ độ,kinh độ tính bằng độ"), field="center")
     return [lat, lon]
 
 
@@ -54,7 +60,9 @@ def zoom(text: str | None, max_zoom: int) -> int | None:
     if not text:
         return None
     if not text.isdigit() or int(text) > max_zoom:
-        raise BadViewParameter(f"zoom must be an integer 0..{max_zoom}", field="zoom")
+        raise BadViewParameter(
+            _("Mức thu phóng (zoom) phải là số nguyên từ 0 đến %(max)s") % {"max": max_zoom}, field="zoom"
+        )
     return int(text)
 
 
@@ -66,14 +74,16 @@ def time(text: str | None) -> str | None:
         return text
     parts = text.split("/")
     if len(parts) != 2 or parts == ["..", ".."]:
-        raise BadViewParameter('time must be 24h, 7d or "start/end" in ISO 8601', field="time")
+        raise BadViewParameter(_('time phải là 24h, 7d hoặc "bắt đầu/kết thúc" theo ISO 8601'), field="time")
     for part in parts:
         if part == "..":
             continue
         try:
             datetime.fromisoformat(part.replace("Z", "+00:00"))
         except ValueError as exc:
-            raise BadViewParameter(f"time holds a date that is not ISO 8601: {part[:40]}", field="time") from exc
+            raise BadViewParameter(
+                _("time có ngày không theo ISO 8601: %(value)s") % {"value": part[:40]}, field="time"
+            ) from exc
     return text
 
 

@@ -504,5 +504,16 @@
   window.geoplatform = window.geoplatform || { map: map };
   window.parcelDesk = { map: map, loaded: 0, byId: function () { return byId; }, state: state };
   status(T.select);
-  load();
+  // Opened from a map popup (?parcel=<id>): go to that parcel and choose it.
+  var asked = /^\d+$/.test(new URLSearchParams(window.location.search).get("parcel") || "")
+    ? new URLSearchParams(window.location.search).get("parcel") : null;
+  if (asked) {
+    call("GET", featureUrl(asked)).then(function (r) {
+      if (!r.ok) { refused(r); return load(); }
+      map.fitBounds(L.geoJSON(r.data).getBounds(), { maxZoom: 19, animate: false });
+      return load().then(function () { if (byId[asked]) picked(Number(asked)); });
+    });
+  } else {
+    load();
+  }
 })();

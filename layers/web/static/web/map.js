@@ -159,6 +159,7 @@
       style: raw.style || {},
       preferTiles: !!raw.prefer_tiles,
       minZoom: raw.min_zoom || 0,
+      editPage: raw.edit_page || null,
       featuresUrl: links.features || links.items || "/api/layers/" + slug + "/features/",
       tilesUrl: tiles,
       tileJsonUrl: links.tilejson || "/tiles/" + slug + ".json",
@@ -385,6 +386,12 @@
       table.appendChild(el("tr", null, el("th", { scope: "row", text: human(name, meta.slug) }), el("td", { text: valueText(meta.slug, name, props[name]), "data-field": name })));
     });
     box.appendChild(table);
+    // Editors go from the map to the layer's desk with this feature chosen there.
+    if (meta.editPage && id !== undefined && id !== null) {
+      box.appendChild(el("a", {
+        href: meta.editPage.replace("{id}", encodeURIComponent(String(id))), cls: "gp-popup-link", "data-testid": "edit-feature", text: T.editFeature + " →",
+      }));
+    }
     return box;
   }
 
