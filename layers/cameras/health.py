@@ -9,6 +9,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -180,14 +181,32 @@ def heartbeat(key: str, now=None) -> Device:
         device = Device.objects.select_for_update().filter(key_hash=key_hash(key), enabled=True).first()
         if device is None or not secrets.compare_digest(device.key_hash, key_hash(key)):
             raise HeartbeatError("unknown key")
-        device.last_check_at = device.last_seen_at = now
-        device.failures = 0
-        device.last_reason, device.last_error = probe.OK, ""
-        if device.status != "online":
-            _change(device, "online", now)
-        device.save()
-        _mirror(device)
+        _alive(device, now)
     return device
+
+
+def subject_alive(subject, now=None) -> int:
+    """Something a device watches (a crossing's gauge) was heard from: its devices are alive; returns how many."""
+    now = now or timezone.now()
+    subject_type = ContentType.objects.get_for_model(type(subject))
+    with transaction.atomic():
+        devices = list(
+            Device.objects.select_for_update().filter(subject_type=subject_type, subject_id=subject.pk, enabled=True)
+        )
+        for device in devices:
+            _alive(device, now)
+    return len(devices)
+
+
+def _alive(device: Device, now) -> None:
+    """Online at once, failures cleared (the caller holds the device's row lock)."""
+    device.last_check_at = device.last_seen_at = now
+    device.failures = 0
+    device.last_reason, device.last_error = probe.OK, ""
+    if device.status != "online":
+        _change(device, "online", now)
+    device.save()
+    _mirror(device)
 
 
 def sweep_heartbeats(now=None) -> int:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import Q
 
+from layers.cameras.models import Device
 from layers.places.models import River
 
 from . import gauges, levels, readings
-from .models import Crossing, Road
+from .models import Crossing, Gauge, Road
 
 
 def _geos(geom) -> GEOSGeometry:
@@ -53,6 +55,10 @@ def store(network: dict, rows: dict[str, list[int]]) -> dict:
     rows.setdefault("crossings.Crossing", []).extend(c.pk for c in crossings)
     ngam = next(c for c in crossings if c.name == "Ngầm Sông Trường")
     gauge, _secret = gauges.issue(ngam, "Trạm đo mực nước Ngầm Sông Trường")
+    # The cameras' health view watches the same box: its readings count as heartbeats.
+    Device.objects.filter(kind="water_gauge", name=gauge.name, subject_id=None).update(
+        subject_type=ContentType.objects.get_for_model(Gauge), subject_id=gauge.pk
+    )
     # The demo gauge posts nothing itself: its secret is dropped, an operator rotates it for a real box.
     checked = [levels.Level(at, level) for at, level in network["readings"]]
     outcome = readings.record(gauge, checked, source="demo")

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from layers.cameras import health as camera_health
+
 from . import alerts, levels
 from .errors import CrossingError
 from .models import Crossing, Gauge, Reading, StatusChange
@@ -72,6 +74,9 @@ def record(gauge: Gauge, checked: list[levels.Level], source: str = "api") -> Ou
             Gauge.objects.filter(pk=gauge.pk).update(last_reading_at=timezone.now())
         outcome.changes = advance(crossing, fresh, tell=source != "demo")
         outcome.status = crossing.status
+        if source == "api":
+            # A gauge that posts is alive: its watched device shares the cameras' health view and uptime.
+            camera_health.subject_alive(gauge)
     return outcome
 
 
