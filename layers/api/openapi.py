@@ -18,6 +18,17 @@ SECURITY_SCHEMES = {
         "name": "sessionid",
         "description": "The signed-in browser session (log in at /accounts/login/).",
     },
+    "deviceKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A field device's own key (issue_device_key / issue_gauge_key), shown once when issued.",
+    },
+    "gaugeKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Api-Key",
+        "description": "A crossing gauge's key (issue_gauge_key); `Authorization: Bearer <key>` works too.",
+    },
     "csrfToken": {
         "type": "apiKey",
         "in": "header",
@@ -359,7 +370,29 @@ def _theme_paths() -> dict:
         {"name": "technology", "in": "query", "schema": {"type": "string", "maxLength": 10}},
     ]
     staff = _error_responses(401, 403, 405)
+    device_errors = _error_responses(400, 401, 405, 413)
     return {
+        "/api/devices/heartbeat/": {
+            "post": {
+                "summary": "A field device says it is alive (an optional JSON object body is accepted)",
+                "security": [{"deviceKey": []}],
+                "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"200": {"description": "{device, name, status, received_at}", "content": _JSON_OBJECT}}
+                | device_errors,
+            }
+        },
+        "/api/crossings/readings/": {
+            "post": {
+                "summary": "Water levels from a crossing's gauge: one {measured_at, level_m}, a list, or {readings}",
+                "security": [{"gaugeKey": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
+                "responses": {
+                    "200": {"description": "only duplicates: nothing new stored", "content": _JSON_OBJECT},
+                    "201": {"description": "{crossing, gauge, new, duplicates, status, ...}", "content": _JSON_OBJECT},
+                }
+                | device_errors,
+            }
+        },
         "/api/fire/alerts/": {
             "get": _op(
                 "Fire alerts (rangers, operators, administrators)",

@@ -112,7 +112,11 @@ def heartbeat(request):
     """POST /api/devices/heartbeat/ with ``Authorization: Bearer <key>``: the device is alive now."""
     if request.method != "POST":
         raise PlatformError(_("Chỉ nhận POST."), code="method_not_allowed", status=405)
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_HEARTBEAT_BYTES:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = MAX_HEARTBEAT_BYTES + 1  # a length that is not a number is refused as too large
+    if declared > MAX_HEARTBEAT_BYTES:
         raise PlatformError(_("Nội dung quá lớn."), code="too_large", status=413, field="body")
     # A JSON body (readings, battery) is optional; when one is sent it must be JSON, not NaN or a list.
     if request.content_type == "application/json" and request.body:
