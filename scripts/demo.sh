@@ -57,6 +57,8 @@ geoplatform is running on the demo district (synthetic data):
   citizen form    http://$HOST:$PORT/feedback/           officers' queue: /feedback/queue/ (feedback_officer)
   portal embeds   http://$HOST:$PORT/embed/builder/
   cameras         http://$HOST:$PORT/cameras/            (operator; checked every minute against loopback stand-ins)
+  floods          http://$HOST:$PORT/flood/reports/      (operator; the demo storm, exposure, who is cut off)
+  parcels desk    http://$HOST:$PORT/parcels/desk/       (urban_staff; draw, split, merge, history)
   API             http://$HOST:$PORT/api/layers/         OGC API: /ogc/   Open311: /open311/v2/services.json
   admin           http://$HOST:$PORT/admin/
 Logs and pids are in .run/; stop everything with: make stop

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_safe
 
 from geoplatform.errors import Forbidden
@@ -23,20 +23,20 @@ from .models import FloodEvent
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 # (key, Vietnamese heading, key of the unknown part or None): every figure with its unknown beside it.
 COLUMNS = (
-    ("flooded_km2", N_("Diện tích ngập (km²)"), "unknown_km2"),
-    ("villages_flooded", N_("Thôn bị ngập"), "villages_unknown"),
-    ("people", N_("Người bị ảnh hưởng"), "people_unknown"),
-    ("households", N_("Hộ bị ảnh hưởng"), "households_unknown"),
-    ("villages_cut_off", N_("Thôn bị chia cắt"), None),
-    ("people_cut_off", N_("Người bị chia cắt"), None),
-    ("villages_other_channel", N_("Thôn cần kênh khác"), None),
-    ("road_km_flooded", N_("Đường ngập (km)"), "road_km_unknown"),
-    ("crossings_under_water", N_("Ngầm, bến đò bị ngập"), "crossings_unknown"),
-    ("crossings_closed", N_("Ngầm, cầu cấm qua"), None),
-    ("parcels_flooded", N_("Thửa đất bị ngập"), "parcels_unknown"),
-    ("towers_flooded", N_("Trạm BTS bị ngập"), "towers_unknown"),
-    ("cameras_flooded", N_("Camera bị ngập"), "cameras_unknown"),
-    ("wifi_flooded", N_("Điểm Wi-Fi bị ngập"), "wifi_unknown"),
+    ("flooded_km2", gettext_noop("Diện tích ngập (km²)"), "unknown_km2"),
+    ("villages_flooded", gettext_noop("Thôn bị ngập"), "villages_unknown"),
+    ("people", gettext_noop("Người bị ảnh hưởng"), "people_unknown"),
+    ("households", gettext_noop("Hộ bị ảnh hưởng"), "households_unknown"),
+    ("villages_cut_off", gettext_noop("Thôn bị chia cắt"), None),
+    ("people_cut_off", gettext_noop("Người bị chia cắt"), None),
+    ("villages_other_channel", gettext_noop("Thôn cần kênh khác"), None),
+    ("road_km_flooded", gettext_noop("Đường ngập (km)"), "road_km_unknown"),
+    ("crossings_under_water", gettext_noop("Ngầm, bến đò bị ngập"), "crossings_unknown"),
+    ("crossings_closed", gettext_noop("Ngầm, cầu cấm qua"), None),
+    ("parcels_flooded", gettext_noop("Thửa đất bị ngập"), "parcels_unknown"),
+    ("towers_flooded", gettext_noop("Trạm BTS bị ngập"), "towers_unknown"),
+    ("cameras_flooded", gettext_noop("Camera bị ngập"), "cameras_unknown"),
+    ("wifi_flooded", gettext_noop("Điểm Wi-Fi bị ngập"), "wifi_unknown"),
 )
 
 
