@@ -59,8 +59,8 @@ def loads(raw: bytes):
     return value
 
 
-def read(request):
-    """The request's JSON body, refused with 413 above DATA_UPLOAD_MAX_MEMORY_SIZE before reading."""
+def refuse_oversize(request) -> int | None:
+    """413 when the declared body is above DATA_UPLOAD_MAX_MEMORY_SIZE, before a byte of it is read; the cap."""
     cap = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -69,6 +69,12 @@ def read(request):
     if cap is not None and declared > cap:
         message = _("Nội dung gửi lên có %(size)s byte, vượt giới hạn %(cap)s byte") % {"size": declared, "cap": cap}
         raise TooLarge(message)
+    return cap
+
+
+def read(request):
+    """The request's JSON body, refused with 413 above DATA_UPLOAD_MAX_MEMORY_SIZE before reading."""
+    cap = refuse_oversize(request)
     content_type = request.content_type or ""
     if content_type not in ("application/json", "application/geo+json"):
         message = _("Hãy gửi đối tượng dưới dạng application/geo+json hoặc application/json")

@@ -5,7 +5,6 @@ delete), so a layer's write rules (parcels: overlaps, snapping, area...) hold he
 features carry a strong ETag and every change to them needs If-Match: 428 without it, 412 if stale.
 """
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -26,14 +25,7 @@ _BODY_TYPES = ("application/geo+json", "application/json", "application/merge-pa
 
 def _read(request):
     """The strict JSON body (GeoJSON, or a JSON merge patch for PATCH), size-capped before reading."""
-    cap = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if cap is not None and declared > cap:
-        message = _("Nội dung gửi lên có %(size)s byte, vượt giới hạn %(cap)s byte")
-        raise TooLarge(message % {"size": declared, "cap": cap})
+    cap = bodies.refuse_oversize(request)
     if (request.content_type or "") not in _BODY_TYPES:
         raise BadBody(_("Hãy gửi đối tượng dưới dạng application/geo+json"), field="Content-Type")
     try:

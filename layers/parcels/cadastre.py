@@ -26,7 +26,7 @@ from ingest import vector
 from layers import validation
 
 from . import rules, services
-from .models import Parcel
+from .models import RECORD_FIELDS, Parcel
 
 ATTRIBUTES = ("land_use_code", "address", "declared_area_m2", "legal_status")
 ALIASES = {"so_to": "map_sheet", "sheet": "map_sheet", "so_thua": "parcel_number", "loai_dat": "land_use_code",
@@ -201,16 +201,7 @@ def _save(parcel: Parcel, row: int, problems: list[dict], *, checked: bool = Fal
 
 def export(path: Path) -> Path:
     """Every parcel as a GeoPackage in VN-2000 / Quảng Nam TM-3 (EPSG:5899), areas computed in it."""
-    names = (
-        "map_sheet",
-        "parcel_number",
-        "land_use_code",
-        "area_m2",
-        "declared_area_m2",
-        "address",
-        "holder_name",
-        "legal_status",
-    )
+    names = RECORD_FIELDS
     rows = list(Parcel.objects.values_list(*names, "geom"))
     frame = geopandas.GeoDataFrame(
         {name: [r[i] for r in rows] for i, name in enumerate(names)},

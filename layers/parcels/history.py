@@ -17,22 +17,11 @@ from layers.api.errors import VersionRequired
 from layers.api.features import check_if_match
 
 from . import services
-from .models import Parcel
+from .models import RECORD_FIELDS, Parcel
 
 Event = Parcel.pgh_event_model
 # What a person may want to see change, in the order of the attribute form.
-COMPARED = (
-    "map_sheet",
-    "parcel_number",
-    "land_use_code",
-    "area_m2",
-    "declared_area_m2",
-    "address",
-    "holder_name",
-    "legal_status",
-    "commune_id",
-    "geom",
-)
+COMPARED = (*RECORD_FIELDS, "commune_id", "geom")
 RESTORED = ("map_sheet", "parcel_number", "land_use_code", "declared_area_m2", "address", "holder_name", "legal_status")
 
 

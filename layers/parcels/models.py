@@ -23,6 +23,18 @@ class LandUse(models.Model):
         return f"{self.name} ({self.code})"
 
 
+# The parcel's attributes as the cadastral office and the history know them (the geometry and commune aside).
+RECORD_FIELDS = (
+    "map_sheet",
+    "parcel_number",
+    "land_use_code",
+    "area_m2",
+    "declared_area_m2",
+    "address",
+    "holder_name",
+    "legal_status",
+)
+
 LEGAL_STATUSES = [
     ("", _("chưa rõ")),
     ("certified", _("đã cấp giấy chứng nhận")),
