@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "layers.flood",
     "layers.crossings",
     "layers.delivery",
+    "layers.jobs.apps.Config",
     "layers.api",
     "layers.web",
     "ingest",
@@ -302,6 +303,12 @@ DELIVERY_BACKOFF_S = float(os.environ.get("DELIVERY_BACKOFF_S", "30"))
 DELIVERY_WEBHOOK_TIMEOUT = float(os.environ.get("DELIVERY_WEBHOOK_TIMEOUT", "10"))
 CELERY_BEAT_SCHEDULE["delivery-sweep"] = {"task": "layers.delivery.tasks.sweep", "schedule": 60}
 CELERY_BEAT_SCHEDULE["ingest-reap-runs"] = {"task": "layers.delivery.tasks.reap_runs", "schedule": 120}
+# Background exports and imports (layers.jobs): row cap of an export file, how long it stays, import size
+# above which an upload runs as a job; the sweep removes expired files and resends lost jobs.
+GEOPLATFORM_EXPORT_JOB_MAX_ROWS = int(os.environ.get("GEOPLATFORM_EXPORT_JOB_MAX_ROWS", "2000000"))
+GEOPLATFORM_JOB_FILE_TTL_S = int(os.environ.get("GEOPLATFORM_JOB_FILE_TTL_S", str(24 * 3600)))
+GEOPLATFORM_IMPORT_BACKGROUND_ABOVE = int(os.environ.get("GEOPLATFORM_IMPORT_BACKGROUND_ABOVE", "20000"))
+CELERY_BEAT_SCHEDULE["jobs-sweep"] = {"task": "layers.jobs.tasks.sweep", "schedule": 600}
 
 # Security: framing refused everywhere but the embed pages (which set their own CSP).
 X_FRAME_OPTIONS = "DENY"

@@ -10,6 +10,7 @@ KINDS = (
     ("layers.telecom.tasks.*", "raster"),
     ("ingest.*", "ingest"),
     ("layers.fire.tasks.refresh_events", "ingest"),
+    ("layers.jobs.tasks.run_*", "ingest"),
     ("layers.delivery.tasks.*", "notify"),
     ("layers.fire.tasks.deliver_notification", "notify"),
     ("layers.fire.tasks.flush_outbox", "notify"),

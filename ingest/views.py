@@ -12,6 +12,8 @@ from rest_framework.views import APIView
 
 from geoplatform import uploads
 from geoplatform.errors import NotFound, PlatformError, TooLarge
+from layers.jobs import services as job_services
+from layers.jobs import views as job_views
 from layers.registry import registry
 
 from . import imports, vector
@@ -49,14 +51,21 @@ class LayerImportView(APIView):
 
     @extend_schema(
         request=UPLOAD_SCHEMA,
-        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        responses={
+            200: OpenApiTypes.OBJECT,
+            201: OpenApiTypes.OBJECT,
+            202: OpenApiTypes.OBJECT,
+            400: OpenApiTypes.OBJECT,
+        },
         summary="Import a vector file into a layer",
         description=(
             "Multipart upload of GeoJSON, GeoPackage, zipped Shapefile, KML or CSV (lon/lat or x/y + srs) in any CRS "
             "(VN-2000 EPSG:3405, EPSG:5899 TM-3 107°45', ...), reprojected to EPSG:4326. mode=all writes every row "
             "or none; mode=valid-only writes the valid rows. 201 with the report {accepted, written, rejected: "
             "[{row, reason}], ignored_fields}; 200 for a dry run; 400 with the error and the report when nothing "
-            "was written; 401/403 without the layer's edit role; 413 over the upload cap."
+            "was written; 401/403 without the layer's edit role; 413 over the upload cap. Above "
+            "GEOPLATFORM_IMPORT_BACKGROUND_ABOVE features, or with ?background=1: 202 {job, status, status_url} "
+            "and the report later from the status URL."
         ),
     )
     def post(self, request, slug: str):
@@ -89,17 +98,22 @@ class LayerImportView(APIView):
             with open(path, "wb") as sink:
                 for chunk in upload.chunks():
                     sink.write(chunk)
+            options = {
+                "name": (upload.name or "")[-200:],
+                "srs": (request.data.get("srs") or "").strip() or None,
+                "mode": request.data.get("mode") or "all",
+                "dry_run": _flag(request.data.get("dry_run")),
+                "source_layer": request.data.get("source_layer") or None,
+            }
+            # Large files (counted by GDAL without reading geometries) or ?background=1: a job, 202 and a status URL.
+            background = _flag(request.query_params.get("background")) or _flag(request.data.get("background"))
+            if background or job_services.count_features(path, options["source_layer"]) > (
+                job_services.import_background_above()
+            ):
+                job = job_services.start_import(layer, user, path, options)
+                return job_views.accepted(request, job)
             try:
-                report = imports.import_file(
-                    path,
-                    slug,
-                    user=user,
-                    name=(upload.name or "")[-200:],
-                    srs=(request.data.get("srs") or "").strip() or None,
-                    mode=request.data.get("mode") or "all",
-                    dry_run=_flag(request.data.get("dry_run")),
-                    source_layer=request.data.get("source_layer") or None,
-                )
+                report = imports.import_file(path, slug, user=user, **options)
             except imports.ImportRefused as exc:
                 return Response(exc.as_dict(), status=exc.status)
         return Response(report.as_dict(), status=201 if report.written else 200)

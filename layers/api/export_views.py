@@ -2,11 +2,16 @@
 
 The matching rows are counted first, so a request above the cap is refused before a row is read;
 GeoJSON is then streamed from a server-side cursor, the other formats are built by ``exports``.
+A signed-in reader asking for more than the cap (or for ``?background=1``) gets a background job
+instead (202 and a status URL; layers.jobs); anonymous callers keep the 413.
 """
 
 from django.db import connection, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
+
+from layers.jobs import services as job_services
+from layers.jobs import views as job_views
 
 from . import columns, exports, params, sql
 from .access import layer_for, read_only
@@ -50,9 +55,14 @@ def export(request, slug, fmt):
     if fmt not in exports.CONTENT_TYPES:
         message = _("Không có định dạng xuất %(format)s; hãy dùng một trong: %(formats)s")
         raise NotAcceptable(message % {"format": repr(fmt[:20]), "formats": ", ".join(exports.CONTENT_TYPES)})
-    query = params.parse(layer, request.user, request.GET)
+    given = request.GET.copy()
+    background = given.pop("background", [""])[-1].strip().lower() in {"1", "true", "yes", "on"}
+    query = params.parse(layer, request.user, given)
     # Count first: above the cap the answer is a refusal that never reads a row into memory.
     found = matching(layer, query, exports.MAX_ROWS)
+    if request.user.is_authenticated and (background or found > exports.MAX_ROWS):
+        job = job_services.start_export(layer, request.user, fmt, {k: given.getlist(k) for k in given})
+        return job_views.accepted(request, job)
     if found > exports.MAX_ROWS:
         raise exports._too_many()
     if fmt == "geojson" and found > STREAM_ABOVE:

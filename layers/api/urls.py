@@ -2,6 +2,8 @@
 
 from django.urls import path, re_path
 
+from layers.jobs import views as job_views
+
 from . import export_views, ogc_views, ogc_write, rest_views, tile_views
 
 app_name = "api"
@@ -12,6 +14,8 @@ urlpatterns = [
     path("api/layers/<str:slug>/features/", rest_views.feature_list, name="features"),
     path("api/layers/<str:slug>/features/<str:fid>/", rest_views.feature_detail, name="feature"),
     path("api/layers/<str:slug>/export.<str:fmt>", export_views.export, name="export"),
+    path("api/jobs/<uuid:job>/", job_views.job_status, name="job"),
+    path("api/jobs/<uuid:job>/download/", job_views.job_download, name="job-download"),
     path("api/layers/<str:slug>/validate/", rest_views.validate, name="validate"),
     path("api/schema/", rest_views.schema, name="schema"),
     path("ogc", ogc_views.landing, name="ogc-landing"),
