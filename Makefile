@@ -28,6 +28,7 @@ format: bootstrap
 bench: bootstrap
 	@$(ENV); for b in bench/*.py; do case "$$b" in */locustfile.py) continue;; esac; python "$$b"; done
 
-# Real faults (killed worker, Redis down, silent mail server, overlapping ingests): expected vs observed.
+# Real faults (killed worker, Redis down, silent mail server, overlapping ingests, PostgreSQL restarted,
+# gunicorn killed after a 201, full disk for uploads): expected vs observed.
 faults: bootstrap
 	@bash scripts/faults.sh

@@ -69,7 +69,13 @@ def hit(bucket: str, limit: int, now=None) -> int:
     window = now.replace(second=0, microsecond=0)
     table = RateCounter._meta.db_table
     # Counting must not be undone by a later rollback of the request's work.
+    own_transaction = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
+        if own_transaction:
+            # Every post of one Open311 key updates this one row: without waiting for the WAL flush at commit,
+            # the row lock is not held across a disk sync (a count lost in a crash costs nothing). Only when
+            # the counter is its own transaction: a caller's work keeps its durable commit.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
         cursor.execute(
             f"""
             INSERT INTO {table} (bucket, window_start, count) VALUES (%s, %s, 1)
