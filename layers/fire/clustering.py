@@ -37,7 +37,9 @@ def neighbour_pairs(
     scale = distance_m / window_s if window_s > 0 else 0.0
     points = np.column_stack((xyz, t * scale))
     tree = cKDTree(points)
-    pairs = tree.query_pairs(r=distance_m, p=np.inf, output_type="ndarray")
+    # A hair wider than the distance: a pair exactly at the limit (e.g. 24 h apart) must not depend on how the
+    # scaled times round; the exact tests below decide.
+    pairs = tree.query_pairs(r=distance_m * (1 + 1e-9) + 1e-6, p=np.inf, output_type="ndarray")
     if len(pairs) == 0:
         return pairs
     i, j = pairs[:, 0], pairs[:, 1]

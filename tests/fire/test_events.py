@@ -37,6 +37,18 @@ def test_clustering_chains_in_space_and_time_with_numpy_alone():
     assert clustering.lifecycle(0, 2, 49 * 3600, out_after_s=48 * 3600) == "out"
 
 
+@pytest.mark.parametrize("origin_s", [0.0, 1_733_000_000.0, 1_733_000_000.123])
+def test_a_pair_exactly_at_the_window_is_chained_whatever_the_time_origin(origin_s):
+    # Seen exactly 24 h apart at one place (the window is inclusive): the answer may not depend on how the
+    # epoch seconds round once scaled into the search tree.
+    lon, lat = np.array([108.15, 108.15]), np.array([15.25, 15.25])
+    times = origin_s + np.array([0.0, 24 * 3600.0])
+    labels = clustering.cluster(lon, lat, times, distance_m=375, window_s=24 * 3600)
+    assert labels.tolist() == [0, 0]
+    later = origin_s + np.array([0.0, 24 * 3600.0 + 1])
+    assert clustering.cluster(lon, lat, later, distance_m=375, window_s=24 * 3600).tolist() == [0, 1]
+
+
 @pytest.mark.django_db
 def test_events_know_their_figures_places_and_lifecycle():
     places = district()
