@@ -1,37 +1,46 @@
-"""Vector tiles and GeoJSON pages: our endpoints vs the bare SQL vs tipg, measured in one run.
+"""Vector tiles and GeoJSON pages: our endpoints vs the same SQL vs tipg (both modes), in one run.
 
-Loads 300,000 hotspots and 200,000 parcels into a scratch database (never the dev database),
-serves it with our app under gunicorn and with tipg under uvicorn (tipg lives in its own venv,
-never in requirements.txt), then times the same ~1,000 tiles at z10-z17 and the same GeoJSON
-pages of 1,000 features through each, plus the bare SQL through psycopg. Prints a markdown table.
+Loads 300,000 hotspots and 200,000 parcels into a scratch database (``bench_tiles``, never the
+dev database), serves it with our app under gunicorn and with tipg 1.6.1 under uvicorn (in its
+own venv, bench/requirements-tipg.txt), then times the same ~1,000 tiles at z10-z17 and the same
+GeoJSON pages of 1,000 features through each peer:
 
-    nice -n 10 .venv/bin/python bench/tiles.py            # everything (about 5 minutes on 2 cores)
+- the bare SQL replays, on pooled connections opened and warmed once, the very statements the
+  endpoint ran for each URL: captured in-process from the endpoint (every psycopg execute, with
+  its parameters, cursor kind, binary flag and transaction), never rewritten; its results are
+  gzip-compressed as the endpoint's are on the wire;
+- tipg runs twice, with PostgreSQL's default planner settings (parallel workers allowed) and with
+  ``max_parallel_workers_per_gather=0`` as ours; both are reported and the ratio is taken
+  against the faster of the two;
+- every response of every peer is checked, in the check pass and again in the timed passes
+  (status and body digest); the check pass compares tile contents (our bytes equal the replayed
+  SQL's; each peer's feature count equals a PostGIS count of the rows its tile must hold; our
+  grid clusters add up to the rows they stand for) and page counts. Any error fails the run;
+- all requests send ``Accept-Encoding: gzip``: sizes and times are as a client receives them.
+
+Then the warm tile cache (a second gunicorn with the Redis tile cache on): tiles/s of cache hits
+and of 304 revalidations.
+
+    nice -n 10 .venv/bin/python bench/tiles.py            # everything (about 10 minutes on 2 cores)
     nice -n 10 .venv/bin/python bench/tiles.py --reuse    # keep an already loaded scratch database
-    nice -n 10 .venv/bin/python bench/tiles.py --reuse --tipg-serial  # tipg without parallel workers too
-
-The bare SQL runs each statement exactly as the endpoint does (in a transaction with
-max_parallel_workers_per_gather=0, see layers.api.sql.serial). tipg reads the 4326 ``geom``
-column and is asked (``?properties=``) for the same tile attributes ours serve (the layer's
-``tile_fields``); its GeoJSON pages carry the same public fields as ours. The host is shared:
-compare the ratios of one run, not rates across runs.
-
-``--reuse`` keeps the loaded rows but still applies new migrations (e.g. a generated column) and
-re-analyses both tables, so the measured schema is the code's.
 
 Environment: BENCH_PG (server URL, default postgresql://postgres@127.0.0.1:5432), BENCH_DB
-(default gp_bench_api), BENCH_TIPG_VENV (default /tmp/tipg-venv; created with pip if missing).
+(default bench_tiles), BENCH_REDIS (tile cache of the cached run, default redis db 10),
+BENCH_TIPG_VENV (default /tmp/tipg-venv; created from bench/requirements-tipg.txt if missing).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import hashlib
 import json
 import os
+import queue
 import random
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -43,17 +52,20 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
-DB = os.environ.get("BENCH_DB", "gp_bench_api")
+DB = os.environ.get("BENCH_DB", "bench_tiles")
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/10")
 TIPG_VENV = Path(os.environ.get("BENCH_TIPG_VENV", "/tmp/tipg-venv"))
+TIPG_VERSION = "1.6.1"
 HOTSPOTS, PARCELS = 300_000, 200_000
 DISTRICT = (107.95, 15.10, 108.40, 15.45)
 TOWN = (108.23, 15.35)
 SEED = 20241123
-# What layers.api.sql.serial() runs before each page or tile statement.
-SERIAL = (
-    "SELECT current_setting('max_parallel_workers_per_gather'), "
-    "set_config('max_parallel_workers_per_gather', '0', true)"
-)
+if not DB.startswith("bench_"):
+    raise SystemExit("BENCH_DB must name a scratch database (bench_*): this script drops and recreates it")
+
+
+class BenchFailure(RuntimeError):
+    """A peer answered wrongly or with an error: the run has no figures."""
 
 
 def log(message: str) -> None:
@@ -121,6 +133,9 @@ def _fill_required(conn, table: str, given: dict[str, str]) -> tuple[list[str], 
 
 def load(conn) -> None:
     """300,000 clustered hotspots over the district and 200,000 parcels packed around the town."""
+    # No row triggers in this scratch load (parcel edit history, foreign-key checks): a bulk load
+    # is no person's edit, and history rows would only slow the load, never the tiles.
+    conn.execute("SET session_replication_role = replica")
     conn.execute("SELECT setseed(0.42)")
     west, south, east, north = DISTRICT
     hotspot_sql = {
@@ -202,13 +217,14 @@ def wait_http(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
     raise RuntimeError(f"{url} did not answer in {seconds} s")
 
 
-def start_ours(port: int, workers: int) -> subprocess.Popen:
-    """Our app under gunicorn (sync workers) on loopback, DEBUG off."""
+def start_ours(port: int, workers: int, cache: bool) -> subprocess.Popen:
+    """Our app under gunicorn (sync workers) on loopback, DEBUG off, the tile cache on or off."""
+    env = {**app_env(), "GEOPLATFORM_TILE_CACHE_URL": REDIS if cache else ""}
     proc = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "geoplatform.wsgi:application", "-b", f"127.0.0.1:{port}"]
         + ["-w", str(workers), "--timeout", "300", "--log-level", "warning"],
         cwd=ROOT,
-        env=app_env(),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -218,12 +234,16 @@ def start_ours(port: int, workers: int) -> subprocess.Popen:
 
 
 def ensure_tipg() -> Path:
-    """tipg and uvicorn in their own venv (never in the project's requirements)."""
+    """tipg, pinned, in its own venv (never in the project's requirements)."""
     python = TIPG_VENV / "bin/python"
     if not python.exists():
         log(f"installing tipg into {TIPG_VENV}")
         subprocess.run([sys.executable, "-m", "venv", str(TIPG_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "tipg", "uvicorn"], check=True)
+        requirements = ROOT / "bench/requirements-tipg.txt"
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(requirements)], check=True)
+    version = tipg_version()
+    if version != TIPG_VERSION:
+        raise BenchFailure(f"tipg {version} in {TIPG_VENV}, the bench is pinned to {TIPG_VERSION}")
     return python
 
 
@@ -258,7 +278,7 @@ def start_tipg(port: int, workers: int, hotspot_fields, parcel_fields, serial: b
         **os.environ,
         "DATABASE_URL": f"{PG}/{DB}" + ("?max_parallel_workers_per_gather=0" if serial else ""),
         "TIPG_DB_TABLES": json.dumps(["public.fire_hotspot", "public.parcels_parcel"]),
-        # Same tile as ours: full content (tipg's default cuts tiles at 10,000 features), same buffer.
+        # Full content (tipg's default cuts tiles at 10,000 features), the same buffer as ours.
         "TIPG_MAX_FEATURES_PER_TILE": "10000000",
         "TIPG_TILE_BUFFER": "64",
         "TIPG_TABLE_CONFIG__public_fire_hotspot__properties": json.dumps(list(hotspot_fields)),
@@ -292,6 +312,96 @@ def stop(proc: subprocess.Popen | None) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
+# Capturing the endpoint's statements, and replaying them on pooled warm connections
+
+
+def capture(client, url: str) -> tuple[object, list[dict]]:
+    """GET the URL in-process; the response and every statement the endpoint sent to PostgreSQL."""
+    recorded: list[dict] = []
+    original = psycopg.Cursor.execute
+
+    def spy(self, query, params=None, *, prepare=None, binary=None):
+        text = query if isinstance(query, str) else query.as_string(self.connection)
+        recorded.append(
+            {
+                "client_side": isinstance(self, psycopg.ClientCursor),
+                "query": text,
+                "params": dict(params) if isinstance(params, dict) else (list(params) if params is not None else None),
+                "binary": bool(binary),
+                "in_tx": not self.connection.autocommit,
+            }
+        )
+        return original(self, query, params, prepare=prepare, binary=binary)
+
+    psycopg.Cursor.execute = spy
+    try:
+        response = client.get(url, HTTP_HOST="127.0.0.1")
+    finally:
+        psycopg.Cursor.execute = original
+    return response, recorded
+
+
+def replay_connection() -> psycopg.Connection:
+    """A connection set up as Django's are: UTC, and never server-side prepared statements.
+
+    Django opens psycopg connections with ``prepare_threshold=None``; psycopg's default (prepare a
+    query after 5 runs) would let PostgreSQL switch the replayed tile statements to a generic
+    plan, which is another plan than the endpoint's (rows in another order, other bytes, other
+    time): the replay must run the statements as the endpoint runs them.
+    """
+    return psycopg.connect(f"{PG}/{DB}", autocommit=True, options="-c timezone=UTC", prepare_threshold=None)
+
+
+class Pool:
+    """Connections opened once and kept warm, handed to one client thread at a time."""
+
+    def __init__(self, size: int):
+        # The session settings Django's connections have (UTC), so replayed statements mean the same.
+        self.conns = [replay_connection() for _ in range(size)]
+        self.free: queue.Queue = queue.Queue()
+        for conn in self.conns:
+            self.free.put(conn)
+
+    def close(self) -> None:
+        """Close every connection."""
+        for conn in self.conns:
+            conn.close()
+
+
+def _execute(conn, statement: dict):
+    factory = psycopg.ClientCursor if statement["client_side"] else psycopg.Cursor
+    with factory(conn) as cursor:
+        cursor.execute(statement["query"], statement["params"], binary=statement["binary"])
+        return cursor.fetchone() if cursor.description else None
+
+
+def replay(conn, statements: list[dict]) -> list:
+    """Run the captured statements in order, in a transaction where the endpoint had one; every row."""
+    rows, i = [], 0
+    while i < len(statements):
+        if statements[i]["in_tx"]:
+            j = i
+            while j < len(statements) and statements[j]["in_tx"]:
+                j += 1
+            with conn.transaction():
+                rows += [_execute(conn, statement) for statement in statements[i:j]]
+            i = j
+        else:
+            rows.append(_execute(conn, statements[i]))
+            i += 1
+    return rows
+
+
+def payload(rows: list, kinds: tuple = (bytes, bytearray, memoryview)) -> bytes:
+    """The body-making value of a replay: the largest bytes (a tile) or text (a page) any statement returned."""
+    values = [v for row in rows for v in (row or ()) if isinstance(v, kinds)]
+    if not values:
+        return b""
+    value = max(values, key=len)
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
+# ------------------------------------------------------------------------------------------------
 # Workloads
 
 
@@ -309,62 +419,111 @@ def tiles_with_data(lonlat: np.ndarray, zooms, per_zoom: int, rng: random.Random
     return out
 
 
-def fetch(url: str) -> tuple[int, int]:
-    """(status, bytes) of one GET."""
+def digest(data: bytes) -> str:
+    """A short digest of a body."""
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+def get(url: str, headers: dict | None = None) -> tuple[int, bytes, dict, float]:
+    """(status, raw body, headers, seconds) of one GET that accepts gzip."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip", **(headers or {})})  # noqa: S310
+    start = time.perf_counter()
     try:
-        with urllib.request.urlopen(url, timeout=300) as response:  # noqa: S310 - loopback only
-            return response.status, len(response.read())
+        with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310 - loopback only
+            body = response.read()
+            return response.status, body, _lower(response.headers), time.perf_counter() - start
     except urllib.error.HTTPError as exc:
-        return exc.code, 0
+        return exc.code, exc.read(), _lower(exc.headers), time.perf_counter() - start
 
 
-def run_http(urls: list[str], concurrency: int) -> dict:
-    """Fetch every URL with ``concurrency`` clients; wall time, statuses and bytes."""
+def _lower(headers) -> dict:
+    # Header names are case-insensitive; uvicorn sends them in lower case, gunicorn capitalised.
+    return {name.lower(): value for name, value in headers.items()}
+
+
+def content(body: bytes, headers: dict) -> bytes:
+    """The body as the client reads it (gzip undone)."""
+    encoding = headers.get("content-encoding") or headers.get("Content-Encoding")
+    return gzip.decompress(body) if encoding == "gzip" and body else body
+
+
+class Expect:
+    """What each URL of a peer answered in the check pass: any later answer must be the same."""
+
+    def __init__(self):
+        self.raw: dict[str, set[str]] = {}
+        self.content: dict[str, str] = {}
+        self.status: dict[str, int] = {}
+        self.late: list[tuple[str, bytes, dict]] = []
+
+    def learn(self, url: str, status: int, body: bytes, headers: dict) -> bytes:
+        """Record a check-pass answer; the decoded body."""
+        if status not in (200, 204):
+            raise BenchFailure(f"{url}: status {status}: {body[:300]!r}")
+        data = content(body, headers)
+        self.status[url] = status
+        self.raw.setdefault(url, set()).add(digest(body))
+        self.content[url] = digest(data)
+        return data
+
+    def check(self, url: str, status: int, body: bytes, headers: dict) -> None:
+        """A timed answer: same status, same body (compared after the run when the bytes differ)."""
+        if status != self.status[url]:
+            raise BenchFailure(f"{url}: status {status}, {self.status[url]} in the check pass: {body[:300]!r}")
+        if digest(body) not in self.raw[url]:
+            self.late.append((url, body, headers))
+
+    def settle(self) -> None:
+        """Compare the answers whose bytes differed (gzip with random padding) by their content."""
+        for url, body, headers in self.late:
+            if digest(content(body, headers)) != self.content[url]:
+                raise BenchFailure(f"{url}: a timed answer differs from the checked one")
+        self.late.clear()
+
+
+def run_http(urls: list[str], concurrency: int, expect: Expect, headers: dict | None = None) -> dict:
+    """Fetch every URL with ``concurrency`` clients; wall time, latencies, bytes; every answer checked."""
+
+    def one(url):
+        status, body, got, seconds = get(url, headers)
+        expect.check(url, status, body, got)
+        return seconds, len(body)
+
     start = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(fetch, urls))
-    seconds = time.perf_counter() - start
-    statuses: dict[int, int] = {}
-    for status, _ in results:
-        statuses[status] = statuses.get(status, 0) + 1
-    return {"seconds": seconds, "rate": len(urls) / seconds, "statuses": statuses, "bytes": sum(b for _, b in results)}
+        results = list(pool.map(one, urls))
+    return {
+        "seconds": time.perf_counter() - start,
+        "latencies": [r[0] for r in results],
+        "bytes": sum(r[1] for r in results),
+    }
 
 
-def run_sql(jobs: list[tuple[str, list]], concurrency: int, *, binary: bool = False) -> dict:
-    """Run each (statement, params) with ``concurrency`` psycopg connections; wall time and bytes.
-
-    Tiles are fetched in binary (as our endpoint does), JSON text with client-side binding
-    (as Django's cursor does).
-    """
-    local = threading.local()
-    conns = []
-    lock = threading.Lock()
+def run_sql(pool: Pool, jobs: list[tuple[list[dict], int, str, tuple]], concurrency: int) -> dict:
+    """Replay each URL's statements on the pool; the result gzip-compressed as the endpoint sends it."""
 
     def one(job):
-        if not hasattr(local, "conn"):
-            factory = psycopg.Cursor if binary else psycopg.ClientCursor
-            local.conn = psycopg.connect(f"{PG}/{DB}", autocommit=True, cursor_factory=factory)
-            with lock:
-                conns.append(local.conn)
-        # Exactly what the endpoint runs: the statement in a transaction that plans it serially.
-        with local.conn.transaction():
-            local.conn.execute(SERIAL)
-            row = local.conn.execute(job[0], job[1], binary=binary).fetchone()
-        value = row[0]
-        return len(value) if value is not None else 0
+        statements, level, expected, kinds = job
+        conn = pool.free.get()
+        try:
+            start = time.perf_counter()
+            data = payload(replay(conn, statements), kinds)
+            body = gzip.compress(data, compresslevel=level, mtime=0) if data else b""
+            seconds = time.perf_counter() - start
+        finally:
+            pool.free.put(conn)
+        if expected and digest(data) != expected:
+            raise BenchFailure("a replayed statement returned other bytes than the endpoint")
+        return seconds, len(body)
 
     start = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        sizes = list(pool.map(one, jobs))
-    seconds = time.perf_counter() - start
-    for conn in conns:
-        conn.close()
-    return {"seconds": seconds, "rate": len(jobs) / seconds, "bytes": sum(sizes)}
-
-
-def run_binary_sql(jobs: list[tuple[str, list]], concurrency: int) -> dict:
-    """run_sql with binary results (tiles)."""
-    return run_sql(jobs, concurrency, binary=True)
+    with ThreadPoolExecutor(concurrency) as executor:
+        results = list(executor.map(one, jobs))
+    return {
+        "seconds": time.perf_counter() - start,
+        "latencies": [r[0] for r in results],
+        "bytes": sum(r[1] for r in results),
+    }
 
 
 def time_interleaved(workloads: dict, concurrency: int, rounds: int) -> dict:
@@ -382,28 +541,142 @@ def time_interleaved(workloads: dict, concurrency: int, rounds: int) -> dict:
                 runner, items = targets[name]
                 chunk = items[r::rounds]
                 outcome = runner(chunk, concurrency)
-                total = results.setdefault(f"{kind}/{name}", {"seconds": 0.0, "count": 0, "bytes": 0, "statuses": {}})
+                total = results.setdefault(f"{kind}/{name}", {"seconds": 0.0, "count": 0, "bytes": 0, "latencies": []})
                 total["seconds"] += outcome["seconds"]
                 total["count"] += len(chunk)
                 total["bytes"] += outcome["bytes"]
-                for status, n in outcome.get("statuses", {}).items():
-                    total["statuses"][status] = total["statuses"].get(status, 0) + n
+                total["latencies"] += outcome["latencies"]
             log(f"{kind} round {r + 1}/{rounds} done")
-    for key, value in results.items():
-        log(f"{key}: {json.dumps(value)}")
     return results
 
 
-def mvt_count(data: bytes, layer: str) -> int:
-    """Features in a decoded tile layer."""
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile in milliseconds."""
+    return float(np.percentile(values, q)) * 1000 if values else float("nan")
+
+
+def decoded_features(data: bytes) -> list[dict]:
+    """Every feature of every layer of a tile."""
     import mapbox_vector_tile
 
-    decoded = mapbox_vector_tile.decode(data)
-    return sum(len(v["features"]) for v in decoded.values()) if decoded else 0
+    if not data:
+        return []
+    return [f for layer in mapbox_vector_tile.decode(data).values() for f in layer["features"]]
 
 
-def main() -> None:
-    """Load, serve, measure, print the table."""
+def reference_counts(conn, layer, z: int, x: int, y: int) -> dict:
+    """PostGIS counts of the rows each peer's tile must hold.
+
+    tipg: rows intersecting the tile itself (its filter; the buffer only draws their edges).
+
+    Ours picks rows by ``&&`` against a lon/lat box (float4 bounding boxes, a hair wider than the
+    exact box), so a point a hair outside the box is picked and then kept or dropped by
+    ``ST_AsMVTGeom``'s rounding. The counts apply the same pick and the same clip, so they are
+    exact instead of off by one on such tiles:
+
+    - detail: rows picked against the tile grown by the buffer whose geometry survives
+      ``ST_AsMVTGeom`` with the tile's envelope, extent and buffer (and, for shapes, the same
+      simplification by zoom);
+    - clusters: rows picked against the tile grown by one grid cell, summed over the grid cells
+      (16 x 16 per tile, cells counted from the tile's corner) whose cluster point (the mean of
+      the cell's centres, to a centimetre) survives ``ST_AsMVTGeom`` with a one-cell buffer.
+    """
+    from layers.api import mvt, tilemath
+
+    tile_box = tilemath.tile_bounds_lonlat(z, x, y, margin=0)
+    buffered = tilemath.tile_bounds_lonlat(z, x, y)
+    grown = tilemath.tile_bounds_lonlat(z, x, y, margin=1 / mvt.GRID)
+    minx, _, maxx, maxy = tilemath.tile_bounds_mercator(z, x, y)
+    cell = (maxx - minx) / mvt.GRID
+    table = layer.model_class._meta.db_table
+    merc = layer.mercator_column or "ST_Transform(geom, 3857)"
+    centre = f"ST_Centroid({merc})"
+    if layer.geometry_type not in mvt.POINT_TYPES:
+        merc = f"ST_Simplify({merc}, {tilemath.simplify_tolerance(z)!r}, true)"
+    envelope = "ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
+    tile = "ST_TileEnvelope(%s, %s, %s)"
+    row = conn.execute(
+        f"SELECT count(*) FILTER (WHERE ST_Intersects(geom, {envelope})), "  # noqa: S608 - bench tables
+        f"count(*) FILTER (WHERE ST_AsMVTGeom({merc}, {tile}, {tilemath.EXTENT}, {tilemath.BUFFER}, true) "
+        f"IS NOT NULL) FROM {table} WHERE geom && {envelope}",
+        [*tile_box, z, x, y, *buffered],
+    ).fetchone()
+    clusters = conn.execute(
+        f"WITH c AS (SELECT {centre} AS c FROM {table} WHERE geom && {envelope}), "  # noqa: S608
+        "cells AS (SELECT count(*) AS n, ST_SetSRID(ST_MakePoint(round(avg(ST_X(c))::numeric, 2), "
+        "round(avg(ST_Y(c))::numeric, 2)), 3857) AS g FROM c "
+        "GROUP BY floor((ST_X(c) - %s) / %s), floor((%s - ST_Y(c)) / %s)) "
+        f"SELECT coalesce(sum(n), 0) FROM cells "
+        f"WHERE ST_AsMVTGeom(g, {tile}, {tilemath.EXTENT}, {tilemath.EXTENT // mvt.GRID}, true) IS NOT NULL",
+        [*grown, minx, cell, maxy, cell, z, x, y],
+    ).fetchone()
+    return {"tipg": row[0], "detail": row[1], "clusters": int(clusters[0])}
+
+
+def describe_difference(ours: bytes, other: bytes) -> str:
+    """What differs between two tiles, for a failure message: sizes, features, ids, order."""
+    a, b = decoded_features(ours), decoded_features(other)
+    ids_a, ids_b = [f.get("id") for f in a], [f.get("id") for f in b]
+    text = f"{len(ours)} vs {len(other)} bytes, {len(a)} vs {len(b)} features"
+    if sorted(map(str, ids_a)) != sorted(map(str, ids_b)):
+        only_a, only_b = sorted(set(ids_a) - set(ids_b))[:5], sorted(set(ids_b) - set(ids_a))[:5]
+        return text + f", ids only in ours {only_a}, only in the other {only_b}"
+    by_id = {f.get("id"): f for f in b}
+    changed = [f.get("id") for f in a if f != by_id.get(f.get("id"))]
+    if changed:
+        return text + f", same ids, {len(changed)} features differ, e.g. {changed[:3]}"
+    return text + (", same features in another order" if ids_a != ids_b else ", same decoded features")
+
+
+def check_tiles(tiles, urls: dict, expects: dict, captured: dict, conn) -> dict:
+    """Fetch every tile from every peer once and check it; raises BenchFailure on any difference."""
+    from layers.registry import registry
+
+    sizes = {name: [] for name in urls}
+    aggregated = 0
+    for i, (slug, z, x, y) in enumerate(tiles):
+        refs = reference_counts(conn, registry.get(slug), z, x, y)
+        ours_data = None
+        for name, peer_urls in urls.items():
+            url = peer_urls[i]
+            status, body, headers, _ = get(url)
+            data = expects[name].learn(url, status, body, headers)
+            sizes[name].append(len(data))
+            features = decoded_features(data)
+            if name.startswith("ours"):
+                if digest(data) != captured[i][1]:
+                    raise BenchFailure(f"{url}: differs from the same request in-process")
+                ours_data = data
+                if headers.get("x-tile-aggregated") == "1":
+                    total = sum(f["properties"]["point_count"] for f in features)
+                    if total != refs["clusters"]:
+                        raise BenchFailure(f"{url}: clusters count {total}, PostGIS {refs['clusters']}")
+                elif len(features) != refs["detail"]:
+                    raise BenchFailure(f"{url}: {len(features)} features, PostGIS {refs['detail']}")
+            elif len(features) != refs["tipg"]:
+                raise BenchFailure(f"{url}: {len(features)} features, PostGIS {refs['tipg']}")
+        aggregated += bool(ours_data) and (b"point_count" in ours_data)
+        if i % 200 == 0:
+            log(f"checked {i}/{len(tiles)} tiles")
+    return {"sizes": sizes, "aggregated": aggregated}
+
+
+def check_pages(pages, urls: dict, expects: dict, captured: dict) -> None:
+    """Fetch every page from every peer once; the same number of features everywhere."""
+    for i in range(len(pages)):
+        returned = {}
+        for name, peer_urls in urls.items():
+            url = peer_urls[i]
+            status, body, headers, _ = get(url)
+            data = json.loads(expects[name].learn(url, status, body, headers))
+            returned[name] = len(data["features"])
+        returned["sql"] = captured[i][2]
+        if len(set(returned.values())) != 1:
+            raise BenchFailure(f"page {pages[i]}: features returned differ: {returned}")
+
+
+def main() -> None:  # noqa: C901 - one run, in order
+    """Load, serve, check, measure, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reuse", action="store_true", help="keep the scratch database if already loaded")
     parser.add_argument("--tiles-per-zoom", type=int, default=125)
@@ -412,12 +685,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="slices the runs are interleaved in")
     # As many server processes as clients, so each side may run as many queries at once as the bare SQL.
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument(
-        "--tipg-serial", action="store_true", help="give tipg the same no-parallel-workers setting as ours"
-    )
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
     os.environ.update({k: v for k, v in app_env().items() if k.startswith(("DATABASE", "GEOPLATFORM", "DJANGO"))})
+    os.environ["GEOPLATFORM_TILE_CACHE_URL"] = ""  # capturing must reach the database every time
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoplatform.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -427,7 +699,7 @@ def main() -> None:
         try:
             with psycopg.connect(f"{PG}/{DB}") as conn:
                 loaded = conn.execute("SELECT count(*) FROM fire_hotspot").fetchone()[0] >= HOTSPOTS
-        except psycopg.OperationalError:
+        except psycopg.Error:
             loaded = False
     if not loaded:
         create_database()
@@ -435,8 +707,9 @@ def main() -> None:
         migrate_loaded()
     django.setup()
     from django.contrib.auth.models import AnonymousUser
+    from django.test import Client
 
-    from layers.api import columns, mvt, params, sql
+    from layers.api import columns, mvt
     from layers.registry import registry
 
     if not loaded:
@@ -450,138 +723,214 @@ def main() -> None:
         centres = np.array(
             conn.execute("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(geom) c FROM parcels_parcel) s").fetchall()
         )
+        versions = conn.execute("SELECT version(), postgis_lib_version()").fetchone()
     # Parcels are drawn from z13 (their layer's min zoom); hotspots over z10-z17.
     tiles = [("fire-hotspots", *t) for t in tiles_with_data(points, range(10, 18), args.tiles_per_zoom, rng)]
     tiles += [("parcels", *t) for t in tiles_with_data(centres, range(13, 18), args.tiles_per_zoom, rng)]
     rng.shuffle(tiles)
     log(f"{len(tiles)} tiles chosen")
-
-    # GeoJSON pages of 1,000 features: bboxes around data, first pages.
     pages = []
     for slug, data, half in (("fire-hotspots", points, 0.03), ("parcels", centres, 0.004)):
         for _ in range(args.pages):
             x, y = data[rng.randrange(len(data))]
             pages.append((slug, (round(x - half, 5), round(y - half, 5), round(x + half, 5), round(y + half, 5))))
 
-    # The bare SQL: the very statements our endpoint runs, through psycopg.
-    def tile_job(slug, z, x, y):
-        layer = registry.get(slug)
-        cols = mvt.tile_columns(layer, anonymous)
-        return mvt.tile_sql(layer, cols, z), [z, x, y, *mvt.tile_box(layer, z, x, y), slug]
-
-    def page_job(slug, bbox):
-        layer = registry.get(slug)
-        query = params.FeatureQuery(bbox=bbox, limit=1000)
-        clause, args_ = sql.where(layer, query)
-        cols = columns.visible(layer, anonymous)
-        statement = (
-            "SELECT json_build_object('type', 'FeatureCollection', "
-            f"'numberMatched', (SELECT count(*) FROM {sql.table(layer)} t WHERE {clause}), "
-            "'numberReturned', count(*), 'features', coalesce(json_agg(f.feature), '[]'::json))::text FROM ("
-            f"SELECT {sql.feature_sql(layer, cols)} AS feature FROM {sql.table(layer)} t WHERE {clause} "
-            f"ORDER BY {sql.order_by(layer, query)} LIMIT 1000) f"
-        )
-        return statement, [*args_, *args_]
-
     public = {
         slug: [c.name for c in columns.visible(registry.get(slug), anonymous)] for slug in ("fire-hotspots", "parcels")
     }
-    # What our tiles carry for an anonymous reader; tipg's tiles are asked for the same.
     tile_props = {
         slug: ",".join(c.name for c in mvt.tile_columns(registry.get(slug), anonymous))
         for slug in ("fire-hotspots", "parcels")
     }
-    log(f"tile attributes: {tile_props}")
-    ours_port, tipg_port = free_port(), free_port()
-    ours = tipg = None
-    tipg_error = None
+    table_of = {"fire-hotspots": "public.fire_hotspot", "parcels": "public.parcels_parcel"}
+    tile_paths = [f"/tiles/{s}/{z}/{x}/{y}.pbf" for s, z, x, y in tiles]
+    page_paths = [f"/api/layers/{s}/features/?bbox={','.join(map(str, b))}&limit=1000" for s, b in pages]
+
+    # The statements the endpoint runs for each URL, captured in-process (tile cache off).
+    log("capturing the endpoint's statements")
+    client = Client()
+    captured_tiles, captured_pages = [], []
+    with replay_connection() as conn:
+        for path in tile_paths:
+            response, statements = capture(client, path)
+            if response.status_code not in (200, 204):
+                raise BenchFailure(f"{path}: {response.status_code} in-process")
+            body = content(response.content, response)
+            replayed = payload(replay(conn, statements))
+            if digest(replayed) != digest(body):
+                raise BenchFailure(
+                    f"{path} (#{len(captured_tiles)}): the replayed statements give other bytes than the endpoint "
+                    f"({describe_difference(body, replayed)})"
+                )
+            captured_tiles.append((statements, digest(body)))
+        for path in page_paths:
+            response, statements = capture(client, path)
+            if response.status_code != 200:
+                raise BenchFailure(f"{path}: {response.status_code} in-process")
+            page = json.loads(content(response.content, response))
+            text = payload(replay(conn, statements), (str,))
+            replayed = json.loads(text)
+            count = len(replayed["features"]) if isinstance(replayed, dict) else len(replayed)
+            captured_pages.append((statements, digest(text), count))
+            if count != len(page["features"]):
+                raise BenchFailure(f"{path}: the replayed statements give {count} features, the endpoint {page}")
+    kinds = {len(s) for s, _ in captured_tiles}
+    log(f"captured: {kinds} statements per tile, {sorted({len(s) for s, _, _ in captured_pages})} per page")
+
+    ports = {name: free_port() for name in ("ours", "cached", "tipg-parallel", "tipg-serial")}
+    servers = {}
+    pool = Pool(args.concurrency)
     try:
-        log("starting gunicorn")
-        ours = start_ours(ours_port, args.workers)
-        try:
-            log("starting tipg under uvicorn")
-            tipg = start_tipg(tipg_port, args.workers, public["fire-hotspots"], public["parcels"], args.tipg_serial)
-        except Exception as exc:  # report why tipg could not run instead of losing the other figures
-            tipg_error = str(exc)[-500:]
-            log(f"tipg could not run: {tipg_error}")
-        base = f"http://127.0.0.1:{ours_port}"
-        tbase = f"http://127.0.0.1:{tipg_port}"
-        table_of = {"fire-hotspots": "public.fire_hotspot", "parcels": "public.parcels_parcel"}
-        our_tiles = [f"{base}/tiles/{s}/{z}/{x}/{y}.pbf" for s, z, x, y in tiles]
-        tipg_tiles = [
-            f"{tbase}/collections/{table_of[s]}/tiles/WebMercatorQuad/{z}/{x}/{y}?properties={tile_props[s]}"
-            for s, z, x, y in tiles
-        ]
-        sql_tiles = [tile_job(*t) for t in tiles]
-        our_pages = [f"{base}/api/layers/{s}/features/?bbox={','.join(map(str, b))}&limit=1000" for s, b in pages]
-        tipg_pages = [
-            f"{tbase}/collections/{table_of[s]}/items?bbox={','.join(map(str, b))}&limit=1000&f=geojson"
-            for s, b in pages
-        ]
-        sql_pages = [page_job(*p) for p in pages]
+        log("starting gunicorn (cache off and cache on) and tipg (parallel workers on and off)")
+        servers["ours"] = start_ours(ports["ours"], args.workers, cache=False)
+        servers["cached"] = start_ours(ports["cached"], args.workers, cache=True)
+        servers["tipg-parallel"] = start_tipg(
+            ports["tipg-parallel"], args.workers, public["fire-hotspots"], public["parcels"], serial=False
+        )
+        servers["tipg-serial"] = start_tipg(
+            ports["tipg-serial"], args.workers, public["fire-hotspots"], public["parcels"], serial=True
+        )
 
-        # Same content check on a few tiles and pages before timing anything.
-        for i in range(0, len(tiles), max(1, len(tiles) // 12)):
-            with urllib.request.urlopen(our_tiles[i]) as r:  # noqa: S310 - loopback only
-                mine = mvt_count(r.read(), tiles[i][0]) if r.status == 200 else 0
-            theirs = None
-            if tipg:
-                with urllib.request.urlopen(tipg_tiles[i]) as r:  # noqa: S310 - loopback only
-                    theirs = mvt_count(r.read(), tiles[i][0])
-            log(f"check tile {tiles[i]}: ours {mine} features, tipg {theirs}")
-        with urllib.request.urlopen(our_pages[0]) as r:  # noqa: S310 - loopback only
-            page = json.loads(r.read())
-        log(f"check page: ours returned {page['numberReturned']} of {page['numberMatched']}")
-        if tipg:
-            with urllib.request.urlopen(tipg_pages[0]) as r:  # noqa: S310 - loopback only
-                tpage = json.loads(r.read())
-            log(f"check page: tipg returned {tpage.get('numberReturned')} of {tpage.get('numberMatched')}")
+        def base(name):
+            return f"http://127.0.0.1:{ports[name]}"
 
-        # Warm every path (PostgreSQL cache, worker imports) with a slice.
-        run_http(our_tiles[:40], args.concurrency)
-        run_sql(sql_tiles[:40], args.concurrency, binary=True)
-        run_http(our_pages[:10], args.concurrency)
-        run_sql(sql_pages[:10], args.concurrency)
-        if tipg:
-            run_http(tipg_tiles[:40], args.concurrency)
-            run_http(tipg_pages[:10], args.concurrency)
+        tile_urls = {"ours": [base("ours") + p for p in tile_paths]}
+        page_urls = {"ours": [base("ours") + p for p in page_paths]}
+        for mode in ("tipg-parallel", "tipg-serial"):
+            tile_urls[mode] = [
+                f"{base(mode)}/collections/{table_of[s]}/tiles/WebMercatorQuad/{z}/{x}/{y}?properties={tile_props[s]}"
+                for s, z, x, y in tiles
+            ]
+            page_urls[mode] = [
+                f"{base(mode)}/collections/{table_of[s]}/items?bbox={','.join(map(str, b))}&limit=1000&f=geojson"
+                for s, b in pages
+            ]
+        tile_expect = {name: Expect() for name in tile_urls}
+        page_expect = {name: Expect() for name in page_urls}
+        with psycopg.connect(f"{PG}/{DB}") as conn:
+            checked = check_tiles(tiles, tile_urls, tile_expect, captured_tiles, conn)
+        check_pages(pages, page_urls, page_expect, captured_pages)
+        log(f"every tile and page checked: {checked['aggregated']} of our tiles aggregated")
+
+        # Warm every path (PostgreSQL cache, worker imports, pooled connections) with a slice.
+        sql_tiles = [(s, 5, d, (bytes, bytearray, memoryview)) for s, d in captured_tiles]
+        sql_pages = [(s, 6, d, (str,)) for s, d, _ in captured_pages]
+        for name in tile_urls:
+            run_http(tile_urls[name][:40], args.concurrency, tile_expect[name])
+            run_http(page_urls[name][:10], args.concurrency, page_expect[name])
+        run_sql(pool, sql_tiles[:40], args.concurrency)
+        run_sql(pool, sql_pages[:10], args.concurrency)
+
+        def http(name, expect):
+            return lambda urls, c: run_http(urls, c, expect[name])
+
+        def sql_runner(urls, c):
+            return run_sql(pool, urls, c)
+
         workloads = {
-            "tiles": {"sql": (run_binary_sql, sql_tiles), "ours": (run_http, our_tiles)},
-            "pages": {"sql": (run_sql, sql_pages), "ours": (run_http, our_pages)},
+            "tiles": {"sql": (sql_runner, sql_tiles)}
+            | {name: (http(name, tile_expect), tile_urls[name]) for name in tile_urls},
+            "pages": {"sql": (sql_runner, sql_pages)}
+            | {name: (http(name, page_expect), page_urls[name]) for name in page_urls},
         }
-        if tipg:
-            workloads["tiles"]["tipg"] = (run_http, tipg_tiles)
-            workloads["pages"]["tipg"] = (run_http, tipg_pages)
         results = time_interleaved(workloads, args.concurrency, args.rounds)
+        for expect in (*tile_expect.values(), *page_expect.values()):
+            expect.settle()
+
+        # The warm tile cache: fill it, then time hits and 304 revalidations.
+        cached_urls = [base("cached") + p for p in tile_paths]
+        cached_expect = Expect()
+        etags = {}
+        for url in cached_urls:
+            status, body, headers, _ = get(url)
+            cached_expect.learn(url, status, body, headers)
+            etags[url] = headers.get("etag")
+        hits = run_http(cached_urls, args.concurrency, cached_expect)
+        with_etag = [u for u in cached_urls if etags[u]]
+        three04 = {"seconds": 0.0, "latencies": []}
+        for url_slice in (with_etag[i::4] for i in range(4)):
+            done = _revalidate(url_slice, etags, args.concurrency)
+            three04["seconds"] += done["seconds"]
+            three04["latencies"] += done["latencies"]
     finally:
-        stop(ours)
-        stop(tipg)
+        for proc in servers.values():
+            stop(proc)
+        pool.close()
+
+    report(args, tiles, pages, results, checked, hits, three04, len(with_etag), tile_props, versions)
+    if args.json:
+        args.json.write_text(
+            json.dumps({k: {kk: vv for kk, vv in v.items() if kk != "latencies"} for k, v in results.items()})
+        )
+
+
+def _revalidate(urls: list[str], etags: dict, concurrency: int) -> dict:
+    """GET with If-None-Match: every answer must be 304."""
+
+    def one(url):
+        status, body, _, seconds = get(url, {"If-None-Match": etags[url]})
+        if status != 304:
+            raise BenchFailure(f"{url}: {status} to its own ETag")
+        return seconds
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        latencies = list(pool.map(one, urls))
+    return {"seconds": time.perf_counter() - start, "latencies": latencies}
+
+
+def report(args, tiles, pages, results, checked, hits, three04, n304, tile_props, versions) -> None:
+    """The markdown table of one run."""
 
     def rate(key):
-        return results[key]["count"] / results[key]["seconds"] if key in results else None
+        return results[key]["count"] / results[key]["seconds"]
 
-    def fmt(value, digits=1):
-        return "n/a" if value is None else f"{value:.{digits}f}"
+    def lat(key, q):
+        return percentile(results[key]["latencies"], q)
 
     print(f"\n{len(tiles)} tiles (hotspots z10-z17, parcels z13-z17), {len(pages)} GeoJSON pages of up to 1,000")
-    print(f"features; {args.concurrency} concurrent clients; {args.workers} gunicorn / uvicorn workers; 2-core host.")
-    peer = "max_parallel_workers_per_gather=0, as ours" if args.tipg_serial else "PostgreSQL's default planner settings"
-    print(f"tipg {tipg_version()} with {peer}; same tile attributes as ours: {tile_props}.\n")
-    print("| workload | ours /s | bare SQL /s | tipg /s | ours / SQL | ours / tipg |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for kind, name in (("tiles", "vector tiles (uncached)"), ("pages", "GeoJSON pages (1k features)")):
-        ours_rate, sql_rate, tipg_rate = rate(f"{kind}/ours"), rate(f"{kind}/sql"), rate(f"{kind}/tipg")
-        print(
-            f"| {name} | {fmt(ours_rate)} | {fmt(sql_rate)} | {fmt(tipg_rate)} | "
-            f"{fmt(ours_rate / sql_rate, 2)} | {fmt(ours_rate / tipg_rate if tipg_rate else None, 2)} |"
-        )
-    for key, value in results.items():
-        if value["statuses"]:
-            print(f"\n{key}: statuses {value['statuses']}, {value['bytes'] / 1e6:.1f} MB", end="")
-    print()
-    if tipg_error:
-        print(f"\ntipg could not run: {tipg_error}")
+    print(f"features; {args.concurrency} concurrent clients; {args.workers} gunicorn / uvicorn workers; 2-core host")
+    print(f"shared with other work. tipg {tipg_version()}; {versions[0].split(',')[0]}, PostGIS {versions[1]}.")
+    print(f"Tile attributes: {tile_props}. {checked['aggregated']} of our {len(tiles)} tiles are grid clusters.\n")
+    print("| workload | peer | /s | p50 ms | p95 ms | MB received | ours / peer | goal |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    goals = {"tiles": {"sql": "≥ 0.8", "tipg": "≥ 2"}, "pages": {"sql": "≥ 0.77 (within 1.3×)", "tipg": "≥ 2"}}
+    for kind, label in (("tiles", "vector tiles (uncached)"), ("pages", "GeoJSON pages (1k features)")):
+        ours = rate(f"{kind}/ours")
+        fastest_tipg = max(("tipg-parallel", "tipg-serial"), key=lambda m: rate(f"{kind}/{m}"))
+        for peer in ("ours", "sql", "tipg-parallel", "tipg-serial"):
+            key = f"{kind}/{peer}"
+            ratio = goal = ""
+            if peer == "sql":
+                ratio, goal = f"{ours / rate(key):.2f}", goals[kind]["sql"]
+            elif peer == fastest_tipg:
+                ratio, goal = f"{ours / rate(key):.2f}", goals[kind]["tipg"] + " (the faster tipg mode)"
+            elif peer != "ours":
+                ratio = f"({ours / rate(key):.2f})"
+            print(
+                f"| {label} | {peer} | {rate(key):.1f} | {lat(key, 50):.0f} | {lat(key, 95):.0f} | "
+                f"{results[key]['bytes'] / 1e6:.1f} | {ratio} | {goal} |"
+            )
+    n = len(tiles)
+    print(
+        f"| vector tiles, warm cache | ours (Redis) | {n / hits['seconds']:.1f} | "
+        f"{percentile(hits['latencies'], 50):.0f} | {percentile(hits['latencies'], 95):.0f} | "
+        f"{hits['bytes'] / 1e6:.1f} | | |"
+    )
+    print(
+        f"| vector tiles, 304 revalidation | ours (Redis) | {n304 / three04['seconds']:.1f} | "
+        f"{percentile(three04['latencies'], 50):.0f} | {percentile(three04['latencies'], 95):.0f} | 0 | | |"
+    )
+    sizes = checked["sizes"]
+    print(
+        f"\nLargest tile (uncompressed): ours {max(sizes['ours']) / 1024:.0f} KB (cap 500 KB), "
+        f"tipg {max(sizes['tipg-parallel']) / 1024:.0f} KB."
+    )
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BenchFailure as exc:
+        print(f"BENCH FAILED: {exc}", file=sys.stderr)
+        sys.exit(1)
