@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -289,3 +290,5 @@ if __name__ == "__main__":
         connections.close_all()
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        # The coverage parts of a 10x run take tens of GB: never leave them behind.
+        shutil.rmtree(DATA_DIR, ignore_errors=True)
