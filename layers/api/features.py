@@ -27,13 +27,13 @@ def feature_id(text: str) -> int:
     return int(text)
 
 
-def page(layer: Layer, user, query: FeatureQuery) -> tuple[str, int, int]:
-    """(features JSON array text, number returned, number matched) for one page.
+def page(layer: Layer, user, query: FeatureQuery) -> tuple[bytes, int, int]:
+    """(features JSON array as UTF-8 bytes, number returned, number matched) for one page.
 
     The count is skipped when the first page already holds every match.
     """
     with sql.serial():
-        text, returned = sql.page(layer, columns.visible(layer, user), query)
+        text, returned = sql.page(layer, columns.visible(layer, user), query, raw=True)
         if query.offset == 0 and returned < query.limit:
             matched = returned
         else:

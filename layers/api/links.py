@@ -53,14 +53,16 @@ def paging(request, query: FeatureQuery, returned: int, matched: int) -> dict:
     return {"next": nxt, "prev": prv}
 
 
-def collection_text(head: dict, features_text: str) -> str:
-    """A FeatureCollection: the head members serialised here, the features array as PostgreSQL wrote it."""
-    return (
-        json.dumps({"type": "FeatureCollection", **head}, ensure_ascii=False)[:-1]
-        + ',"features":'
-        + features_text
-        + "}"
-    )
+def collection_text(head: dict, features_text: str | bytes) -> bytes:
+    """A FeatureCollection in UTF-8: the head members serialised here, the features array as PostgreSQL wrote it.
+
+    Built as bytes: a page of 1,000 features is about 500 KB, and joining it as str then encoding it
+    for the response cost about a millisecond a page.
+    """
+    if isinstance(features_text, str):
+        features_text = features_text.encode()
+    head_text = json.dumps({"type": "FeatureCollection", **head}, ensure_ascii=False)[:-1]
+    return b"".join((head_text.encode(), b',"features":', features_text, b"}"))
 
 
 def now_iso() -> str:

@@ -7,6 +7,7 @@ through GEOS objects in Python is several times slower.
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+from psycopg.adapt import Loader
 
 from layers.registry import Layer
 
@@ -20,6 +21,13 @@ PRECISION = 7  # decimal places of lon/lat: about a centimetre
 # than it saves, and on a small host takes the cores that other requests need.
 SETTING = "max_parallel_workers_per_gather"
 SERIAL = f"SELECT current_setting('{SETTING}'), set_config('{SETTING}', '0', true)"
+
+
+class _Utf8Bytes(Loader):
+    """Text as the bytes PostgreSQL sent (Django's connections are UTF8): a page is sent on as it came."""
+
+    def load(self, data) -> bytes:
+        return bytes(data)
 
 
 @contextmanager
@@ -109,8 +117,13 @@ def order_by(layer: Layer, query: FeatureQuery) -> str:
     return ", ".join([*terms, pk(layer)])
 
 
-def page(layer: Layer, cols: list[columns.Column], query: FeatureQuery) -> tuple[str, int]:
-    """One page of features as the text of a JSON array, and how many it holds."""
+def page(
+    layer: Layer, cols: list[columns.Column], query: FeatureQuery, *, raw: bool = False
+) -> tuple[str | bytes, int]:
+    """One page of features as the text of a JSON array, and how many it holds.
+
+    ``raw`` gives the array as its UTF-8 bytes, never decoded to str (and encoded back for the response).
+    """
     clause, args = where(layer, query)
     sql = (
         f"SELECT coalesce(json_agg(f.feature), '[]'::json)::text, count(*) FROM ("  # noqa: S608 - registry identifiers only
@@ -119,6 +132,8 @@ def page(layer: Layer, cols: list[columns.Column], query: FeatureQuery) -> tuple
         f"ORDER BY {order_by(layer, query)} LIMIT %s OFFSET %s) f"
     )
     with connection.cursor() as cursor:
+        if raw:
+            cursor.cursor.adapters.register_loader("text", _Utf8Bytes)
         cursor.execute(sql, [*args, query.limit, query.offset])
         text, returned = cursor.fetchone()
     return text, returned
