@@ -164,6 +164,25 @@ def worker(broker: str, queues: str, **extra) -> subprocess.Popen:
     raise RuntimeError("celery worker did not start")
 
 
+def deliver_with_worker(redis, mail: dict, pending_sql: str) -> None:
+    """A real worker delivers until ``pending_sql`` counts 0; then the relay runs again an hour later (as beat
+    would) so that a second sending, if any, lands in the sink before the worker stops."""
+    proc = worker(redis.url, "interactive,notify", **mail)
+    try:
+        deadline = time.monotonic() + 120
+        while scalar(pending_sql):
+            assert time.monotonic() < deadline, "events not delivered"
+            time.sleep(0.5)
+        django(
+            f"from geoplatform.celery import app; app.conf.broker_url = {redis.url!r}\n"
+            "from layers.feedback import outbox; from django.utils import timezone; from datetime import timedelta\n"
+            "print(json.dumps(outbox.relay(now=timezone.now() + timedelta(hours=1))))"
+        )
+        time.sleep(3)
+    finally:
+        stop(proc)
+
+
 def stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
     try:
         os.killpg(proc.pid, sig)
@@ -299,25 +318,11 @@ def redis_down_while_citizens_submit(redis: Redis, reports: int = 30) -> None:
             "DJANGO_EMAIL_HOST": "127.0.0.1",
             "DJANGO_EMAIL_PORT": str(sink.port),
         }
-        proc = worker(redis.url, "interactive,notify", **mail)
-        try:
-            django(
-                f"from geoplatform.celery import app; app.conf.broker_url = {redis.url!r}\n"
-                "from layers.feedback import outbox; print(json.dumps(outbox.relay()))"
-            )
-            deadline = time.monotonic() + 120
-            while scalar("SELECT count(*) FROM feedback_outboxevent WHERE delivered_at IS NULL"):
-                assert time.monotonic() < deadline, "events not delivered"
-                time.sleep(0.5)
-            # The relay again (as beat would): nothing more is sent.
-            django(
-                f"from geoplatform.celery import app; app.conf.broker_url = {redis.url!r}\n"
-                "from layers.feedback import outbox; from django.utils import timezone; from datetime import timedelta\n"
-                "print(json.dumps(outbox.relay(now=timezone.now() + timedelta(hours=1))))"
-            )
-            time.sleep(3)
-        finally:
-            stop(proc)
+        django(
+            f"from geoplatform.celery import app; app.conf.broker_url = {redis.url!r}\n"
+            "from layers.feedback import outbox; print(json.dumps(outbox.relay()))"
+        )
+        deliver_with_worker(redis, mail, "SELECT count(*) FROM feedback_outboxevent WHERE delivered_at IS NULL")
         pairs = [
             (
                 str(
@@ -670,21 +675,8 @@ def gunicorn_killed_after_201(redis: Redis, rounds: int = 3) -> None:
             "DJANGO_EMAIL_HOST": "127.0.0.1",
             "DJANGO_EMAIL_PORT": str(sink.port),
         }
-        proc = worker(redis.url, "interactive,notify", **mail)
-        try:
-            pending = f"SELECT count(*) FROM feedback_outboxevent e JOIN feedback_complaint c ON c.id = e.complaint_id WHERE e.delivered_at IS NULL AND c.tracking_code IN ({codes})"
-            deadline = time.monotonic() + 120
-            while scalar(pending):
-                assert time.monotonic() < deadline, "events not delivered"
-                time.sleep(0.5)
-            django(
-                f"from geoplatform.celery import app; app.conf.broker_url = {redis.url!r}\n"
-                "from layers.feedback import outbox; from django.utils import timezone; from datetime import timedelta\n"
-                "print(json.dumps(outbox.relay(now=timezone.now() + timedelta(hours=1))))"
-            )
-            time.sleep(3)
-        finally:
-            stop(proc)
+        pending = f"SELECT count(*) FROM feedback_outboxevent e JOIN feedback_complaint c ON c.id = e.complaint_id WHERE e.delivered_at IS NULL AND c.tracking_code IN ({codes})"
+        deliver_with_worker(redis, mail, pending)
         ours = [m for m in sink.messages if any(code in m["data"] for code in receipts.values())]
         pairs = [(next(c for c in receipts.values() if c in m["data"]), tuple(m["to"])) for m in ours]
     expected = scalar("SELECT count(*) FROM feedback_notification") - before
