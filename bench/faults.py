@@ -281,17 +281,7 @@ def redis_down_while_citizens_submit(redis: Redis, reports: int = 30) -> None:
 
     name = "2. Redis down while citizens submit, then back"
     redis.stop()
-    setup = (
-        "from django.contrib.gis.geos import MultiPolygon, Polygon\n"
-        "from layers.places.models import District, Commune\n"
-        "from layers.feedback.models import CommuneDesk\n"
-        "import importlib; from django.apps import apps\n"
-        "importlib.import_module('layers.feedback.migrations.0003_seed_categories').seed(apps, None)\n"
-        "box = lambda *b: MultiPolygon(Polygon.from_bbox(b), srid=4326)\n"
-        "d = District.objects.create(name='Bắc Trà My', geom=box(108.15, 15.30, 108.35, 15.40))\n"
-        "c = Commune.objects.create(district=d, name='Thị trấn Trà My', code='tra-my', geom=box(108.15, 15.30, 108.25, 15.40))\n"
-        "CommuneDesk.objects.create(commune=c, email='tramy@bactramy.example')\n"
-    )
+    setup = SEED_DISTRICT
     submit = (
         f"from geoplatform.celery import app; app.conf.broker_url = {redis.url!r}\n"
         "import time; from layers.feedback import intake\n"

@@ -119,15 +119,7 @@ def offline(device: Device, now) -> bool:
                     "long": _duration(now - since),
                     "reason": reason_text(device.last_reason) or "-",
                 }
-            outbox.enqueue(
-                key=f"camera:offline:{device.pk}:{_stamp(since)}",
-                topic="camera",
-                subject=subject,
-                body=body,
-                payload=_payload(device, "offline", since, now),
-                recipients=_recipients(outbox, device),
-                url=_url(device),
-            )
+            _enqueue(outbox, device, "offline", since, now, subject, body)
     except IntegrityError:
         return False  # told already (a concurrent round)
     return True
@@ -149,12 +141,17 @@ def back_online(device: Device, offline_since, now) -> None:
             "at": _local(now),
             "long": _duration(now - offline_since),
         }
+    _enqueue(outbox, device, "online", offline_since, now, subject, body)
+
+
+def _enqueue(outbox, device: Device, state: str, since, now, subject: str, body: str) -> None:
+    """One message per device, state and outage (the key makes a second enqueue a no-op)."""
     outbox.enqueue(
-        key=f"camera:online:{device.pk}:{_stamp(offline_since)}",
+        key=f"camera:{state}:{device.pk}:{_stamp(since)}",
         topic="camera",
         subject=subject,
         body=body,
-        payload=_payload(device, "online", offline_since, now),
+        payload=_payload(device, state, since, now),
         recipients=_recipients(outbox, device),
         url=_url(device),
     )
