@@ -7,9 +7,12 @@ that load alone would take well over ten minutes, so the defaults are scaled dow
 It touches no database but its own: it creates the scratch database BENCH_DB (default
 bench_firms, must start with ``bench_``), migrates it, and drops it at the end.
 
-1. The base: BENCH_BASE rows stored through the ingest (not timed).
+1. The base: BENCH_BASE rows stored through the ingest (not timed). Then BENCH_ROUNDS rounds (3), each
+   with a file of its own, the three ways one after the other, each after a CHECKPOINT; the medians
+   are compared (one round on a shared 2-core host varied by 1.5x).
 2. Ours: the file (30 % of its rows already stored, 70 % new) through ``ingest.firms``: parse,
-   check, COPY into a temp table, one INSERT ... ON CONFLICT into ``fire_hotspot``.
+   check, COPY into a temp table, the stored detections found through the unique index, one INSERT
+   into ``fire_hotspot``.
 3. COPY: the rows the ingest stored (the new 70 %; a unique index refuses the rest, so a COPY of
    every line could not run) copied into a table with ``fire_hotspot``'s columns and indexes that
    holds the same base rows. Ours / COPY goal: >= 0.8.
@@ -26,6 +29,7 @@ with ``PYTHONPATH=/tmp/bench-peers``.
 
 import io
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -37,6 +41,7 @@ PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_DB", "bench_firms")
 ROWS = int(os.environ.get("BENCH_ROWS", 200_000))
 BASE = int(os.environ.get("BENCH_BASE", 1_000_000))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
 STORED_SHARE = 0.3
 if not DB.startswith("bench_"):
     raise SystemExit("BENCH_DB must name a scratch database (bench_*): this script drops it")
@@ -102,16 +107,21 @@ def sql(statement: str) -> None:
         cursor.execute(statement)
 
 
+def round_file(base_lines: list[str], round_no: int) -> bytes:
+    """The file of one round: 30 % lines already stored (from the base), 70 % new (a month of their own)."""
+    stored = int(ROWS * STORED_SHARE)
+    rng = np.random.default_rng(3 + round_no)
+    picked = [base_lines[i] for i in rng.choice(BASE, stored, replace=False)]
+    file_lines = picked + lines(ROWS - stored, seed=2 + round_no)
+    rng.shuffle(file_lines)
+    return csv(file_lines)
+
+
 def main() -> None:
-    """Load the base, time the three ways, print the table."""
+    """Load the base, time the three ways round after round, print the medians."""
     call_command("migrate", verbosity=0)
     base_lines = lines(BASE, seed=1)
     stored = int(ROWS * STORED_SHARE)
-    rng = np.random.default_rng(3)
-    picked = [base_lines[i] for i in rng.choice(BASE, stored, replace=False)]
-    file_lines = picked + lines(ROWS - stored, seed=2)
-    rng.shuffle(file_lines)
-    data = csv(file_lines)
 
     print(f"loading the base of {BASE:,} rows", file=sys.stderr, flush=True)
     for start in range(0, BASE, 500_000):
@@ -143,43 +153,74 @@ def main() -> None:
     frame(csv(base_lines)).to_postgis("bench_gpd", engine, if_exists="replace", index=False, chunksize=50_000)
     sql("VACUUM ANALYZE")
 
-    start = time.perf_counter()
-    run = firms.ingest_bytes(data, file_name="bench.csv")
-    ours = time.perf_counter() - start
-    if (run.rows_new, run.rows_duplicate) != (ROWS - stored, stored):
-        fail(f"the ingest stored {run.rows_new} new and {run.rows_duplicate} duplicates, not {ROWS - stored}/{stored}")
-    if Hotspot.objects.count() != base_count + ROWS - stored:
-        fail(f"fire_hotspot holds {Hotspot.objects.count()} rows, not {base_count + ROWS - stored}")
+    timings = {"ours": [], "copy": [], "gpd": []}
+    for round_no in range(ROUNDS):
+        data = round_file(base_lines, round_no)
+        # Each way starts from the same state: no checkpoint left running from the loads before it (its
+        # full-page writes would land on whichever way runs next).
+        sql("CHECKPOINT")
+        start = time.perf_counter()
+        run = firms.ingest_bytes(data, file_name=f"bench-{round_no}.csv")
+        timings["ours"].append(time.perf_counter() - start)
+        if (run.rows_new, run.rows_duplicate) != (ROWS - stored, stored):
+            fail(
+                f"the ingest stored {run.rows_new} new and {run.rows_duplicate} duplicates,"
+                f" not {ROWS - stored}/{stored}"
+            )
+        expected = base_count + (round_no + 1) * (ROWS - stored)
+        if Hotspot.objects.count() != expected:
+            fail(f"fire_hotspot holds {Hotspot.objects.count()} rows, not {expected}")
 
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY (SELECT {columns} FROM fire_hotspot WHERE run_id = {int(run.pk)}) TO STDOUT") as out,
-    ):
-        rows = b"".join(bytes(block) for block in out)
-    start = time.perf_counter()
-    with connection.cursor() as cursor, cursor.copy(f"COPY bench_copy ({columns}) FROM STDIN") as copy:
-        copy.write(rows)
-    copy_s = time.perf_counter() - start
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY (SELECT {columns} FROM fire_hotspot WHERE run_id = {int(run.pk)}) TO STDOUT") as out,
+        ):
+            rows = b"".join(bytes(block) for block in out)
+        sql("CHECKPOINT")
+        start = time.perf_counter()
+        with connection.cursor() as cursor, cursor.copy(f"COPY bench_copy ({columns}) FROM STDIN") as copy:
+            copy.write(rows)
+        timings["copy"].append(time.perf_counter() - start)
 
-    start = time.perf_counter()
-    frame(data).to_postgis("bench_gpd", engine, if_exists="append", index=False, chunksize=50_000)
-    gpd_s = time.perf_counter() - start
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT (SELECT count(*) FROM bench_copy), (SELECT count(*) FROM bench_gpd)")
-        copied, appended = cursor.fetchone()
-    if copied != base_count + ROWS - stored or appended != BASE + ROWS:
-        fail(f"the peers' tables hold {copied} and {appended} rows, not {base_count + ROWS - stored} and {BASE + ROWS}")
+        sql("CHECKPOINT")
+        start = time.perf_counter()
+        frame(data).to_postgis("bench_gpd", engine, if_exists="append", index=False, chunksize=50_000)
+        timings["gpd"].append(time.perf_counter() - start)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT (SELECT count(*) FROM bench_copy), (SELECT count(*) FROM bench_gpd)")
+            copied, appended = cursor.fetchone()
+        if copied != expected or appended != BASE + (round_no + 1) * ROWS:
+            fail(
+                f"the peers' tables hold {copied} and {appended} rows,"
+                f" not {expected} and {BASE + (round_no + 1) * ROWS}"
+            )
+        print(
+            f"round {round_no + 1}: ours {timings['ours'][-1]:.2f} s, COPY {timings['copy'][-1]:.2f} s, "
+            f"geopandas {timings['gpd'][-1]:.2f} s",
+            file=sys.stderr,
+            flush=True,
+        )
 
+    ours, copy_s, gpd_s = (statistics.median(timings[way]) for way in ("ours", "copy", "gpd"))
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    print(f"\n{ROWS:,} rows ({stored:,} already stored) into a table of {base_count:,}; 2-core host shared with")
-    print(f"other work (load {load} at the end); PostgreSQL with fire_hotspot's indexes (GiST, detection key, run,")
-    print(f"time); geopandas {geopandas.__version__}, pandas {pandas.__version__}.\n")
-    print("| way | seconds | rows/s | ours / peer | goal |")
+    print(f"\n{ROWS:,} rows ({stored:,} already stored) into a table of {base_count:,} (growing by the new rows each")
+    print(f"round), median of {ROUNDS} rounds, each way after a CHECKPOINT; 2-core host shared with other work (load")
+    print(f"{load} at the end); PostgreSQL with fire_hotspot's indexes (GiST, detection key, time, source and time);")
+    print(f"geopandas {geopandas.__version__}, pandas {pandas.__version__}.\n")
+    print("| way | seconds (median; all rounds) | rows/s | ours / peer | goal |")
     print("| --- | --- | --- | --- | --- |")
-    print(f"| ours: ingest.firms (checks, de-duplication, upsert) | {ours:.2f} | {ROWS / ours:,.0f} | | |")
-    print(f"| COPY of the {ROWS - stored:,} new rows, same indexes | {copy_s:.2f} | {(ROWS - stored) / copy_s:,.0f} | "
-          f"{copy_s / ours:.2f} | ≥ 0.8 |")  # fmt: skip
-    print(f"| geopandas to_postgis of the file | {gpd_s:.2f} | {ROWS / gpd_s:,.0f} | {gpd_s / ours:.2f} | ≥ 2 |")
+
+    def each(way: str) -> str:
+        return ", ".join(f"{t:.2f}" for t in timings[way])
+
+    print(
+        f"| ours: ingest.firms (checks, de-duplication, insert) | {ours:.2f} ({each('ours')}) |"
+        f" {ROWS / ours:,.0f} | | |"
+    )
+    print(f"| COPY of the {ROWS - stored:,} new rows, same indexes | {copy_s:.2f} ({each('copy')}) | "
+          f"{(ROWS - stored) / copy_s:,.0f} | {copy_s / ours:.2f} | ≥ 0.8 |")  # fmt: skip
+    print(f"| geopandas to_postgis of the file | {gpd_s:.2f} ({each('gpd')}) | {ROWS / gpd_s:,.0f} | "
+          f"{gpd_s / ours:.2f} | ≥ 2 |")  # fmt: skip
 
 
 if __name__ == "__main__":

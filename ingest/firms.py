@@ -1,10 +1,11 @@
-"""FIRMS active-fire CSV into fire.Hotspot: COPY into a temp table, checks and upsert in SQL.
+"""FIRMS active-fire CSV into fire.Hotspot: COPY into a temp table, checks and insert in SQL.
 
 One run is one IngestRun. The whole load is one transaction under an advisory lock, so the same
 ingest started twice at once runs once (the second sees the first's SHA-256 and does nothing), and
 a refused file leaves nothing behind. Rows are never loaded one by one through the ORM: the
-accepted lines go to PostgreSQL by COPY and one INSERT ... ON CONFLICT stores each detection once;
-a standard-processing row replaces the near-real-time row of the same detection.
+accepted lines go to PostgreSQL by COPY, and one INSERT stores each detection not stored yet (found
+through the detection key's unique index); a standard-processing row replaces the near-real-time
+row of the same detection.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import BinaryIO
 
 import numpy as np
 import psycopg
-from django.db import DataError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from geoplatform.errors import PlatformError
@@ -162,29 +163,27 @@ def _load(opener: Callable[[], BinaryIO], run: IngestRun, source: str | None) ->
         # Sorting 10^5 staged rows in memory instead of on disk; local to this transaction.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         typed, prepared = _copy_raw(cursor, opener)
-        # Without statistics the planner takes the temp table for tiny and joins by nested loop.
-        cursor.execute("ANALYZE firms_raw")
         mappings = _value_rules(cursor, prepared, source)
         # The lookups of a few distinct values are hash joins: misled by unnest()'s row estimates, the
-        # planner would sort every staged row for a merge join (half of this statement's time).
+        # planner would sort every staged row for a merge join (half of the statement's time).
         cursor.execute("SELECT current_setting('enable_mergejoin')")
         merge_join = cursor.fetchone()[0]
         cursor.execute("SET LOCAL enable_mergejoin = off")
-        cursor.execute(_TYPED_SQL.format(**_typed_parts(prepared, typed)), {**mappings, **_sql_reasons()})
-        cursor.execute("SELECT set_config('enable_mergejoin', %s, true)", [merge_join])
-        cursor.execute("ANALYZE firms_typed")
-        cursor.execute("SELECT count(*) FROM firms_typed WHERE reason IS NOT NULL")
-        sql_rejected = cursor.fetchone()[0]
-        cursor.execute("SELECT n, reason FROM firms_typed WHERE reason IS NOT NULL ORDER BY n LIMIT 1000")
-        sql_reasons = cursor.fetchall()
+        typed_sql = _TYPED_SQL.format(**_typed_parts(prepared, typed))
+        reasons = _sql_reasons()
+        # The refused lines, read with only the refused values' verdicts (most files have none).
+        cursor.execute(_REJECTED_SQL.format(typed_sql=typed_sql), {**_refusals_only(mappings), **reasons})
+        sql_rejected, sql_reasons = cursor.fetchone()
         lock_run(cursor, run)
-        cursor.execute(_UPSERT_SQL, {"run": run.pk})
-        new, updated, distinct = cursor.fetchone()
+        # Only a file with standard-processing rows can replace stored rows; the others only insert.
+        upgrades = "SP" in mappings["sat_processing"]
+        new, updated, fresh = _store(cursor, typed_sql, {**mappings, **reasons, "run": run.pk}, upgrades=upgrades)
+        cursor.execute("SELECT set_config('enable_mergejoin', %s, true)", [merge_join])
         # ON COMMIT DROP is not enough when the caller's transaction goes on (nested atomic blocks).
-        cursor.execute("DROP TABLE firms_raw, firms_typed")
+        cursor.execute("DROP TABLE firms_raw")
     line_of = prepared.line_numbers
     rejected = [{"row": line, "reason": words(reason)} for line, reason in prepared.rejected]
-    rejected += [{"row": int(line_of[n - 1]), "reason": reason} for n, reason in sql_reasons]
+    rejected += [{"row": int(line_of[int(n) - 1]), "reason": reason} for n, reason in sql_reasons or []]
     rejected.sort(key=lambda item: item["row"])
     good = len(prepared.line_numbers) - sql_rejected
     total_rejected = prepared.rejected_total + sql_rejected
@@ -193,14 +192,49 @@ def _load(opener: Callable[[], BinaryIO], run: IngestRun, source: str | None) ->
     rejected += [{"row": None, "reason": more}] * max(0, total_rejected - len(rejected))
     return {
         "read": prepared.read,
-        "new": new or 0,
-        "updated": updated or 0,
-        "duplicate": good - (new or 0) - (updated or 0),
-        "in_file": good - (distinct or 0),
+        "new": new,
+        "updated": updated,
+        "duplicate": good - new - updated,
+        # Lines repeating a detection that another line of the same file brought in.
+        "in_file": fresh - new - updated,
         "rejected": rejected,
         "message": _("%(new)s mới, %(updated)s được thay bằng bản xử lý chuẩn, %(rejected)s bị từ chối")
-        % {"new": new or 0, "updated": updated or 0, "rejected": total_rejected},
+        % {"new": new, "updated": updated, "rejected": total_rejected},
     }
+
+
+def _store(cursor, typed_sql: str, params: dict, *, upgrades: bool) -> tuple[int, int, int]:
+    """Write the file's detections into fire_hotspot: (new, replaced, lines whose detection was not stored).
+
+    Detections already stored are found through the unique index before the INSERT, so the rows go in
+    by a plain INSERT, as a COPY would put them (ON CONFLICT costs each row a second index probe, a
+    lock and a second WAL record). Should another writer store one of them meanwhile (fire-mask
+    rasters take no FIRMS lock), the INSERT fails whole and runs again letting the index skip them.
+    """
+    conflict = f"ON CONFLICT ON CONSTRAINT fire_hotspot_detection_key {_UPGRADE}" if upgrades else ""
+    try:
+        with transaction.atomic():
+            cursor.execute(_STORE_SQL.format(typed_sql=typed_sql, conflict=conflict), params)
+            return cursor.fetchone()
+    except IntegrityError:
+        conflict = "ON CONFLICT ON CONSTRAINT fire_hotspot_detection_key DO NOTHING"
+        cursor.execute(_STORE_SQL.format(typed_sql=typed_sql, conflict=conflict), params)
+        return cursor.fetchone()
+
+
+def _refusals_only(mappings: dict) -> dict:
+    """The value verdicts with only the refused values kept: what the refused-lines pass needs to join."""
+    kept = dict(mappings)
+    for prefix, reason in (
+        ("date", "date_reason"),
+        ("time", "time_reason"),
+        ("sat", "sat_reason"),
+        ("conf", "conf_reason"),
+    ):
+        refused = [i for i, why in enumerate(mappings[reason]) if why]
+        for name in [k for k in mappings if k.startswith(prefix + "_")]:
+            kept[name] = [mappings[name][i] for i in refused]
+    return kept
 
 
 # Numeric FIRMS columns: COPY parses them as float8 when the whole file allows it.
@@ -222,7 +256,7 @@ def _copy_raw(cursor, opener: Callable[[], BinaryIO]) -> tuple[bool, firms_csv.P
     Clean files (nearly all) load with float8 columns, so no per-row text check is needed later; a file
     with one unparsable number is read again and loaded as text and checked row by row, each bad row rejected.
     """
-    cursor.execute("DROP TABLE IF EXISTS firms_raw, firms_typed")
+    cursor.execute("DROP TABLE IF EXISTS firms_raw")
     try:
         with transaction.atomic():
             return True, _copy_into(cursor, opener, typed=True)
@@ -387,7 +421,6 @@ def _typed_parts(prepared: firms_csv.Prepared, typed: bool = False) -> dict:
 
 
 _TYPED_SQL = """
-CREATE TEMP TABLE firms_typed ON COMMIT DROP AS
 SELECT n, lat, lon, acquired_at, s.instrument, s.satellite, s.source, s.processing,
        CASE WHEN s.processing = 'SP' THEN 2 ELSE 1 END AS processing_rank,
        c.val AS confidence, left(coalesce(raw_confidence, ''), 10) AS confidence_raw,
@@ -427,23 +460,32 @@ CROSS JOIN LATERAL (
 ) a
 """
 
-_UPSERT_SQL = """
-WITH keyed AS (
-  SELECT t.*, round(lat * 10000)::int AS lat_key, round(lon * 10000)::int AS lon_key
-  FROM firms_typed t WHERE reason IS NULL
-), candidates AS (
-  -- Position first: one sort serves this, the anti-join below and the INSERT's spatial order.
-  SELECT DISTINCT ON (lat_key, lon_key, satellite, acquired_at) *
-  FROM keyed
-  ORDER BY lat_key, lon_key, satellite, acquired_at, processing_rank DESC, n DESC
-), fresh AS (
-  -- Detections already stored at this processing level or better are left alone before the INSERT:
-  -- ON CONFLICT DO UPDATE would lock (and so write) every one of them even when its WHERE is false.
-  SELECT c.* FROM candidates c
+# The refused lines: how many, and the first thousand with their reasons.
+_REJECTED_SQL = """
+WITH refused AS (SELECT n, reason FROM ({typed_sql}) typed WHERE reason IS NOT NULL)
+SELECT (SELECT count(*) FROM refused)::int,
+       (SELECT array_agg(ARRAY[n::text, reason] ORDER BY n) FROM (
+          SELECT n, reason FROM refused ORDER BY n LIMIT 1000) first_refused)
+"""
+
+# Each line is written once, into fire_hotspot: the checked lines stream from the staged table
+# through the checks, the stored-detection probe and one sort into the INSERT.
+_STORE_SQL = """
+WITH fresh AS MATERIALIZED (
+  SELECT k.*,
+         -- The line that stands for its detection: standard processing first, then the last line.
+         row_number() OVER (PARTITION BY lat_key, lon_key, satellite, acquired_at
+                            ORDER BY processing_rank DESC, n DESC) AS pick
+  FROM (
+    SELECT t.*, round(lat * 10000)::int AS lat_key, round(lon * 10000)::int AS lon_key
+    FROM ({typed_sql}) t WHERE reason IS NULL
+  ) k
+  -- Detections already stored at this processing level or better are left alone, found through
+  -- the unique index; ON CONFLICT DO UPDATE would lock (and so write) every one of them.
   WHERE NOT EXISTS (
-    SELECT 1 FROM fire_hotspot h
-    WHERE h.satellite = c.satellite AND h.acquired_at = c.acquired_at AND h.lat_key = c.lat_key
-      AND h.lon_key = c.lon_key AND h.processing_rank >= c.processing_rank
+    SELECT 1 FROM fire_hotspot s
+    WHERE s.satellite = k.satellite AND s.acquired_at = k.acquired_at AND s.lat_key = k.lat_key
+      AND s.lon_key = k.lon_key AND s.processing_rank >= k.processing_rank
   )
 ), written AS (
   INSERT INTO fire_hotspot AS h (
@@ -453,19 +495,22 @@ WITH keyed AS (
   SELECT source, satellite, instrument, acquired_at, confidence, confidence_raw, frp, brightness, brightness_2,
          scan, track, version, daynight, fire_type, processing, processing_rank, lat_key, lon_key, %(run)s, now(),
          now(), ST_SetSRID(ST_MakePoint(lon, lat), 4326)
-  FROM fresh
-  -- Neighbours in space go in together: the GiST index pages they touch stay in cache.
-  ORDER BY lat_key, lon_key
-  ON CONFLICT ON CONSTRAINT fire_hotspot_detection_key DO UPDATE SET
+  FROM fresh WHERE pick = 1
+  -- Neighbours in space go in together (the window's sort): the GiST pages they touch stay in cache.
+  {conflict}
+  RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int,
+       (SELECT count(*) FROM fresh)::int
+FROM written
+"""
+
+# A standard-processing row replaces the near-real-time row of the same detection.
+_UPGRADE = """DO UPDATE SET
     source = EXCLUDED.source, confidence = EXCLUDED.confidence, confidence_raw = EXCLUDED.confidence_raw,
     frp = EXCLUDED.frp, brightness = EXCLUDED.brightness, brightness_2 = EXCLUDED.brightness_2,
     scan = EXCLUDED.scan, track = EXCLUDED.track, version = EXCLUDED.version, daynight = EXCLUDED.daynight,
     fire_type = EXCLUDED.fire_type, processing = EXCLUDED.processing,
     processing_rank = EXCLUDED.processing_rank, run_id = EXCLUDED.run_id, updated_at = now(),
     geom = EXCLUDED.geom
-  WHERE h.processing_rank < EXCLUDED.processing_rank
-  RETURNING (xmax = 0) AS inserted
-)
-SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM candidates)
-FROM written
-"""
+  WHERE h.processing_rank < EXCLUDED.processing_rank"""

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.utils import translation
 
 from ingest import firms
@@ -109,6 +110,74 @@ def test_duplicates_in_a_file_and_across_downloads_are_stored_once_and_counted()
     run2 = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, second))
     assert (run2.rows_new, run2.rows_duplicate) == (1, 1)
     assert Hotspot.objects.count() == 3
+
+
+def test_stored_lines_repeated_in_a_file_count_as_stored_and_new_ones_as_repeated_in_the_file():
+    firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15)]))
+    again = [viirs_row(15.25, 108.15), viirs_row(15.25, 108.15), viirs_row(15.27, 108.17), viirs_row(15.27, 108.17)]
+    run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, again))
+    assert (run.rows_new, run.rows_duplicate, run.params["duplicate_in_file"]) == (1, 3, 1)
+    assert Hotspot.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_detection_another_writer_stores_while_the_file_loads_is_kept_once():
+    """A fire-mask raster load (no FIRMS lock) commits the same detection mid-INSERT: the file still lands."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    stored, release, runs, errors = threading.Event(), threading.Event(), [], []
+
+    def raster_writer():
+        try:
+            with transaction.atomic():
+                when = datetime(2024, 3, 10, 6, 15, tzinfo=UTC)
+                point = Point(108.15, 15.25, srid=4326)
+                Hotspot(source="VIIRS_SNPP_NRT", satellite="S-NPP", instrument="VIIRS", acquired_at=when,
+                        confidence="nominal", processing="RASTER", geom=point).save()  # fmt: skip
+                stored.set()
+                release.wait(timeout=30)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def load():
+        try:
+            rows = [viirs_row(15.25, 108.15), viirs_row(15.26, 108.16)]
+            runs.append(firms.ingest_bytes(csv_bytes(VIIRS_HEADER, rows), file_name="race.csv"))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=raster_writer)
+    writer.start()
+    assert stored.wait(timeout=30)
+    loader = threading.Thread(target=load)
+    loader.start()
+    # The load's INSERT waits on the writer's uncommitted row of the same detection; then the writer commits.
+    waited = False
+    for _ in range(300):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+                ["%WITH fresh AS%"],  # the statement's start: its text is cut at 1 kB
+            )
+            waited = cursor.fetchone()[0] == 1
+        if waited:
+            break
+        time.sleep(0.1)
+    release.set()
+    writer.join(timeout=30)
+    loader.join(timeout=60)
+    assert waited, errors
+    assert not errors
+    assert (runs[0].status, runs[0].rows_new, runs[0].rows_duplicate) == ("succeeded", 1, 1)
+    assert Hotspot.objects.filter(lat_key=152500).get().processing == "RASTER"
+    assert Hotspot.objects.count() == 2
 
 
 def test_nrt_row_replaced_by_standard_product_is_updated_not_duplicated():
