@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -69,6 +70,14 @@ def kind_words(kind: str) -> str:
     return str(words.get(kind) or dict(Device.KIND_CHOICES).get(kind, kind))
 
 
+def status_words(device: Device) -> str:
+    """The status in words; a device checked and failing, not yet offline, is not "not checked yet"."""
+    if device.status == "unknown" and device.last_check_at and device.failures:
+        message = _("Chưa kết nối được: %(failures)s/%(limit)s lần kiểm tra lỗi trước khi báo mất kết nối")
+        return message % {"failures": device.failures, "limit": settings.CAMERAS_OFFLINE_AFTER}
+    return str(device.get_status_display())
+
+
 def summary(device: Device, windows: dict) -> dict:
     """Everything the popup, the list and the page say about a device's health (JSON-safe)."""
     snap = getattr(device, "snapshot", None) if device.probe != "heartbeat" else None
@@ -78,7 +87,7 @@ def summary(device: Device, windows: dict) -> dict:
         "kind": device.kind,
         "kind_words": kind_words(device.kind),
         "status": device.status,
-        "status_words": str(device.get_status_display()),
+        "status_words": status_words(device),
         "since": device.status_since.isoformat() if device.status_since else None,
         "since_text": when(device.status_since),
         "last_check_text": when(device.last_check_at),

@@ -205,3 +205,16 @@ def test_the_admin_form_refuses_a_url_its_probe_cannot_read():
     assert "url" in refused.value.message_dict
     Device(name="x", kind="traffic", probe="snapshot", url="https://10.0.0.5/snap.jpg").full_clean()
     Device(name="gauge", kind="water_gauge", probe="heartbeat").full_clean()
+
+
+def test_a_device_checked_and_failing_is_not_shown_as_not_checked_yet(client, camera_server, role_user):
+    camera_server.stop()
+    camera, device = make_camera("Cầu Trà Đốc", camera_server.url)
+    client.force_login(role_user("operator"))
+    assert "Chưa kiểm tra" in client.get(f"/cameras/{device.pk}/").content.decode()
+    assert health.check(device) is None  # one failure of three: not offline yet
+    page = client.get(f"/cameras/{device.pk}/").content.decode()
+    assert "Chưa kiểm tra" not in page
+    assert "Chưa kết nối được: 1/3 lần kiểm tra lỗi trước khi báo mất kết nối" in page
+    assert "Chưa kết nối được: 1/3" in client.get(f"/cameras/camera/{camera.pk}/health.json").json()["status_words"]
+    assert "Chưa kết nối được: 1/3" in client.get("/cameras/").content.decode()
