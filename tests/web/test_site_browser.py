@@ -96,8 +96,40 @@ def test_an_operators_header_stays_one_row_on_a_desktop(live_server, person):
     assert header["height"] <= 60, header
     links = page.locator("#gp-menu nav a")
     assert links.count() >= 8
-    # The links that do not fit scroll into view; none is cut away for good.
+    # The links that do not fit are behind a button that pages through them; none is cut away for good.
+    nav, more = page.locator("#gp-nav"), page.locator("#gp-nav-more")
     last = links.nth(links.count() - 1)
-    last.scroll_into_view_if_needed()
-    assert last.is_visible()
-    journey.check(page, "site-header-operator")
+
+    def shown(link) -> bool:
+        box, frame = link.bounding_box(), nav.bounding_box()
+        return box["x"] >= frame["x"] - 1 and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
+
+    if nav.evaluate("n => n.scrollWidth > n.clientWidth"):
+        assert more.is_visible() and more.get_attribute("aria-label") == "Các trang tiếp theo"
+        assert not shown(last)
+        journey.check(page, "site-header-operator")
+        for _ in range(6):
+            if more.get_attribute("data-end") is not None:
+                break
+            more.click()
+            page.wait_for_timeout(400)  # the smooth scroll
+        assert shown(last) and more.get_attribute("aria-label") == "Về các trang đầu"
+        more.click()
+        page.wait_for_function("document.getElementById('gp-nav').scrollLeft === 0")
+        assert shown(links.nth(0))
+    else:
+        assert not more.is_visible() and shown(last)
+        journey.check(page, "site-header-operator")
+
+
+def test_the_page_links_button_is_not_there_when_the_links_fit_or_on_a_phone(live_server, person):
+    _user(roles.RANGER)
+    page = person("desktop")
+    journey.login(page, live_server.url, f"{roles.RANGER}-site", "pw-for-tests-only", "/fire/")
+    nav = page.locator("#gp-nav")
+    assert nav.evaluate("n => n.scrollWidth <= n.clientWidth")
+    assert not page.locator("#gp-nav-more").is_visible()
+    phone = person("phone")
+    journey.login(phone, live_server.url, f"{roles.RANGER}-site", "pw-for-tests-only", "/fire/")
+    phone.locator("#gp-menu-toggle").tap()
+    assert phone.locator("#gp-nav a").first.is_visible() and not phone.locator("#gp-nav-more").is_visible()
