@@ -21,8 +21,12 @@ class PlatformErrorMiddleware:
         exception = known_failure(exception) or exception
         if isinstance(exception, PlatformError):
             if error_pages.wants_page(request):
-                return error_pages.page(request, exception.status, exception.message)
-            return error_response(exception.status, exception.code, exception.message, exception.field)
+                response = error_pages.page(request, exception.status, exception.message)
+            else:
+                response = error_response(exception.status, exception.code, exception.message, exception.field)
+            if getattr(exception, "retry_after", None):
+                response["Retry-After"] = str(exception.retry_after)  # a 429 says when to come back
+            return response
         if isinstance(exception, (OperationalError, InterfaceError)):
             code = "database_unavailable"
             message = _("Cơ sở dữ liệu tạm thời không phản hồi; vui lòng thử lại sau ít giây.")

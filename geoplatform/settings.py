@@ -284,6 +284,9 @@ CAMERAS_REFUSED_ENDPOINTS = env_list("CAMERAS_REFUSED_ENDPOINTS")  # more host:p
 CAMERAS_CHECK_TIMEOUT_S = float(os.environ.get("CAMERAS_CHECK_TIMEOUT_S", "5"))
 CAMERAS_MAX_SNAPSHOT_BYTES = int(os.environ.get("CAMERAS_MAX_SNAPSHOT_BYTES", 5 * 1024 * 1024))
 CAMERAS_OFFLINE_AFTER = int(os.environ.get("CAMERAS_OFFLINE_AFTER", "3"))
+# Posts a minute the device APIs (heartbeats, gauge readings) take from one device and from one address.
+DEVICE_POSTS_PER_MINUTE = int(os.environ.get("DEVICE_POSTS_PER_MINUTE", "30"))
+DEVICE_POSTS_PER_ADDRESS = int(os.environ.get("DEVICE_POSTS_PER_ADDRESS", "300"))
 CAMERAS_SNAPSHOT_EVERY_S = int(os.environ.get("CAMERAS_SNAPSHOT_EVERY_S", "300"))  # keep a new picture at most so often
 CAMERAS_CHECK_EVERY_S = int(os.environ.get("CAMERAS_CHECK_EVERY_S", "60"))
 CAMERAS_ALERT_AFTER_MIN = float(os.environ.get("CAMERAS_ALERT_AFTER_MIN", "15"))

@@ -370,7 +370,7 @@ def _theme_paths() -> dict:
         {"name": "technology", "in": "query", "schema": {"type": "string", "maxLength": 10}},
     ]
     staff = _error_responses(401, 403, 405)
-    device_errors = _error_responses(400, 401, 405, 413)
+    device_errors = _error_responses(400, 401, 405, 413, 429)
     return {
         "/api/devices/heartbeat/": {
             "post": {

@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from geoplatform.errors import Forbidden, NotFound, PlatformError
+from layers.feedback import ratelimit
 
 from . import display, health, uptime
 from .models import Device, StatusChange
@@ -126,6 +127,7 @@ def heartbeat(request):
             raise PlatformError(_("Nội dung không phải JSON hợp lệ."), code="invalid", field="body") from None
         if not isinstance(body, dict):
             raise PlatformError(_("Nội dung phải là một đối tượng JSON."), code="invalid", field="body")
+    ratelimit.check_device_address(request)
     auth = request.META.get("HTTP_AUTHORIZATION", "")
     key = auth[7:].strip() if auth.lower().startswith("bearer ") else request.META.get("HTTP_X_DEVICE_KEY", "")
     try:
@@ -134,6 +136,7 @@ def heartbeat(request):
         raise PlatformError(
             _("Khoá thiết bị không đúng hoặc thiếu."), code="unauthorized", status=401, field="Authorization"
         ) from None
+    ratelimit.check_device("device", device.pk)
     return JsonResponse(
         {"device": device.pk, "name": device.name, "status": device.status, "received_at": timezone.now().isoformat()}
     )

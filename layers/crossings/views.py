@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from layers.feedback import ratelimit
+
 from . import chart, gauges, levels, readings
 from .errors import CrossingError
 from .models import Crossing
@@ -31,7 +33,9 @@ def _key(request) -> str:
 @require_POST
 def post_readings(request):
     """POST one reading {measured_at, level_m}, a list of them, or {"readings": [...]}; header X-Api-Key."""
+    ratelimit.check_device_address(request)
     gauge = gauges.authenticate(_key(request))
+    ratelimit.check_device("gauge", gauge.pk)
     if len(request.body) > MAX_BODY:
         raise CrossingError(_("Nội dung quá lớn."), field="readings", status=413, code="too_large")
     try:

@@ -63,8 +63,8 @@ def client_address(request) -> str:
     return remote
 
 
-def hit(bucket: str, limit: int, now=None) -> int:
-    """Count one post in this bucket's current minute; over the limit raises RateLimited."""
+def hit(bucket: str, limit: int, now=None, message: str | None = None) -> int:
+    """Count one post in this bucket's current minute; over the limit raises RateLimited (with ``message``)."""
     now = now or timezone.now()
     window = now.replace(second=0, microsecond=0)
     table = RateCounter._meta.db_table
@@ -87,7 +87,8 @@ def hit(bucket: str, limit: int, now=None) -> int:
         (count,) = cursor.fetchone()
     if count > limit:
         retry = int((window + WINDOW - now).total_seconds()) + 1
-        raise RateLimited(_("Quá nhiều phản ánh trong một phút; vui lòng thử lại sau."), retry_after=retry)
+        message = message or _("Quá nhiều phản ánh trong một phút; vui lòng thử lại sau.")
+        raise RateLimited(message, retry_after=retry)
     return count
 
 
@@ -99,6 +100,22 @@ def check(request, now=None) -> None:
 def check_key(api_key, now=None) -> None:
     """Apply an Open311 key's own limit to one post."""
     hit(f"key:{api_key.pk}", api_key.per_minute, now)
+
+
+def device_words() -> str:
+    """The refusal a field device (gauge, sensor) gets when it posts too often."""
+    return _("Quá nhiều lần gửi trong một phút; vui lòng thử lại sau.")
+
+
+def check_device_address(request, now=None) -> None:
+    """Bound what one address costs the device APIs, a wrong key included (settings.DEVICE_POSTS_PER_ADDRESS)."""
+    limit = int(getattr(settings, "DEVICE_POSTS_PER_ADDRESS", 300))
+    hit(f"device-addr:{client_address(request)}", limit, now, device_words())
+
+
+def check_device(kind: str, pk: int, now=None) -> None:
+    """Bound the posts of one authenticated device a minute (settings.DEVICE_POSTS_PER_MINUTE)."""
+    hit(f"{kind}:{pk}", int(getattr(settings, "DEVICE_POSTS_PER_MINUTE", 30)), now, device_words())
 
 
 def forget_old(now=None) -> int:

@@ -218,3 +218,12 @@ def test_a_device_checked_and_failing_is_not_shown_as_not_checked_yet(client, ca
     assert "Chưa kết nối được: 1/3 lần kiểm tra lỗi trước khi báo mất kết nối" in page
     assert "Chưa kết nối được: 1/3" in client.get(f"/cameras/camera/{camera.pk}/health.json").json()["status_words"]
     assert "Chưa kết nối được: 1/3" in client.get("/cameras/").content.decode()
+
+
+def test_heartbeats_over_the_devices_limit_get_a_429_with_retry_after(client, settings):
+    settings.DEVICE_POSTS_PER_MINUTE = 2
+    sensor = Device.objects.create(name="Cảm biến khói", kind="sensor", probe="heartbeat", heartbeat_every_s=60)
+    key = health.issue_key(sensor)
+    answers = [client.post("/api/devices/heartbeat/", HTTP_X_DEVICE_KEY=key) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[-1].json()["error"]["code"] == "rate_limited" and int(answers[-1]["Retry-After"]) > 0

@@ -11,10 +11,10 @@ from layers.crossings.models import Crossing, Reading, StatusChange
 URL = "/api/crossings/readings/"
 
 
-def post(client, body, key):
+def post(client, body, key, **extra):
     headers = {"HTTP_X_API_KEY": key} if key else {}
     data = body if isinstance(body, (str, bytes)) else json.dumps(body)
-    return client.post(URL, data=data, content_type="application/json", **headers)
+    return client.post(URL, data=data, content_type="application/json", **headers, **extra)
 
 
 def ago(hours: float) -> dt.datetime:
@@ -135,3 +135,20 @@ def test_closed_and_reopened_are_told_once_each(client, place, role_user):
     closing = Message.objects.get(subject__startswith="Cấm qua")
     assert "Thôn bị chia cắt khỏi thị trấn: Thôn Đông (Trà My)." in closing.body
     assert [v["name"] for v in closing.payload["villages_cut_off"]] == ["Thôn Đông"]
+
+
+@pytest.mark.django_db
+def test_a_gauge_posting_too_often_or_an_address_guessing_keys_gets_a_429_with_retry_after(client, place, settings):
+    settings.DEVICE_POSTS_PER_MINUTE, settings.DEVICE_POSTS_PER_ADDRESS = 3, 6
+    answers = [
+        post(client, {"measured_at": ago(1 + k / 10).isoformat(), "level_m": 0.2}, place["secret"]) for k in range(4)
+    ]
+    assert [r.status_code for r in answers] == [201, 201, 201, 429]
+    refused = answers[-1]
+    assert refused.json()["error"]["code"] == "rate_limited" and 0 < int(refused["Retry-After"]) <= 61
+    assert Reading.objects.count() == 3  # the refused reading is not stored
+    # Wrong keys from the same address count too, and then the address is refused whatever key it sends.
+    assert [post(client, {"level_m": 0.2}, "gpgauge_guess").status_code for _ in range(2)] == [401, 401]
+    assert post(client, {"level_m": 0.2}, "gpgauge_guess").status_code == 429
+    other = post(client, {"measured_at": ago(3).isoformat(), "level_m": 0.2}, place["secret"], REMOTE_ADDR="10.9.9.9")
+    assert other.status_code == 429  # the gauge itself is over its own limit, from any address
