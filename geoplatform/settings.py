@@ -292,6 +292,8 @@ CAMERAS_CHECK_EVERY_S = int(os.environ.get("CAMERAS_CHECK_EVERY_S", "60"))
 CAMERAS_ALERT_AFTER_MIN = float(os.environ.get("CAMERAS_ALERT_AFTER_MIN", "15"))
 CAMERAS_ALERT_MODE = os.environ.get("CAMERAS_ALERT_MODE", "each")  # "each" change, or one "digest" a day
 CAMERAS_DIGEST_HOUR = int(os.environ.get("CAMERAS_DIGEST_HOUR", "7"))  # local hour of the daily digest
+# Which villages are cut off also follows a crossing's status edited by hand; a refresh every few minutes.
+CELERY_BEAT_SCHEDULE["village-access"] = {"task": "layers.crossings.tasks.refresh_village_access", "schedule": 300}
 CELERY_BEAT_SCHEDULE["cameras-check"] = {"task": "layers.cameras.tasks.check_round", "schedule": CAMERAS_CHECK_EVERY_S}
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

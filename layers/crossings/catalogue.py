@@ -54,3 +54,33 @@ register(
         edit_roles=frozenset({roles.OPERATOR}),
     )
 )
+register(
+    Layer(
+        slug="village-access",
+        title_vi="Thôn bị chia cắt",
+        title_en="Villages cut off",
+        theme="crossings",
+        model="crossings.VillageAccess",
+        geometry_type="Point",
+        public_fields=("name", "commune_name", "status", "since", "population", "checked_at"),
+        time_field="since",
+        filter_fields=("status", "commune_name"),
+        ordering_fields=("name", "population", "since"),
+        label_field="name",
+        description_vi=(
+            "Đường bộ từ thị trấn đến từng thôn lúc này, khi ngầm tràn cấm qua và nước lũ mới nhất chặn đường."
+        ),
+        description_en=(
+            "Whether each village can be reached by road from the town now, given closed crossings and the newest"
+            " flood water."
+        ),
+        style={
+            "color": "#37474f",
+            "radius": 6,
+            "fillColor": "#2e7d32",
+            "fillOpacity": 0.95,
+            # Cut-off villages stand out in red; the legend names each status in words.
+            "byStatus": {"reachable": "#2e7d32", "cut_off": "#b71c1c", "no_road": "#9e9e9e"},
+        },
+    )
+)

@@ -128,3 +128,35 @@ class FloodExposure(models.Model):
 
     class Meta:
         ordering = ["observed_at", "pk"]
+
+
+ACCESS = [
+    ("reachable", _("Đi được từ thị trấn")),
+    ("cut_off", _("Bị chia cắt")),
+    ("no_road", _("Không có đường bộ")),
+]
+
+
+class VillageAccess(models.Model):
+    """Whether each village can be reached by road from the district town now (kept by crossings.access).
+
+    A map layer of its own: the closed crossings and the newest flood water decide it, so it is kept
+    when a crossing closes or reopens, when a flood observation lands, and every few minutes.
+    """
+
+    village = models.OneToOneField(
+        "places.Village", primary_key=True, on_delete=models.CASCADE, related_name="road_access"
+    )
+    name = models.CharField(_("thôn"), max_length=160)
+    commune_name = models.CharField(_("xã"), max_length=160, blank=True)
+    population = models.PositiveIntegerField(_("dân số"), default=0)
+    status = models.CharField(_("đường đến thôn"), max_length=10, choices=ACCESS, default="reachable")
+    since = models.DateTimeField(_("từ lúc"))
+    checked_at = models.DateTimeField(_("kiểm tra lúc"))
+    geom = models.PointField(srid=4326)
+
+    class Meta:
+        ordering = ["commune_name", "name"]
+
+    def __str__(self):
+        return f"{self.name}: {self.status}"

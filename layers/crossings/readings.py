@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from layers.cameras import health as camera_health
 
-from . import alerts, levels
+from . import access, alerts, levels
 from .errors import CrossingError
 from .models import Crossing, Gauge, Reading, StatusChange
 
@@ -96,6 +96,8 @@ def advance(crossing: Crossing, fresh: list[tuple[dt.datetime, float]], tell: bo
             crossing.status, crossing.status_since = new, at
         crossing.level_m, crossing.level_at = level, at
     crossing.save(update_fields=["status", "status_since", "level_m", "level_at"])
+    if any("closed" in (c.from_status, c.to_status) for c in changes):
+        access.refresh_later()  # a road opened or closed: which villages it cuts off changes
     # The demo's history is not news: only live readings are told.
     for change in changes if tell else ():
         alerts.crossing_changed(change)

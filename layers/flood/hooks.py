@@ -31,4 +31,7 @@ def after_observation(observation_id):
         d["villages_cut_off"],
         told,
     )
+    from layers.crossings import access
+
+    access.refresh()  # the map's road-access layer follows the newest water
     return row

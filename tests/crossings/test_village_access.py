@@ -1,0 +1,65 @@
+"""The road-access layer: a crossing closing cuts a village off on the map, reopening brings it back."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+
+from geoplatform.celery import app
+from layers.crossings import access, tasks
+from layers.crossings.models import VillageAccess
+
+URL = "/api/crossings/readings/"
+FEATURES = "/api/layers/village-access/features/"
+
+
+def level(client, place, metres: float, minutes_ago: float):
+    at = (timezone.now() - dt.timedelta(minutes=minutes_ago)).replace(microsecond=0)
+    body = json.dumps({"measured_at": at.isoformat(), "level_m": metres})
+    answer = client.post(URL, data=body, content_type="application/json", HTTP_X_API_KEY=place["secret"])
+    assert answer.status_code == 201, answer.content
+    return answer
+
+
+@pytest.fixture
+def eager():
+    """Queued tasks run in this process (the real task, no broker), as on a one-box install."""
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def by_name(client, **params) -> dict:
+    answer = client.get(FEATURES, params)
+    assert answer.status_code == 200, answer.content
+    return {f["properties"]["name"]: f["properties"]["status"] for f in answer.json()["features"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_the_spillway_cuts_the_east_village_off_on_the_layer_and_reopening_restores_it(client, place, eager):
+    assert tasks.refresh_village_access() == {"reachable": 3, "cut_off": 0, "no_road": 0}
+    assert set(by_name(client).values()) == {"reachable"}
+    before = VillageAccess.objects.get(name="Thôn Đông").since
+    level(client, place, 0.8, minutes_ago=20)  # over the closed level: the road east is cut
+    assert by_name(client) == {"Tổ 1": "reachable", "Thôn Đông": "cut_off", "Thôn Bắc": "reachable"}
+    assert by_name(client, status="cut_off") == {"Thôn Đông": "cut_off"}
+    cut = VillageAccess.objects.get(name="Thôn Đông")
+    assert cut.since > before and cut.population == 400 and cut.commune_name == "Trà My"
+    level(client, place, 0.1, minutes_ago=5)  # the water went down: open again
+    assert by_name(client, status="cut_off") == {}
+    assert VillageAccess.objects.get(name="Thôn Đông").since > cut.since
+
+
+@pytest.mark.django_db
+def test_the_layer_is_on_the_public_map_with_its_statuses_in_words(client, place):
+    access.refresh()
+    catalogue = client.get("/api/layers/").json()
+    entry = next(layer for layer in catalogue["layers"] if layer["slug"] == "village-access")
+    assert entry["title"] == {"vi": "Thôn bị chia cắt", "en": "Villages cut off"}
+    page = client.get("/map/?layers=village-access")
+    assert page.status_code == 200
+    # A village that is gone leaves the layer at the next refresh.
+    place["villages"][2].delete()
+    access.refresh()
+    assert set(VillageAccess.objects.values_list("name", flat=True)) == {"Tổ 1", "Thôn Đông"}
