@@ -231,6 +231,9 @@ def import_file(
     layer = registry.get(layer_slug)
     if layer is None:
         raise NotFound(_("Không có lớp dữ liệu %(layer)s") % {"layer": repr(layer_slug)}, field="layer")
+    if layer.derived:
+        message = _("Lớp %(layer)s do hệ thống tự tính từ các lớp khác, không nhập dữ liệu vào được")
+        raise ImportRefused(message % {"layer": repr(layer_slug)}, field="layer")
     if not staff and not layer.can_edit(user):
         message = _("Nhập dữ liệu vào lớp %(layer)s cần quyền chỉnh sửa lớp đó")
         raise Forbidden(message % {"layer": repr(layer_slug)}, field="layer")

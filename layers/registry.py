@@ -62,6 +62,9 @@ class Layer:
     edit_page: str | None = None
     min_zoom: int = 0
     max_zoom: int = 18
+    # Kept by the platform from other layers (e.g. road access from crossings and floods): read on every
+    # interface, never written by anyone through any of them.
+    derived: bool = False
 
     def __post_init__(self):
         if self.geometry_type not in GEOMETRY_TYPES:
@@ -95,6 +98,8 @@ class Layer:
 
     def can_edit(self, user) -> bool:
         """Whether this user may create, change or delete features."""
+        if self.derived:
+            return False
         held = roles.of(user)
         return bool(held & (self.edit_roles | {roles.ADMIN}))
 

@@ -61,6 +61,7 @@ register(
         title_en="Villages cut off",
         theme="crossings",
         model="crossings.VillageAccess",
+        derived=True,
         geometry_type="Point",
         public_fields=("name", "commune_name", "status", "since", "population", "checked_at"),
         time_field="since",

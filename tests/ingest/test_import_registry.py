@@ -43,7 +43,7 @@ def sample(field: models.Field):
 KNOWN_CODES = {"parcels": {"land_use_code": "ODT"}}
 
 
-@pytest.mark.parametrize("slug", [layer.slug for layer in registry.all()])
+@pytest.mark.parametrize("slug", [layer.slug for layer in registry.all() if not layer.derived])
 def test_every_layer_accepts_a_file_import(commune, tmp_path, slug):
     layer = registry.get(slug)
     fields = imports.writable_fields(layer)
@@ -62,3 +62,15 @@ def test_every_layer_accepts_a_file_import(commune, tmp_path, slug):
     for name, field in fields.items():
         if isinstance(field, models.DateTimeField) and name in properties:
             assert getattr(stored, name) == datetime.datetime(2024, 3, 1, 1, 0, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize("slug", [layer.slug for layer in registry.all() if layer.derived])
+def test_a_layer_the_platform_computes_refuses_imports_even_from_the_command_line(commune, tmp_path, slug):
+    layer = registry.get(slug)
+    feature = {"type": "Feature", "geometry": shapely.geometry.mapping(SHAPES[layer.geometry_type]), "properties": {}}
+    path = tmp_path / "one.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_file(path, slug, staff=True)
+    assert refused.value.field == "layer" and "tự tính" in refused.value.message
+    assert not layer.model_class.objects.exists()
