@@ -20,7 +20,13 @@ PRECISION = 7  # decimal places of lon/lat: about a centimetre
 # Feature pages and tiles read a few thousand rows: launching parallel workers for them costs more
 # than it saves, and on a small host takes the cores that other requests need.
 SETTING = "max_parallel_workers_per_gather"
-SERIAL = f"SELECT current_setting('{SETTING}'), set_config('{SETTING}', '0', true)"
+# Nor JIT: ST_AsMVTGeom's high per-call cost puts a dense tile's plan (even its branch that never
+# runs) past jit_above_cost, and compiling it took ~30 ms of a ~2 ms cluster tile.
+JIT = "jit"
+SERIAL = (
+    f"SELECT current_setting('{SETTING}'), current_setting('{JIT}'), "
+    f"set_config('{SETTING}', '0', true), set_config('{JIT}', 'off', true)"
+)
 
 
 class _Utf8Bytes(Loader):
@@ -32,7 +38,7 @@ class _Utf8Bytes(Loader):
 
 @contextmanager
 def serial():
-    """A transaction whose queries PostgreSQL plans without parallel workers (SET LOCAL).
+    """A transaction whose queries PostgreSQL plans without parallel workers or JIT (SET LOCAL).
 
     Inside a caller's transaction the previous value is put back on the way out; a rollback undoes
     it by itself.
@@ -40,10 +46,10 @@ def serial():
     nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(SERIAL)
-        previous = cursor.fetchone()[0]
+        workers, jit = cursor.fetchone()[:2]
         yield
         if nested:
-            cursor.execute(f"SELECT set_config('{SETTING}', %s, true)", [previous])
+            cursor.execute(f"SELECT set_config('{SETTING}', %s, true), set_config('{JIT}', %s, true)", [workers, jit])
 
 
 def qn(name: str) -> str:

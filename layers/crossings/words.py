@@ -2,13 +2,13 @@
 
 from django.utils.translation import gettext as _
 
-from .models import CROSSING_KINDS, ROAD_CLASSES, STATUSES
+from .models import ACCESS, CROSSING_KINDS, ROAD_CLASSES, STATUSES
 
 UNITS = {"level_m": "m", "caution_level_m": "m", "closed_level_m": "m", "length_km": "km"}
 
 
 def fields() -> dict:
-    """A word for each field of the roads and crossings layers not named elsewhere."""
+    """A word for each field of the roads, crossings and road-access layers not named elsewhere."""
     return {
         "road_class": _("Cấp đường"),
         "length_km": _("Chiều dài"),
@@ -19,6 +19,9 @@ def fields() -> dict:
         "caution_level_m": _("Ngưỡng cần chú ý"),
         "closed_level_m": _("Ngưỡng cấm qua"),
         "status_since": _("Tình trạng từ"),
+        "commune_name": _("Xã"),
+        "since": _("Từ lúc"),
+        "checked_at": _("Kiểm tra lúc"),
     }
 
 
@@ -28,4 +31,5 @@ def values() -> dict:
         ("roads", "road_class"): {code: str(word) for code, word in ROAD_CLASSES},
         ("crossings", "kind"): {code: str(word) for code, word in CROSSING_KINDS},
         ("crossings", "status"): {code: str(word) for code, word in STATUSES},
+        ("village-access", "status"): {code: str(word) for code, word in ACCESS},
     }
