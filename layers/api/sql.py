@@ -23,9 +23,12 @@ SETTING = "max_parallel_workers_per_gather"
 # Nor JIT: ST_AsMVTGeom's high per-call cost puts a dense tile's plan (even its branch that never
 # runs) past jit_above_cost, and compiling it took ~30 ms of a ~2 ms cluster tile.
 JIT = "jit"
+# And enough memory to group a cluster tile's ~100,000 centres in a hash: with the default 4 MB the
+# planner (which cannot tell the few hundred cells from the rows) sorted them on disk instead.
+MEMORY = "work_mem"
 SERIAL = (
-    f"SELECT current_setting('{SETTING}'), current_setting('{JIT}'), "
-    f"set_config('{SETTING}', '0', true), set_config('{JIT}', 'off', true)"
+    f"SELECT current_setting('{SETTING}'), current_setting('{JIT}'), current_setting('{MEMORY}'), "
+    f"set_config('{SETTING}', '0', true), set_config('{JIT}', 'off', true), set_config('{MEMORY}', '32MB', true)"
 )
 
 
@@ -46,10 +49,14 @@ def serial():
     nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(SERIAL)
-        workers, jit = cursor.fetchone()[:2]
+        kept = cursor.fetchone()[:3]
         yield
         if nested:
-            cursor.execute(f"SELECT set_config('{SETTING}', %s, true), set_config('{JIT}', %s, true)", [workers, jit])
+            cursor.execute(
+                f"SELECT set_config('{SETTING}', %s, true), set_config('{JIT}', %s, true), "
+                f"set_config('{MEMORY}', %s, true)",
+                list(kept),
+            )
 
 
 def qn(name: str) -> str:

@@ -183,16 +183,23 @@ def test_a_bare_date_means_that_whole_day(world, client):
 
 
 def test_pages_and_tiles_are_planned_without_parallel_workers_and_the_setting_does_not_leak(db):
-    from django.db import connection
+    from django.db import connection, transaction
 
     from layers.api import sql
 
-    def workers():
+    def settings():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('max_parallel_workers_per_gather')")
-            return cursor.fetchone()[0]
+            cursor.execute("SELECT current_setting('max_parallel_workers_per_gather'), current_setting('work_mem')")
+            return cursor.fetchone()
 
-    before = workers()
+    before = settings()
     with sql.serial():
-        assert workers() == "0"
-    assert workers() == before != "0"
+        # No workers; memory enough for a cluster tile's cells to be grouped in a hash, not sorted on disk.
+        assert settings() == ("0", "32MB")
+    assert settings() == before
+    assert before[0] != "0" and before[1] != "32MB"
+    # Nested in a caller's transaction, the caller's values come back on the way out.
+    with transaction.atomic():
+        with sql.serial():
+            assert settings() == ("0", "32MB")
+        assert settings() == before
