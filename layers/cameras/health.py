@@ -172,17 +172,31 @@ def issue_key(device: Device) -> str:
     return key
 
 
-def heartbeat(key: str, now=None) -> Device:
-    """A field sensor says it is alive: online at once, failures cleared."""
+def authenticate(key: str) -> Device:
+    """The enabled heartbeat device holding this key, or HeartbeatError; nothing is written."""
     if not key or len(key) > 200:
         raise HeartbeatError("missing key")
+    device = Device.objects.filter(key_hash=key_hash(key), enabled=True).first()
+    if device is None or not secrets.compare_digest(device.key_hash, key_hash(key)):
+        raise HeartbeatError("unknown key")
+    return device
+
+
+def beat(device: Device, now=None) -> Device:
+    """Record a heartbeat of an authenticated device: online at once, failures cleared."""
     now = now or timezone.now()
     with transaction.atomic():
-        device = Device.objects.select_for_update().filter(key_hash=key_hash(key), enabled=True).first()
-        if device is None or not secrets.compare_digest(device.key_hash, key_hash(key)):
+        # Locked and read again: the key may have been replaced or the device disabled since it was authenticated.
+        locked = Device.objects.select_for_update().filter(pk=device.pk, key_hash=device.key_hash, enabled=True).first()
+        if locked is None:
             raise HeartbeatError("unknown key")
-        _alive(device, now)
-    return device
+        _alive(locked, now)
+    return locked
+
+
+def heartbeat(key: str, now=None) -> Device:
+    """A field sensor says it is alive: online at once, failures cleared."""
+    return beat(authenticate(key), now)
 
 
 def subject_alive(subject, now=None) -> int:

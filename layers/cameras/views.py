@@ -131,12 +131,14 @@ def heartbeat(request):
     auth = request.META.get("HTTP_AUTHORIZATION", "")
     key = auth[7:].strip() if auth.lower().startswith("bearer ") else request.META.get("HTTP_X_DEVICE_KEY", "")
     try:
-        device = health.heartbeat(key)
+        device = health.authenticate(key)
+        # Counted before anything is recorded (as the gauges' readings are): a refused heartbeat changes nothing.
+        ratelimit.check_device("device", device.pk)
+        device = health.beat(device)
     except health.HeartbeatError:
         raise PlatformError(
             _("Khoá thiết bị không đúng hoặc thiếu."), code="unauthorized", status=401, field="Authorization"
         ) from None
-    ratelimit.check_device("device", device.pk)
     return JsonResponse(
         {"device": device.pk, "name": device.name, "status": device.status, "received_at": timezone.now().isoformat()}
     )

@@ -23,6 +23,8 @@ def refresh(now=None) -> dict:
     villages = list(network.Village.objects.select_related("commune"))
     # The graph work first, outside the transaction; then the rows are written together.
     state = network.situation(flood=flood, villages=villages)
+    # The counts are those of the rows written (a village the graph gave no status is written "reachable").
+    counts = {word: 0 for word, _label in VillageAccess._meta.get_field("status").choices}
     with transaction.atomic():
         kept = {a.pk: a for a in VillageAccess.objects.select_for_update()}
         for village in villages:
@@ -35,10 +37,8 @@ def refresh(now=None) -> dict:
             row.name, row.commune_name = village.name, village.commune.name if village.commune_id else ""
             row.population, row.status, row.checked_at, row.geom = village.population or 0, status, now, village.geom
             row.save()
+            counts[row.status] = counts.get(row.status, 0) + 1
         VillageAccess.objects.filter(pk__in=list(kept)).delete()  # villages gone since the last time
-    counts = {word: 0 for word, _label in VillageAccess._meta.get_field("status").choices}
-    for status in state.village_status.values():
-        counts[status] = counts.get(status, 0) + 1
     log.info("village road access: %s", counts)
     return counts
 

@@ -57,8 +57,8 @@ register(
 register(
     Layer(
         slug="village-access",
-        title_vi="Thôn bị chia cắt",
-        title_en="Villages cut off",
+        title_vi="Đường bộ đến các thôn",
+        title_en="Road access to villages",
         theme="crossings",
         model="crossings.VillageAccess",
         derived=True,
@@ -78,10 +78,12 @@ register(
         style={
             "color": "#37474f",
             "radius": 6,
-            "fillColor": "#2e7d32",
+            # The layer's own swatch (layer list, legend) is the red of "cut off": a green
+            # dot read as "every village here is fine"; red says what the layer is watching for.
+            "fillColor": "#b71c1c",
             "fillOpacity": 0.95,
-            # Cut-off villages stand out in red; the legend names each status in words.
-            "byStatus": {"reachable": "#2e7d32", "cut_off": "#b71c1c", "no_road": "#9e9e9e"},
+            # Cut-off villages stand out in red, listed first in the legend, which names each status in words.
+            "byStatus": {"cut_off": "#b71c1c", "reachable": "#2e7d32", "no_road": "#9e9e9e"},
         },
     )
 )

@@ -1,10 +1,16 @@
 """The words the map's popups and legend use for the crossings layers' fields and coded values."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import ACCESS, CROSSING_KINDS, ROAD_CLASSES, STATUSES
 
 UNITS = {"level_m": "m", "caution_level_m": "m", "closed_level_m": "m", "length_km": "km"}
+
+
+def theme() -> str:
+    """The heading of the roads, crossings and road-access layers in the map's layer list."""
+    return pgettext("map theme", "Giao thông")
 
 
 def fields() -> dict:

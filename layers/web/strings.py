@@ -121,6 +121,7 @@ def for_script(user=None, *, public_only: bool = False) -> dict:
             "cameras": _("Camera"),
             "parcels": _("Đất đai đô thị"),
             "flood": _("Ngập lụt"),
+            "crossings": crossing_words.theme(),
         },
         "fields": _only(field_labels(), {name for names in visible.values() for name in names}),
         "units": UNITS,

@@ -227,3 +227,28 @@ def test_heartbeats_over_the_devices_limit_get_a_429_with_retry_after(client, se
     answers = [client.post("/api/devices/heartbeat/", HTTP_X_DEVICE_KEY=key) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert answers[-1].json()["error"]["code"] == "rate_limited" and int(answers[-1]["Retry-After"]) > 0
+
+
+def test_a_refused_heartbeat_records_nothing(client, settings):
+    settings.DEVICE_POSTS_PER_MINUTE = 1
+    sensor = Device.objects.create(name="Cảm biến mưa", kind="sensor", probe="heartbeat", heartbeat_every_s=60)
+    key = health.issue_key(sensor)
+    assert client.post("/api/devices/heartbeat/", HTTP_X_DEVICE_KEY=key).status_code == 200
+    # Silent since: offline. Then the device is over its limit (none left this minute, whatever the clock says).
+    sensor.refresh_from_db()
+    assert health.sweep_heartbeats(sensor.last_seen_at + timedelta(hours=1)) == 1
+    sensor.refresh_from_db()
+    before = (sensor.status, sensor.last_seen_at, sensor.last_check_at, sensor.failures, sensor.last_reason)
+    assert before[0] == "offline"
+    settings.DEVICE_POSTS_PER_MINUTE = 0
+    refused = client.post("/api/devices/heartbeat/", HTTP_X_DEVICE_KEY=key)
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+    # Counted before it is recorded: still offline, last seen as before, no change of status written.
+    sensor.refresh_from_db()
+    assert (sensor.status, sensor.last_seen_at, sensor.last_check_at, sensor.failures, sensor.last_reason) == before
+    assert list(sensor.changes.order_by("pk").values_list("to_status", flat=True)) == ["online", "offline"]
+    # A heartbeat within the limit is recorded as ever.
+    settings.DEVICE_POSTS_PER_MINUTE = 30
+    assert client.post("/api/devices/heartbeat/", HTTP_X_DEVICE_KEY=key).status_code == 200
+    sensor.refresh_from_db()
+    assert sensor.status == "online" and sensor.last_seen_at > before[1]

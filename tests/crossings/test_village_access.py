@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from collections import Counter
 
 import pytest
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils import timezone
 from geoplatform.celery import app
 from layers.crossings import access, tasks
 from layers.crossings.models import VillageAccess
+from layers.places.models import Commune
 
 URL = "/api/crossings/readings/"
 FEATURES = "/api/layers/village-access/features/"
@@ -56,10 +58,20 @@ def test_the_layer_is_on_the_public_map_with_its_statuses_in_words(client, place
     access.refresh()
     catalogue = client.get("/api/layers/").json()
     entry = next(layer for layer in catalogue["layers"] if layer["slug"] == "village-access")
-    assert entry["title"] == {"vi": "Thôn bị chia cắt", "en": "Villages cut off"}
+    assert entry["title"] == {"vi": "Đường bộ đến các thôn", "en": "Road access to villages"}
     page = client.get("/map/?layers=village-access")
     assert page.status_code == 200
     # A village that is gone leaves the layer at the next refresh.
     place["villages"][2].delete()
     access.refresh()
     assert set(VillageAccess.objects.values_list("name", flat=True)) == {"Tổ 1", "Thôn Đông"}
+
+
+@pytest.mark.django_db
+def test_the_counts_are_those_of_the_rows_written(place):
+    # Without a town the graph gives no village a status: each is written "reachable", and counted so.
+    Commune.objects.filter(kind="town").update(kind="commune")
+    counts = access.refresh()
+    written = Counter(VillageAccess.objects.values_list("status", flat=True))
+    assert counts == {"reachable": 3, "cut_off": 0, "no_road": 0}
+    assert counts == {word: written.get(word, 0) for word in counts} and sum(counts.values()) == len(place["villages"])
