@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from ingest import firms
@@ -279,3 +281,32 @@ def test_deleting_a_run_keeps_its_hotspots_without_a_run():
     assert Hotspot.objects.filter(run=run).count() == 2
     run.delete()
     assert Hotspot.objects.count() == 2 and not Hotspot.objects.filter(run__isnull=False).exists()
+
+
+def test_stored_detections_at_the_edges_of_the_files_days_are_found_and_other_days_are_left_alone():
+    """Stored rows are looked up only within the file's days: the first and last minute of them count."""
+    edges = [
+        viirs_row(15.25, 108.15, date="2024-03-08", time="0"),
+        viirs_row(15.26, 108.16, date="2024-03-10", time="2359"),
+    ]
+    outside = [viirs_row(15.25, 108.15, date="2024-03-07", time="2359"), viirs_row(15.25, 108.15, date="2024-03-11")]
+    firms.ingest_bytes(csv_bytes(VIIRS_HEADER, edges + outside))
+    again = [*edges, viirs_row(15.25, 108.15, date="2024-03-09", time="1200"), viirs_row(15.27, 108.17)]
+    with CaptureQueriesContext(connection) as queries:
+        run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, again))
+    assert (run.rows_new, run.rows_duplicate) == (2, 2)
+    # Found before the INSERT: a stored row the lookup missed would make it fail and run again.
+    assert not [q for q in queries if "DO NOTHING" in q["sql"]]
+    assert Hotspot.objects.count() == 6
+
+
+def test_a_stored_row_of_any_processing_level_keeps_a_near_real_time_line_out():
+    """An NRT-only file skips stored detections whatever their rank (the key alone decides)."""
+    firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15)]))
+    Hotspot.objects.update(processing="RASTER", processing_rank=0)
+    with CaptureQueriesContext(connection) as queries:
+        lines = [viirs_row(15.25, 108.15, conf="h"), viirs_row(15.26, 108.16)]
+        run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, lines))
+    assert (run.status, run.rows_new, run.rows_duplicate) == ("succeeded", 1, 1)
+    assert not [q for q in queries if "DO NOTHING" in q["sql"]]
+    assert Hotspot.objects.get(lat_key=152500).processing == "RASTER"
