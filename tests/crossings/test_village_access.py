@@ -5,12 +5,15 @@ import json
 from collections import Counter
 
 import pytest
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.utils import timezone
 
 from geoplatform.celery import app
-from layers.crossings import access, tasks
-from layers.crossings.models import VillageAccess
+from layers.crossings import access, readings, tasks
+from layers.crossings.models import Crossing, Road, VillageAccess
+from layers.flood.models import FloodObservation
 from layers.places.models import Commune
+from rasterstore.models import RasterAsset
 
 URL = "/api/crossings/readings/"
 FEATURES = "/api/layers/village-access/features/"
@@ -75,3 +78,60 @@ def test_the_counts_are_those_of_the_rows_written(place):
     written = Counter(VillageAccess.objects.values_list("status", flat=True))
     assert counts == {"reachable": 3, "cut_off": 0, "no_road": 0}
     assert counts == {word: written.get(word, 0) for word in counts} and sum(counts.values()) == len(place["villages"])
+
+
+@pytest.mark.django_db
+def test_a_village_cut_off_before_the_first_refresh_is_cut_off_since_the_crossing_that_cut_it_closed(place):
+    # A ford on the road north closed three hours ago, the spillway east an hour ago; the layer's first refresh
+    # (no row yet: a new install, a worker that was down) comes after both.
+    now = timezone.now().replace(microsecond=0)
+    hours = dt.timedelta(hours=1)
+    north = Road.objects.get(name="Đường thử Bắc")
+    ford = Crossing.objects.create(
+        name="Ngầm Bắc",
+        road=north,
+        road_name=north.name,
+        caution_level_m=0.3,
+        closed_level_m=0.5,
+        geom=Point(108.23, 15.36),
+    )
+    readings.advance(ford, [(now - 3 * hours, 0.9)], tell=False)
+    readings.advance(place["crossing"], [(now - hours, 0.8)], tell=False)
+    assert not VillageAccess.objects.exists()
+    access.refresh(now)
+    rows = {row.name: (row.status, row.since) for row in VillageAccess.objects.all()}
+    assert rows == {
+        "Tổ 1": ("reachable", now),
+        "Thôn Bắc": ("cut_off", now - 3 * hours),  # by the ford, not by the spillway closed later
+        "Thôn Đông": ("cut_off", now - hours),
+    }
+    # A row that exists keeps its time while its status stays, and starts again when it changes.
+    readings.advance(place["crossing"], [(now - 0.5 * hours, 0.1)], tell=False)  # the spillway open again
+    later = now + dt.timedelta(minutes=5)
+    access.refresh(later)
+    rows = {row.name: (row.status, row.since) for row in VillageAccess.objects.all()}
+    assert rows == {
+        "Tổ 1": ("reachable", now),
+        "Thôn Bắc": ("cut_off", now - 3 * hours),
+        "Thôn Đông": ("reachable", later),
+    }
+
+
+@pytest.mark.django_db
+def test_a_village_cut_off_by_flood_water_is_cut_off_since_the_water_was_seen_and_by_a_hand_closing_since_now(place):
+    now = timezone.now().replace(microsecond=0)
+    seen = now - dt.timedelta(hours=2)
+    # Flood water over the road north, seen two hours ago.
+    water = MultiPolygon(Polygon.from_bbox((108.225, 15.362, 108.235, 15.366)))
+    asset = RasterAsset.objects.create(
+        kind="flood-gfm", name="GFM", path="/nowhere.tif", crs="EPSG:4326", width=1, height=1,
+        bounds=[108.2, 15.3, 108.3, 15.4], resolution=[0.1, 0.1],
+    )  # fmt: skip
+    FloodObservation.objects.create(
+        product="gfm", observed_at=seen, asset=asset, flooded=water, unknown=MultiPolygon(), state_raster=""
+    )
+    # The spillway closed by hand: no reading, no change recorded, so nothing tells since when.
+    Crossing.objects.filter(pk=place["crossing"].pk).update(status="closed")
+    access.refresh(now)
+    rows = {row.name: (row.status, row.since) for row in VillageAccess.objects.all()}
+    assert rows == {"Tổ 1": ("reachable", now), "Thôn Bắc": ("cut_off", seen), "Thôn Đông": ("cut_off", now)}

@@ -274,7 +274,10 @@
 
   /* ---------- state of the layers ---------- */
   var metas = [];
-  var state = {}; // slug -> {meta, on, layer, features, filters, values}
+  var state = {}; // slug -> {meta, on, layer, features, filters, values, stack}
+  // Layers in the order they were put on the map: in one pane, the shapes of a layer added later are drawn over
+  // those of the layers added before it (each refresh adds its layer again, on top).
+  var stackSeq = 0;
   var timeChoice = (cfg.view && cfg.view.time) || "";
   var urlParams = new URLSearchParams(window.location.search);
 
@@ -557,6 +560,7 @@
       if (!st.on) return;
       if (st.layer) map.removeLayer(st.layer);
       st.layer = layer.addTo(map);
+      st.stack = ++stackSeq;
       st.status && (st.status.textContent = st.features && !st.meta.preferTiles ? number(st.features.length) : "");
       updateLegend();
       updateHints();
@@ -623,11 +627,12 @@
     });
     return sum;
   }
-  // kind: 0 point, 1 line, 2 area (drawn in that order from the top); size: distance or area, smaller first.
+  // kind: 0 point, 1 line, 2 area (drawn in that order from the top); size: distance or area, smaller first;
+  // under: the point's dot as drawn covers the tap itself (not only within TOLERANCE of it).
   function hitOf(lyr, p) {
     if (lyr instanceof L.CircleMarker) {
       var d = map.latLngToLayerPoint(lyr.getLatLng()).distanceTo(p);
-      return d <= lyr.getRadius() + TOLERANCE ? { kind: 0, size: d } : null;
+      return d <= lyr.getRadius() + TOLERANCE ? { kind: 0, size: d, under: d <= lyr.getRadius() } : null;
     }
     if (!(lyr instanceof L.Polyline)) return null;
     var rings = ringsOf(lyr);
@@ -649,7 +654,7 @@
       st.layer.gpShapes.eachLayer(function (lyr) {
         if (!lyr._map) return; // inside a cluster, or not drawn
         var hit = hitOf(lyr, p);
-        if (hit) hits.push({ meta: m, feature: lyr.feature, kind: hit.kind, size: hit.size });
+        if (hit) hits.push({ meta: m, feature: lyr.feature, kind: hit.kind, size: hit.size, under: !!hit.under, path: lyr._path, z: st.stack });
       });
     });
     return hits;
@@ -659,13 +664,13 @@
   }
   // Whether a feature from the API is really under the click: an area that contains it, a point or line
   // within TOLERANCE screen pixels (the bounding-box query also returns what merely comes near).
-  function apiHit(m, g, p) {
+  function apiHit(m, g, p, props) {
     var c = g.coordinates;
     if (!c) return null;
     if (g.type === "Point" || g.type === "MultiPoint") {
       var pts = projected(g.type === "Point" ? [c] : c);
       var d = Math.min.apply(null, pts.map(function (q) { return q.distanceTo(p); }));
-      return d <= (m.style.radius || 5) + TOLERANCE ? { kind: 0, size: d } : null;
+      return d <= (m.style.radius || 5) + TOLERANCE ? { kind: 0, size: d, under: d <= confidenceRadius(m, props) } : null;
     }
     if (g.type === "LineString" || g.type === "MultiLineString") {
       var lines = (g.type === "LineString" ? [c] : c).map(projected);
@@ -697,8 +702,9 @@
       return getJSON(base + "?" + params.toString()).then(function (fc) {
         var out = [];
         (fc.features || []).forEach(function (f) {
-          var hit = apiHit(m, f.geometry || {}, p);
-          if (hit) out.push({ meta: m, feature: f, kind: hit.kind, size: hit.size });
+          var hit = apiHit(m, f.geometry || {}, p, f.properties);
+          // Tiles lie in the tile pane, under every pane of the shapes drawn in the page.
+          if (hit) out.push({ meta: m, feature: f, kind: hit.kind, size: hit.size, under: !!hit.under, z: st.stack - 1e9 });
         });
         return out;
       }, function () { return []; });
@@ -756,12 +762,35 @@
   var POPUP = { maxWidth: 300, autoPanPaddingTopLeft: [10, 175], autoPanPaddingBottomRight: [10, 40] };
   var herePopup = L.popup(POPUP);
   var hereSeq = 0;
+  // Whether hit a is drawn over hit b: in one SVG (the pane of points), the later element is painted over the
+  // earlier one (also where a cluster unfolds its dots after another layer was added); else the later layer.
+  function drawnOver(a, b) {
+    if (a.path && b.path && a.path.parentNode && a.path.parentNode === b.path.parentNode) {
+      return !!(b.path.compareDocumentPosition(a.path) & Node.DOCUMENT_POSITION_FOLLOWING);
+    }
+    return a.z > b.z;
+  }
+  // Dots of several layers under the finger (a village and its road access): the answer is the dot the person
+  // sees there, that of the layer drawn on top, the nearest of that layer's own; the others stay in the list.
+  // Within one layer, and where no dot covers the tap, the nearest still answers.
+  function seenFirst(hits) {
+    if (!hits.length || hits[0].kind !== 0) return hits;
+    var top = null;
+    hits.forEach(function (h) { if (h.kind === 0 && h.under && (!top || drawnOver(h, top))) top = h; });
+    if (!top || top.meta === hits[0].meta) return hits;
+    for (var i = 1; i < hits.length; i++) {
+      if (hits[i].meta === top.meta) return [hits[i]].concat(hits.slice(0, i), hits.slice(i + 1));
+    }
+    return hits;
+  }
   function whatIsHere(latlng) {
     var seq = ++hereSeq;
     var local = drawnHits(latlng);
     return tiledHits(latlng).then(function (remote) {
+      // Features of two layers at one spot (equally near): the layer drawn on top first.
       var hits = local.concat(remote);
-      hits.sort(function (a, b) { return a.kind - b.kind || a.size - b.size; });
+      hits.sort(function (a, b) { return a.kind - b.kind || a.size - b.size || (a.meta === b.meta ? 0 : b.z - a.z); });
+      hits = seenFirst(hits);
       return Promise.all(hits.map(function (h) { return ensureNames(h.meta); })).then(function () {
         if (seq !== hereSeq) return; // a newer click answers instead
         if (!hits.length && EMBED) return;
