@@ -275,8 +275,9 @@
   /* ---------- state of the layers ---------- */
   var metas = [];
   var state = {}; // slug -> {meta, on, layer, features, filters, values, stack}
-  // Layers in the order they were put on the map: in one pane, the shapes of a layer added later are drawn over
-  // those of the layers added before it (each refresh adds its layer again, on top).
+  // Layers in the order they were asked for: the first load asks in the catalogue's order, a layer switched on (or
+  // filtered) later is asked for again, on top. A layer's place is taken when it is asked for, not when its
+  // features arrive (placeInStack), so the order drawn does not depend on which request finishes first.
   var stackSeq = 0;
   var timeChoice = (cfg.view && cfg.view.time) || "";
   var urlParams = new URLSearchParams(window.location.search);
@@ -547,6 +548,7 @@
     if (st.layer) { map.removeLayer(st.layer); st.layer = null; }
     if (!st.on) { updateLegend(); updateHints(); return Promise.resolve(); }
     st.status && (st.status.textContent = T.loading);
+    var rank = st.asked = ++stackSeq;
     var job = st.meta.preferTiles && !EMBED
       ? tileLayer(st.meta, st.filters)
       : fetchFeatures(st.meta, st.filters).then(function (features) {
@@ -557,10 +559,11 @@
           });
         });
     return job.then(function (layer) {
-      if (!st.on) return;
+      if (!st.on || st.asked !== rank) return; // switched off, or asked for again since
       if (st.layer) map.removeLayer(st.layer);
       st.layer = layer.addTo(map);
-      st.stack = ++stackSeq;
+      st.stack = rank;
+      placeInStack(st);
       st.status && (st.status.textContent = st.features && !st.meta.preferTiles ? number(st.features.length) : "");
       updateLegend();
       updateHints();
@@ -570,6 +573,35 @@
     }, function (err) {
       st.status && (st.status.textContent = T.loadFailed);
       if (window.console) console.warn(err);
+    });
+  }
+
+  // A layer just added is drawn in its place in the stack: in one SVG (one pane), its shapes go under those of the
+  // layers asked for after it, which may have arrived first; tiles take their rank as z-index in the tile pane.
+  function placeInStack(st) {
+    if (st.layer.gpTiled) { st.layer.setZIndex(st.stack); return; }
+    if (!st.layer.gpShapes) return;
+    var above = [];
+    metas.forEach(function (m) {
+      var o = state[m.slug];
+      if (o === st || !o.layer || !o.layer.gpShapes || !(o.stack > st.stack)) return;
+      o.layer.gpShapes.eachLayer(function (lyr) { if (lyr._map && lyr._path && lyr._path.parentNode) above.push(lyr._path); });
+    });
+    if (!above.length) return;
+    var firsts = []; // per SVG group: the first shape of a layer above
+    function firstAbove(parent) {
+      for (var i = 0; i < firsts.length; i++) if (firsts[i].parent === parent) return firsts[i].first;
+      var first = null;
+      above.forEach(function (q) {
+        if (q.parentNode === parent && (!first || q.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING)) first = q;
+      });
+      firsts.push({ parent: parent, first: first });
+      return first;
+    }
+    st.layer.gpShapes.eachLayer(function (lyr) {
+      var path = lyr._map && lyr._path;
+      var first = path && path.parentNode && firstAbove(path.parentNode);
+      if (first) path.parentNode.insertBefore(path, first);
     });
   }
 
