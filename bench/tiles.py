@@ -96,6 +96,8 @@ def app_env() -> dict:
         "DJANGO_HSTS_SECONDS": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "GEOPLATFORM_LOG_LEVEL": "WARNING",
+        # As geoplatform/wsgi.py sets it for gunicorn: the in-process capture runs what the web workers run.
+        "GEOPLATFORM_SESSION_READ_PLANNING": "1",
     }
 
 
@@ -342,21 +344,30 @@ def capture(client, url: str) -> tuple[object, list[dict]]:
 
 
 def replay_connection() -> psycopg.Connection:
-    """A connection set up as Django's are: UTC, and never server-side prepared statements.
+    """A connection set up as the web workers' are: UTC, their session settings, no server-side prepares.
+
+    The web process opens its connections with the planner settings of pages and tiles (no parallel
+    workers, no JIT, 32 MB of work_mem: ``settings.READ_PLANNING``) instead of setting them in each
+    request's transaction; the replay's connections get the very same ``options`` string.
 
     Django opens psycopg connections with ``prepare_threshold=None``; psycopg's default (prepare a
     query after 5 runs) would let PostgreSQL switch the replayed tile statements to a generic
     plan, which is another plan than the endpoint's (rows in another order, other bytes, other
     time): the replay must run the statements as the endpoint runs them.
     """
-    return psycopg.connect(f"{PG}/{DB}", autocommit=True, options="-c timezone=UTC", prepare_threshold=None)
+    from django.conf import settings
+
+    if not settings.SESSION_READ_PLANNING:
+        raise BenchFailure("the capture must run with the web process's settings (GEOPLATFORM_SESSION_READ_PLANNING)")
+    options = "-c timezone=UTC " + settings.DATABASES["default"]["OPTIONS"].get("options", "")
+    return psycopg.connect(f"{PG}/{DB}", autocommit=True, options=options.strip(), prepare_threshold=None)
 
 
 class Pool:
     """Connections opened once and kept warm, handed to one client thread at a time."""
 
     def __init__(self, size: int):
-        # The session settings Django's connections have (UTC), so replayed statements mean the same.
+        # The session settings the web workers' connections have, so replayed statements mean and cost the same.
         self.conns = [replay_connection() for _ in range(size)]
         self.free: queue.Queue = queue.Queue()
         for conn in self.conns:

@@ -114,18 +114,31 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/geoplatform"),
-        engine="django.contrib.gis.db.backends.postgis",
+        engine="geoplatform.postgis",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
-DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# GeoDjango's PostGIS backend, its per-request health check made a socket poll (geoplatform/postgis/base.py).
+DATABASES["default"]["ENGINE"] = "geoplatform.postgis"
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 # statement_timeout per kind of work: geoplatform/wsgi.py sets the web one (seconds), Celery workers set
 # their task kind's soft limit per task (geoplatform/celery.py); management commands run unbounded.
 STATEMENT_TIMEOUT_S = int(os.environ.get("GEOPLATFORM_STATEMENT_TIMEOUT_S", "0"))
-if STATEMENT_TIMEOUT_S:
-    DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"
+# How PostgreSQL plans the reads of feature pages and tiles (a few thousand rows): no parallel workers (launching
+# them costs more than it saves and takes the cores other requests need), no JIT (ST_AsMVTGeom's per-call cost
+# put dense tiles past jit_above_cost: ~30 ms compiling a ~2 ms tile), and memory to group a cluster tile's
+# ~100,000 centres in a hash (with 4 MB the planner sorted them on disk). layers/api/sql.serial() sets them per
+# transaction; the web process (geoplatform/wsgi.py) has every connection opened with them instead, which
+# spares each tile two round trips (the SET and the COMMIT). 32 MB is per sort or hash node of a query: four
+# web workers stay well under a gigabyte.
+READ_PLANNING = {"max_parallel_workers_per_gather": "0", "jit": "off", "work_mem": "32MB"}
+SESSION_READ_PLANNING = env_bool("GEOPLATFORM_SESSION_READ_PLANNING")
+_session_options = [f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"] if STATEMENT_TIMEOUT_S else []
+if SESSION_READ_PLANNING:
+    _session_options += [f"-c {name}={value}" for name, value in READ_PLANNING.items()]
+if _session_options:
+    DATABASES["default"]["OPTIONS"]["options"] = " ".join(_session_options)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

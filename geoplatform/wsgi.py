@@ -8,6 +8,8 @@ from django.urls import get_resolver
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoplatform.settings")
 # Web requests are bounded in seconds (gunicorn would kill the worker but leave the query running).
 os.environ.setdefault("GEOPLATFORM_STATEMENT_TIMEOUT_S", "30")
+# Its connections plan reads as pages and tiles need, from the start (settings.READ_PLANNING).
+os.environ.setdefault("GEOPLATFORM_SESSION_READ_PLANNING", "1")
 application = get_wsgi_application()
 
 # Import every view before this worker accepts a request: the URLconf pulls in pandas, the GDAL bindings and

@@ -170,7 +170,7 @@ def run(planned: Plan | None) -> Tile:
         return Tile(b"")
     # A binary result spares hex-encoding every tile on the server and decoding it here; Django's
     # client-side-binding cursor cannot ask for one, so use a plain psycopg cursor on its connection.
-    with sql.serial(), psycopg.Cursor(connection.connection) as cursor:
+    with sql.serial(transactional=False), psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(planned.statement, planned.params, binary=True)
         aggregated, data = cursor.fetchone()
         if data is not None and len(data) > SIZE_CAP:

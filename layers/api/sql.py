@@ -6,6 +6,7 @@ through GEOS objects in Python is several times slower.
 
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import connection, transaction
 from psycopg.adapt import Loader
 
@@ -17,18 +18,14 @@ from .params import FeatureQuery
 PRECISION = 7  # decimal places of lon/lat: about a centimetre
 
 
-# Feature pages and tiles read a few thousand rows: launching parallel workers for them costs more
-# than it saves, and on a small host takes the cores that other requests need.
+# How pages and tiles are planned (settings.READ_PLANNING says why): set per transaction here, unless the
+# connection was opened with them (the web process).
 SETTING = "max_parallel_workers_per_gather"
-# Nor JIT: ST_AsMVTGeom's high per-call cost puts a dense tile's plan (even its branch that never
-# runs) past jit_above_cost, and compiling it took ~30 ms of a ~2 ms cluster tile.
 JIT = "jit"
-# And enough memory to group a cluster tile's ~100,000 centres in a hash: with the default 4 MB the
-# planner (which cannot tell the few hundred cells from the rows) sorted them on disk instead.
 MEMORY = "work_mem"
 SERIAL = (
     f"SELECT current_setting('{SETTING}'), current_setting('{JIT}'), current_setting('{MEMORY}'), "
-    f"set_config('{SETTING}', '0', true), set_config('{JIT}', 'off', true), set_config('{MEMORY}', '32MB', true)"
+    f"set_config('{SETTING}', %s, true), set_config('{JIT}', %s, true), set_config('{MEMORY}', %s, true)"
 )
 
 
@@ -40,15 +37,29 @@ class _Utf8Bytes(Loader):
 
 
 @contextmanager
-def serial():
-    """A transaction whose queries PostgreSQL plans without parallel workers or JIT (SET LOCAL).
+def serial(*, transactional: bool = True):
+    """Queries planned as settings.READ_PLANNING says (no parallel workers, no JIT, 32 MB), in a transaction.
 
-    Inside a caller's transaction the previous value is put back on the way out; a rollback undoes
-    it by itself.
+    On a connection opened with those settings (the web process) nothing is sent for them, and with
+    ``transactional=False`` (statements that need no common snapshot, such as a tile's) no transaction
+    is opened either: each statement commits by itself, with no SET or COMMIT round trip.
+    Otherwise they are set for this transaction only (SET LOCAL); inside a caller's transaction the
+    previous values are put back on the way out, and a rollback undoes them by itself.
     """
+    if settings.SESSION_READ_PLANNING:
+        if not transactional:
+            # What connection.cursor() would do first: the per-request health check, then connect.
+            connection.close_if_health_check_failed()
+            connection.ensure_connection()
+            yield
+            return
+        with transaction.atomic():
+            yield
+        return
+    planning = settings.READ_PLANNING
     nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(SERIAL)
+        cursor.execute(SERIAL, [planning[SETTING], planning[JIT], planning[MEMORY]])
         kept = cursor.fetchone()[:3]
         yield
         if nested:
