@@ -169,10 +169,15 @@ def _load(opener: Callable[[], BinaryIO], run: IngestRun, source: str | None) ->
         mappings = _value_rules(cursor, prepared, source)
         # The lookups of a few distinct values are hash joins: misled by unnest()'s row estimates, the
         # planner would sort every staged row for a merge join (half of the statement's time).
-        cursor.execute("SELECT current_setting('enable_mergejoin')")
-        merge_join = cursor.fetchone()[0]
+        cursor.execute("SELECT current_setting('enable_mergejoin'), current_setting('jit')")
+        merge_join, jit = cursor.fetchone()
         cursor.execute("SET LOCAL enable_mergejoin = off")
-        typed_sql = _TYPED_SQL.format(**_typed_parts(prepared, typed))
+        # No JIT: the join settings here (and below) add the planner's huge "disabled" cost to every plan,
+        # which puts these statements past jit_optimize_above_cost: compiling took 0.7 s of a 4.7 s load of
+        # 200,000 lines in the bench, and the statements run once, so it never pays back.
+        cursor.execute("SET LOCAL jit = off")
+        parts = _typed_parts(prepared, typed)
+        typed_sql = _TYPED_SQL.format(**parts, reason=_REASON_SQL)
         reasons = _sql_reasons()
         # The refused lines, read with only the refused values' verdicts (most files have none).
         cursor.execute(_REJECTED_SQL.format(typed_sql=typed_sql), {**_refusals_only(mappings), **reasons})
@@ -189,9 +194,14 @@ def _load(opener: Callable[[], BinaryIO], run: IngestRun, source: str | None) ->
             # planner would otherwise probe the unique index once per line (0.35 s of 3.6 in the bench).
             # A long archive file keeps the planner's choice: hashing years of stored rows could cost more.
             cursor.execute("SET LOCAL enable_nestloop = off")
+        if not sql_rejected:
+            # Every staged line passed the checks above: the store need not check them again.
+            typed_sql = _TYPED_SQL.format(**parts, reason="NULL::text")
         new, updated, fresh = _store(cursor, typed_sql, params, upgrades=upgrades)
         cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nested_loop])
-        cursor.execute("SELECT set_config('enable_mergejoin', %s, true)", [merge_join])
+        cursor.execute(
+            "SELECT set_config('enable_mergejoin', %s, true), set_config('jit', %s, true)", [merge_join, jit]
+        )
         # ON COMMIT DROP is not enough when the caller's transaction goes on (nested atomic blocks).
         cursor.execute("DROP TABLE firms_raw")
     line_of = prepared.line_numbers
@@ -448,12 +458,8 @@ def _typed_parts(prepared: firms_csv.Prepared, typed: bool = False) -> dict:
     }
 
 
-_TYPED_SQL = """
-SELECT n, lat, lon, acquired_at, s.instrument, s.satellite, s.source, s.processing,
-       CASE WHEN s.processing = 'SP' THEN 2 ELSE 1 END AS processing_rank,
-       c.val AS confidence, left(coalesce(raw_confidence, ''), 10) AS confidence_raw,
-       brightness, brightness_2, scan, track, frp, version, daynight, fire_type,
-       CASE
+# Why a typed line is refused (NULL when it is not): the first failed check, in the reader's language.
+_REASON_SQL = """CASE
          WHEN lat IS NULL THEN format(%(why_lat_nan)s, coalesce(raw_lat, %(why_empty)s))
          WHEN lon IS NULL THEN format(%(why_lon_nan)s, coalesce(raw_lon, %(why_empty)s))
          WHEN lat NOT BETWEEN -90 AND 90 THEN format(%(why_lat_range)s, raw_lat)
@@ -464,7 +470,14 @@ SELECT n, lat, lon, acquired_at, s.instrument, s.satellite, s.source, s.processi
          WHEN c.reason <> '' THEN c.reason
          WHEN type_raw IS NOT NULL AND trim(type_raw) <> '' AND fire_type IS NULL
            THEN format(%(why_type)s, type_raw)
-       END AS reason
+       END"""
+
+_TYPED_SQL = """
+SELECT n, lat, lon, acquired_at, s.instrument, s.satellite, s.source, s.processing,
+       CASE WHEN s.processing = 'SP' THEN 2 ELSE 1 END AS processing_rank,
+       c.val AS confidence, left(coalesce(raw_confidence, ''), 10) AS confidence_raw,
+       brightness, brightness_2, scan, track, frp, version, daynight, fire_type,
+       {reason} AS reason
 FROM (
   SELECT r.n, {lat} AS lat, {lon} AS lon, r.latitude::text AS raw_lat, r.longitude::text AS raw_lon,
          r.acq_date, r.acq_time, r.confidence AS raw_confidence,
