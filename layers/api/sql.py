@@ -18,15 +18,9 @@ from .params import FeatureQuery
 PRECISION = 7  # decimal places of lon/lat: about a centimetre
 
 
-# How pages and tiles are planned (settings.READ_PLANNING says why): set per transaction here, unless the
-# connection was opened with them (the web process).
-SETTING = "max_parallel_workers_per_gather"
-JIT = "jit"
-MEMORY = "work_mem"
-SERIAL = (
-    f"SELECT current_setting('{SETTING}'), current_setting('{JIT}'), current_setting('{MEMORY}'), "
-    f"set_config('{SETTING}', %s, true), set_config('{JIT}', %s, true), set_config('{MEMORY}', %s, true)"
-)
+def _set_local(names) -> str:
+    """``set_config`` of each named setting for this transaction only, a %s value each, in order."""
+    return ", ".join(f"set_config('{name}', %s, true)" for name in names)
 
 
 class _Utf8Bytes(Loader):
@@ -56,18 +50,17 @@ def serial(*, transactional: bool = True):
         with transaction.atomic():
             yield
         return
-    planning = settings.READ_PLANNING
+    # Set per transaction (settings.READ_PLANNING says why), unless the connection was opened with them.
+    names = list(settings.READ_PLANNING)
     nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(SERIAL, [planning[SETTING], planning[JIT], planning[MEMORY]])
-        kept = cursor.fetchone()[:3]
+        # One round trip: the values in force (read first, left to right), then the new ones.
+        current = ", ".join(f"current_setting('{name}')" for name in names)
+        cursor.execute(f"SELECT {current}, {_set_local(names)}", list(settings.READ_PLANNING.values()))
+        kept = list(cursor.fetchone()[: len(names)])
         yield
         if nested:
-            cursor.execute(
-                f"SELECT set_config('{SETTING}', %s, true), set_config('{JIT}', %s, true), "
-                f"set_config('{MEMORY}', %s, true)",
-                list(kept),
-            )
+            cursor.execute(f"SELECT {_set_local(names)}", kept)
 
 
 def qn(name: str) -> str:
