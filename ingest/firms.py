@@ -179,12 +179,10 @@ def _load(opener: Callable[[], BinaryIO], run: IngestRun, source: str | None) ->
         parts = _typed_parts(prepared, typed)
         typed_sql = _TYPED_SQL.format(**parts, reason=_REASON_SQL)
         reasons = _sql_reasons()
-        # The refused lines, read with only the refused values' verdicts (most files have none).
-        cursor.execute(_REJECTED_SQL.format(typed_sql=typed_sql), {**_refusals_only(mappings), **reasons})
-        sql_rejected, sql_reasons = cursor.fetchone()
+        sql_rejected, sql_reasons = _refused_lines(cursor, typed_sql, parts, {**mappings, **reasons}, typed=typed)
         lock_run(cursor, run)
         # Only a file with standard-processing rows can replace stored rows; the others only insert.
-        upgrades = "SP" in mappings["sat_processing"]
+        upgrades = "SP" in mappings["combo_kind_processing"]
         days = _days(mappings)
         params = {**mappings, **reasons, **days, "run": run.pk}
         cursor.execute("SELECT current_setting('enable_nestloop')")
@@ -226,6 +224,25 @@ def _load(opener: Callable[[], BinaryIO], run: IngestRun, source: str | None) ->
     }
 
 
+def _refused_lines(cursor, typed_sql: str, parts: dict, params: dict, *, typed: bool) -> tuple[int, list | None]:
+    """How many staged lines fail a check, and the first thousand (line, reason) pairs."""
+    refusals = _refusals_only(params)
+    if typed and not any(refusals[name] for name in ("date_raw", "time_raw", "combo_satellite")):
+        # No distinct value was refused and COPY parsed the numbers, so only the per-line checks of
+        # _REASON_SQL can refuse a line: one plain scan finds out, without the joins, for a clean file.
+        type_raw, type_val = parts["type_raw"], parts["type_val"]
+        type_refused = f"({type_raw} IS NOT NULL AND trim({type_raw}) <> '' AND {type_val} IS NULL)"
+        cursor.execute(
+            "SELECT EXISTS (SELECT FROM firms_raw r WHERE (r.latitude BETWEEN -90 AND 90) IS NOT TRUE"  # noqa: S608
+            f" OR (r.longitude BETWEEN -180 AND 180) IS NOT TRUE OR {type_refused})"
+        )
+        if not cursor.fetchone()[0]:
+            return 0, None
+    # The refused lines, read with only the refused values' verdicts (most files have none).
+    cursor.execute(_REJECTED_SQL.format(typed_sql=typed_sql), refusals)
+    return cursor.fetchone()
+
+
 def _store(cursor, typed_sql: str, params: dict, *, upgrades: bool) -> tuple[int, int, int]:
     """Write the file's detections into fire_hotspot: (new, replaced, lines whose detection was not stored).
 
@@ -263,13 +280,8 @@ def _days(mappings: dict) -> dict:
 def _refusals_only(mappings: dict) -> dict:
     """The value verdicts with only the refused values kept: what the refused-lines pass needs to join."""
     kept = dict(mappings)
-    for prefix, reason in (
-        ("date", "date_reason"),
-        ("time", "time_reason"),
-        ("sat", "sat_reason"),
-        ("conf", "conf_reason"),
-    ):
-        refused = [i for i, why in enumerate(mappings[reason]) if why]
+    for prefix, reasons in (("date", ("date_reason",)), ("time", ("time_reason",)), ("combo", _COMBO_REASONS)):
+        refused = [i for i, whys in enumerate(zip(*(mappings[r] for r in reasons), strict=True)) if any(whys)]
         for name in [k for k in mappings if k.startswith(prefix + "_")]:
             kept[name] = [mappings[name][i] for i in refused]
     return kept
@@ -355,25 +367,31 @@ def _sql_reasons() -> dict:
 
 
 def _value_rules(cursor, prepared: firms_csv.Prepared, source: str | None) -> dict:
-    """Check each distinct date, time, confidence and satellite once; SQL joins the verdicts."""
+    """Check each distinct date, time and (satellite, confidence) once; SQL joins the verdicts."""
     today = date.today()
-    cursor.execute("SELECT DISTINCT acq_date FROM firms_raw")
-    dates = [row[0] for row in cursor.fetchall()]
-    parsed_dates = [_worded(firms_csv.parse_date(d, today=today)) for d in dates]
-    cursor.execute("SELECT DISTINCT acq_time FROM firms_raw")
-    times = [row[0] for row in cursor.fetchall()]
-    parsed_times = [_worded(firms_csv.parse_time(t)) for t in times]
     instrument = _column(prepared, "instrument", "''")
     version = _column(prepared, "version", "''")
-    # Column names here come from the firms_csv.KNOWN allowlist, never from the file.
+    # One pass over the staged lines for the three kinds of distinct values. Column names here come from
+    # the firms_csv.KNOWN allowlist, never from the file.
     cursor.execute(
-        f"SELECT DISTINCT coalesce(r.satellite, ''), coalesce({instrument}, ''), coalesce({version}, ''),"  # noqa: S608
-        f" coalesce(r.confidence, '') FROM firms_raw r"
+        f"SELECT GROUPING(r.acq_date, r.acq_time), r.acq_date, r.acq_time, coalesce(r.satellite, ''),"  # noqa: S608
+        f" coalesce({instrument}, ''), coalesce({version}, ''), coalesce(r.confidence, '') FROM firms_raw r"
+        f" GROUP BY GROUPING SETS ((r.acq_date), (r.acq_time), (coalesce(r.satellite, ''),"
+        f" coalesce({instrument}, ''), coalesce({version}, ''), coalesce(r.confidence, '')))"
     )
-    combos = cursor.fetchall()
-    satellites: dict[str, list] = {}
-    confidences: dict[str, tuple[str, str]] = {}
+    dates, times, combos = [], [], []
+    for grouped, acq_date, acq_time, *combo in cursor.fetchall():
+        # GROUPING gives 1 for a date's row (acq_time rolled up), 2 for a time's, 3 for a combination's.
+        if grouped == 1:
+            dates.append(acq_date)
+        elif grouped == 2:
+            times.append(acq_time)
+        else:
+            combos.append(combo)
+    parsed_dates = [_worded(firms_csv.parse_date(d, today=today)) for d in dates]
+    parsed_times = [_worded(firms_csv.parse_time(t)) for t in times]
     forced = firms_csv.processing_of_source(source) if source else None
+    verdicts = []
     for satellite, instr, ver, confidence in combos:
         kind, reason = firms_csv.classify_satellite(
             satellite, instr, ver, archive=prepared.archive, hint=prepared.instrument_hint
@@ -384,13 +402,9 @@ def _value_rules(cursor, prepared: firms_csv.Prepared, source: str | None) -> di
                 kind, reason = None, message % {"satellite": repr(satellite), "instrument": kind[0], "source": source}
             else:
                 kind = (kind[0], kind[1], source, forced)
-        satellites[f"{satellite}\x1f{instr}\x1f{ver}"] = [*kind, ""] if kind else ["", "", "", "", words(reason)]
         normalised, conf_reason = firms_csv.normalise_confidence(confidence, kind[0] if kind else "")
-        confidences[f"{satellite}\x1f{instr}\x1f{confidence}"] = (normalised or "", words(conf_reason) or "")
-    sat_keys, sat_values = list(satellites), list(satellites.values())
-    conf_keys = list(confidences)
-    conf_values = [v for v, _ in confidences.values()]
-    conf_reasons = [r for _, r in confidences.values()]
+        kind = kind or ("", "", "", "")
+        verdicts.append((*kind, words(reason) or "", normalised or "", words(conf_reason) or ""))
     return {
         "date_raw": [d or "" for d in dates],
         "date_val": [v for v, _ in parsed_dates],
@@ -398,16 +412,23 @@ def _value_rules(cursor, prepared: firms_csv.Prepared, source: str | None) -> di
         "time_raw": [t or "" for t in times],
         "time_val": [v for v, _ in parsed_times],
         "time_reason": [r or "" for _, r in parsed_times],
-        "sat_key": sat_keys,
-        "sat_instrument": [v[0] for v in sat_values],
-        "sat_name": [v[1] for v in sat_values],
-        "sat_source": [v[2] for v in sat_values],
-        "sat_processing": [v[3] for v in sat_values],
-        "sat_reason": [v[4] for v in sat_values],
-        "conf_key": conf_keys,
-        "conf_val": conf_values,
-        "conf_reason": conf_reasons,
+        **{f"combo_{name}": [c[i] for c in combos] for i, name in enumerate(_COMBO_RAW)},
+        **{f"combo_{name}": [v[i] for v in verdicts] for i, name in enumerate(_COMBO_VERDICT)},
     }
+
+
+# The (satellite, instrument, version, confidence) values as read, and each combination's verdict.
+_COMBO_RAW = ("satellite", "instrument", "version", "confidence")
+_COMBO_VERDICT = (
+    "kind_instrument",
+    "kind_satellite",
+    "kind_source",
+    "kind_processing",
+    "sat_reason",
+    "conf_val",
+    "conf_reason",
+)
+_COMBO_REASONS = ("combo_sat_reason", "combo_conf_reason")
 
 
 _NUMBER = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,2})?\s*$"
@@ -453,8 +474,9 @@ def _typed_parts(prepared: firms_csv.Prepared, typed: bool = False) -> dict:
             if "type" in names
             else "NULL::smallint"
         ),
-        "sat_key": f"concat_ws(chr(31), {sat}, coalesce({instrument}, ''), coalesce({version}, ''))",
-        "conf_key": f"concat_ws(chr(31), {sat}, coalesce({instrument}, ''), coalesce(r.confidence, ''))",
+        "sat_raw": sat,
+        "instrument_raw": f"coalesce({instrument}, '')",
+        "version_raw": f"coalesce({version}, '')",
     }
 
 
@@ -467,7 +489,7 @@ _REASON_SQL = """CASE
          WHEN d.reason <> '' THEN d.reason
          WHEN t.reason <> '' THEN t.reason
          WHEN s.reason <> '' THEN s.reason
-         WHEN c.reason <> '' THEN c.reason
+         WHEN s.conf_reason <> '' THEN s.conf_reason
          WHEN type_raw IS NOT NULL AND trim(type_raw) <> '' AND fire_type IS NULL
            THEN format(%(why_type)s, type_raw)
        END"""
@@ -475,7 +497,7 @@ _REASON_SQL = """CASE
 _TYPED_SQL = """
 SELECT n, lat, lon, acquired_at, s.instrument, s.satellite, s.source, s.processing,
        CASE WHEN s.processing = 'SP' THEN 2 ELSE 1 END AS processing_rank,
-       c.val AS confidence, left(coalesce(raw_confidence, ''), 10) AS confidence_raw,
+       s.confidence, left(coalesce(raw_confidence, ''), 10) AS confidence_raw,
        brightness, brightness_2, scan, track, frp, version, daynight, fire_type,
        {reason} AS reason
 FROM (
@@ -484,21 +506,34 @@ FROM (
          {brightness} AS brightness, {brightness_2} AS brightness_2, {scan} AS scan, {track} AS track,
          {frp} AS frp, {version} AS version, {daynight} AS daynight,
          {type_raw} AS type_raw, {type_val} AS fire_type,
-         {sat_key} AS sat_key, {conf_key} AS conf_key
+         {sat_raw} AS sat_raw, {instrument_raw} AS instrument_raw, {version_raw} AS version_raw,
+         coalesce(r.confidence, '') AS confidence_key
   FROM firms_raw r
 ) x
-LEFT JOIN unnest(%(date_raw)s::text[], %(date_val)s::date[], %(date_reason)s::text[]) AS d(raw, val, reason)
-  ON d.raw = coalesce(x.acq_date, '')
-LEFT JOIN unnest(%(time_raw)s::text[], %(time_val)s::int[], %(time_reason)s::text[]) AS t(raw, val, reason)
-  ON t.raw = coalesce(x.acq_time, '')
-LEFT JOIN unnest(%(sat_key)s::text[], %(sat_instrument)s::text[], %(sat_name)s::text[], %(sat_source)s::text[],
-                 %(sat_processing)s::text[], %(sat_reason)s::text[])
-  AS s(key, instrument, satellite, source, processing, reason) ON s.key = x.sat_key
-LEFT JOIN unnest(%(conf_key)s::text[], %(conf_val)s::text[], %(conf_reason)s::text[]) AS c(key, val, reason)
-  ON c.key = x.conf_key
-CROSS JOIN LATERAL (
-  SELECT (d.val + make_interval(mins => t.val)) AT TIME ZONE 'UTC' AS acquired_at
-) a
+-- The verdicts of the few distinct values, joined by hash; a date becomes its UTC midnight and a time
+-- of day an interval once per distinct value (OFFSET 0 keeps the planner from moving that into each
+-- line), so each line only adds the two.
+LEFT JOIN (
+  SELECT raw, val::timestamp AT TIME ZONE 'UTC' AS midnight, reason
+  FROM unnest(%(date_raw)s::text[], %(date_val)s::date[], %(date_reason)s::text[]) AS d(raw, val, reason)
+  OFFSET 0
+) d ON d.raw = coalesce(x.acq_date, '')
+LEFT JOIN (
+  SELECT raw, make_interval(mins => val) AS since_midnight, reason
+  FROM unnest(%(time_raw)s::text[], %(time_val)s::int[], %(time_reason)s::text[]) AS t(raw, val, reason)
+  OFFSET 0
+) t ON t.raw = coalesce(x.acq_time, '')
+-- One verdict per (satellite, instrument, version, confidence) as written in the file: its instrument,
+-- satellite, source and processing, its confidence class, and why it is refused (satellite, confidence).
+LEFT JOIN unnest(%(combo_satellite)s::text[], %(combo_instrument)s::text[], %(combo_version)s::text[],
+                 %(combo_confidence)s::text[], %(combo_kind_instrument)s::text[], %(combo_kind_satellite)s::text[],
+                 %(combo_kind_source)s::text[], %(combo_kind_processing)s::text[], %(combo_sat_reason)s::text[],
+                 %(combo_conf_val)s::text[], %(combo_conf_reason)s::text[])
+  AS s(key_satellite, key_instrument, key_version, key_confidence, instrument, satellite, source, processing,
+       reason, confidence, conf_reason)
+  ON s.key_satellite = x.sat_raw AND s.key_instrument = x.instrument_raw AND s.key_version = x.version_raw
+     AND s.key_confidence = x.confidence_key
+CROSS JOIN LATERAL (SELECT d.midnight + t.since_midnight AS acquired_at) a
 """
 
 # The refused lines: how many, and the first thousand with their reasons.
@@ -529,7 +564,8 @@ WITH fresh AS MATERIALIZED (
       AND s.lon_key = k.lon_key {rank}
       -- Only the stored rows of the file's days can match (a download covers days of a multi-year
       -- archive): without the rank, the unique index alone gives them (an index-only scan).
-      AND s.satellite = ANY(%(sat_name)s) AND s.acquired_at >= %(first_day)s AND s.acquired_at < %(after_last_day)s
+      AND s.satellite = ANY(%(combo_kind_satellite)s)
+      AND s.acquired_at >= %(first_day)s AND s.acquired_at < %(after_last_day)s
   )
 ), written AS (
   INSERT INTO fire_hotspot AS h (

@@ -268,6 +268,23 @@ def test_nan_and_infinite_numbers_in_an_otherwise_clean_file_are_rejected_or_dro
     assert Hotspot.objects.get().frp is None
 
 
+def test_out_of_range_places_and_unknown_types_in_an_otherwise_clean_file_are_rejected():
+    """A file whose values all parse and whose dates, times and satellites pass is checked line by line."""
+    viirs = [viirs_row(95.5, 108.15), viirs_row(15.26, -181), viirs_row("", 108.17), viirs_row(15.28, 108.18)]
+    run = firms.ingest_bytes(csv_bytes(VIIRS_HEADER, viirs))
+    assert (run.rows_new, run.rows_rejected) == (1, 3)
+    assert {r["row"]: r["reason"] for r in run.rejected} == {
+        2: "Vĩ độ nằm ngoài khoảng -90..90: 95.5",
+        3: "Kinh độ nằm ngoài khoảng -180..180: -181",
+        4: "Vĩ độ không phải là số: (trống)",
+    }
+    modis = [modis_row(15.21, 108.11, version="6.03", typ=7), modis_row(15.22, 108.12, version="6.03", typ=2)]
+    run = firms.ingest_bytes(csv_bytes(MODIS_HEADER + ",type", modis))
+    assert (run.rows_new, run.rows_rejected) == (1, 1)
+    assert run.rejected == [{"row": 2, "reason": "Loại điểm cháy (type) không xác định: 7"}]
+    assert Hotspot.objects.count() == 2
+
+
 def test_source_option_must_be_a_firms_source_of_the_rows_instrument():
     with pytest.raises(firms.FirmsRefused, match="Không phải tên nguồn FIRMS"):
         firms.ingest_bytes(csv_bytes(VIIRS_HEADER, [viirs_row(15.25, 108.15)]), source="x'; DROP TABLE fire_hotspot")
