@@ -550,7 +550,7 @@ _STORE_SQL = """
 WITH fresh AS MATERIALIZED (
   SELECT k.*,
          -- The line that stands for its detection: standard processing first, then the last line.
-         row_number() OVER (PARTITION BY lat_key, lon_key, satellite, acquired_at
+         row_number() OVER (PARTITION BY acquired_at, satellite, lat_key, lon_key
                             ORDER BY processing_rank DESC, n DESC) AS pick
   FROM (
     SELECT t.*, round(lat * 10000)::int AS lat_key, round(lon * 10000)::int AS lon_key
@@ -576,7 +576,9 @@ WITH fresh AS MATERIALIZED (
          scan, track, version, daynight, fire_type, processing, processing_rank, lat_key, lon_key, %(run)s, now(),
          now(), ST_SetSRID(ST_MakePoint(lon, lat), 4326)
   FROM fresh WHERE pick = 1
-  -- Neighbours in space go in together (the window's sort): the GiST pages they touch stay in cache.
+  -- The rows go in in time order (the window's sort, acquisition time first): four of fire_hotspot's five
+  -- indexes lead with the time or grow with it, so each insert lands on the few right-hand pages in cache.
+  -- Sorted by place instead (lat_key first), the load took 0.3 s more of 3.3 in the bench.
   {conflict}
   RETURNING (xmax = 0) AS inserted
 )
