@@ -85,6 +85,17 @@ class Layer:
         """The Django model behind the layer."""
         return apps.get_model(self.model)
 
+    def memo(self, key, build):
+        """``build()`` once per key for this entry, then the same value (for what depends on the entry alone).
+
+        An entry is frozen and every change is a new one (``dataclasses.replace``), so nothing kept here goes stale.
+        Keys must never name a user: only what the entry and the code derive from it.
+        """
+        kept = self.__dict__.setdefault("_memo", {})  # frozen blocks setattr, not the instance's own dict
+        if key not in kept:
+            kept[key] = build()
+        return kept[key]
+
     def title(self, language: str = "vi") -> str:
         """The title in the given language (Vietnamese by default)."""
         return self.title_en if language.startswith("en") else self.title_vi

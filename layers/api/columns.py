@@ -46,9 +46,15 @@ def column(layer: Layer, name: str) -> Column:
     return Column(name=name, column=field.column, field=field, private=name in layer.private_fields)
 
 
+def named(layer: Layer, names: tuple[str, ...]) -> tuple[Column, ...]:
+    """The columns behind these field names, looked up once per layer entry and set of names."""
+    return layer.memo(("columns", names), lambda: tuple(column(layer, name) for name in names))
+
+
 def visible(layer: Layer, user) -> list[Column]:
     """The columns this user may see, public first."""
-    return [column(layer, name) for name in layer.fields_for(user)]
+    # The user decides which names (per request); only the name -> column lookup is kept.
+    return list(named(layer, layer.fields_for(user)))
 
 
 def editable(layer: Layer) -> dict[str, Column]:

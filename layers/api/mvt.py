@@ -45,7 +45,7 @@ class Tile:
 
 def tile_columns(layer: Layer, user) -> list[columns.Column]:
     """The attribute columns this user's tiles of the layer carry (besides the feature id)."""
-    return [columns.column(layer, name) for name in layer.tile_fields_for(user)]
+    return list(columns.named(layer, layer.tile_fields_for(user)))
 
 
 def tile_value(col: columns.Column) -> str:
@@ -84,6 +84,15 @@ def tile_sql(layer: Layer, cols: list[columns.Column], z: int, filters: str = "T
     Parameters are those of ``tile_params``. The row count (up to the cap) decides, once, which
     branch runs: the detail rows or the grid clusters; the other is never executed.
     """
+    # Every unfiltered tile of a zoom runs the same text: built once per layer entry, columns and zoom.
+    # Filtered tiles build theirs: the combinations of filters a client can send are too many to keep.
+    if filters != "TRUE":
+        return _tile_sql(layer, cols, z, filters)
+    return layer.memo(("tile_sql", tuple(c.name for c in cols), z), lambda: _tile_sql(layer, cols, z, filters))
+
+
+def _tile_sql(layer: Layer, cols: list[columns.Column], z: int, filters: str) -> str:
+    """The text of ``tile_sql``, built anew."""
     merc = _merc(layer)
     centre = merc
     if layer.geometry_type not in POINT_TYPES:
@@ -149,18 +158,28 @@ class Plan:
         return self.statement + "\x00" + repr(self.params)
 
 
-def plan(layer: Layer, user, z: int, x: int, y: int, query: FeatureQuery | None = None) -> Plan | None:
+def plan(
+    layer: Layer,
+    user,
+    z: int,
+    x: int,
+    y: int,
+    query: FeatureQuery | None = None,
+    *,
+    cols: list[columns.Column] | None = None,
+) -> Plan | None:
     """The statement of a tile, or None below the layer's min zoom (an empty tile).
 
     ``query`` carries the same time and attribute filters as the feature API (its bbox, paging
-    and ordering do not apply to a tile).
+    and ordering do not apply to a tile); ``cols`` are ``tile_columns(layer, user)`` when the
+    caller has them already.
     """
     if z < layer.min_zoom:
         return None
     filters, args = "TRUE", []
     if query is not None:
         filters, args = sql.where(layer, replace(query, bbox=None))
-    statement = tile_sql(layer, tile_columns(layer, user), z, filters)
+    statement = tile_sql(layer, tile_columns(layer, user) if cols is None else cols, z, filters)
     return Plan(statement, tile_params(layer, z, x, y, args, feature_cap(layer)), tile_params(layer, z, x, y, args, -1))
 
 

@@ -2,8 +2,10 @@
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -144,6 +146,19 @@ def typed_value(col: columns.Column, text: str):
     return value
 
 
+def _allowlists(layer: Layer, names: tuple[str, ...]) -> tuple[Mapping, Mapping]:
+    """(filterable, sortable) columns by name among the fields a user sees, built once per layer entry and names."""
+
+    def build():
+        seen = {c.name: c for c in columns.named(layer, names)}
+        filterable = {name: seen[name] for name in layer.filter_fields if name in seen}
+        sortable = {name: seen[name] for name in layer.ordering_fields if name in seen}
+        return MappingProxyType(filterable), MappingProxyType(sortable)
+
+    # Keyed by the names the user may see (not by the user): a hidden field is never in a reader's lists.
+    return layer.memo(("allowlists", names), build)
+
+
 def parse(
     layer: Layer,
     user,
@@ -159,9 +174,7 @@ def parse(
     (Part 3), boxes across the antimeridian, and ``datetime`` on a collection without time.
     """
     query = FeatureQuery(limit=default_limit)
-    seen = {c.name: c for c in columns.visible(layer, user)}
-    filterable = {name: seen[name] for name in layer.filter_fields if name in seen}
-    sortable = {name: seen[name] for name in layer.ordering_fields if name in seen}
+    filterable, sortable = _allowlists(layer, layer.fields_for(user))
     for name in params:
         values = params.getlist(name)
         if len(values) > 1:

@@ -13,9 +13,9 @@ from .errors import BadParameter
 MVT = "application/vnd.mapbox-vector-tile"
 
 
-def _shared(layer, user) -> bool:
+def _shared(layer, cols) -> bool:
     # A tile holding a private layer or private fields differs per user: never let a shared cache keep it.
-    return layer.public and not any(c.private for c in mvt.tile_columns(layer, user))
+    return layer.public and not any(c.private for c in cols)
 
 
 def accepts_gzip(header: str) -> bool:
@@ -53,8 +53,9 @@ def tile(request, slug, z, x, y):
         raise BadParameter(_(exc.template) % exc.values, field=exc.part) from None
     # The map sends the same time and attribute filters as to the feature API.
     query = params.parse(layer, request.user, request.GET)
-    planned = mvt.plan(layer, request.user, zoom, col, row, query)
-    shared = _shared(layer, request.user)
+    cols = mvt.tile_columns(layer, request.user)  # once: the plan and the cache decision use the same
+    planned = mvt.plan(layer, request.user, zoom, col, row, query, cols=cols)
+    shared = _shared(layer, cols)
     zipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
     variant = "gz" if zipped else "raw"
     data_version = tilecache.version(layer.slug) if shared else None

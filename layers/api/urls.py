@@ -9,6 +9,9 @@ from . import export_views, ogc_views, ogc_write, rest_views, tile_views
 app_name = "api"
 
 urlpatterns = [
+    # First: a map view asks for dozens of tiles at once, and no other route here matches tiles/*/*/*/*.pbf
+    # (resolved last, every tile was tried against each of the routes below first).
+    path("tiles/<str:slug>/<str:z>/<str:x>/<str:y>.pbf", tile_views.tile, name="tile"),
     path("api/layers/", rest_views.catalogue, name="catalogue"),
     path("api/layers/<str:slug>/", rest_views.layer_detail, name="layer"),
     path("api/layers/<str:slug>/features/", rest_views.feature_list, name="features"),
@@ -38,6 +41,5 @@ urlpatterns = [
     path("ogc/collections/<str:slug>/items/", ogc_views.items),
     path("ogc/collections/<str:slug>/items/<str:fid>/", ogc_views.item),
     path("ogc/collections/<str:slug>/queryables/", ogc_views.queryables),
-    path("tiles/<str:slug>/<str:z>/<str:x>/<str:y>.pbf", tile_views.tile, name="tile"),
     path("tiles/<str:slug>.json", tile_views.tilejson, name="tilejson"),
 ]
