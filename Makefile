@@ -25,8 +25,9 @@ lint: bootstrap
 format: bootstrap
 	@$(ENV); ruff format . && ruff check --fix .
 
+# Every benchmark of the README, in one run; outputs under bench/results/<start time>/.
 bench: bootstrap
-	@$(ENV); for b in bench/*.py; do case "$$b" in */locustfile.py) continue;; esac; python "$$b"; done
+	@bash scripts/bench.sh
 
 # Real faults (killed worker, Redis down, silent mail server, overlapping ingests, PostgreSQL restarted,
 # gunicorn killed after a 201, full disk for uploads): expected vs observed.
