@@ -28,7 +28,7 @@ flock 9
 {
     echo "commit $(git rev-parse HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' (with uncommitted changes)')"
     echo "started $started on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
-    echo "PostgreSQL $(psql -h 127.0.0.1 -U postgres -tAc 'SHOW server_version') $(psql -h 127.0.0.1 -U postgres -tAc 'SELECT postgis_lib_version()' 2>/dev/null || true)"
+    echo "PostgreSQL $(psql -h 127.0.0.1 -U postgres -tAc 'SHOW server_version') PostGIS $(psql -h 127.0.0.1 -U postgres -tAc "SELECT default_version FROM pg_available_extensions WHERE name = 'postgis'")"
 } >"$out/run.txt"
 RUNS=()
 for name in "${ORDER[@]}"; do

@@ -11,6 +11,8 @@ import numpy as np
 import rasterio
 import shapely
 from rasterio import features, windows
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 STRIP_ROWS = 1024
 
@@ -51,10 +53,28 @@ def polygons(mask: np.ndarray, transform, strip_rows: int = STRIP_ROWS) -> shape
             (border if cut else inner).append(piece)
     if not inner and not border:
         return shapely.MultiPolygon()
-    # Pieces cut at a strip line are joined by a full union (their shared edges need not have the same
-    # vertices, so a coverage union would leave them apart); the others are whole already.
-    joined = list(shapely.get_parts(shapely.union_all(border))) if border else []
-    return as_multipolygon(shapely.GeometryCollection(inner + joined))
+    return as_multipolygon(shapely.GeometryCollection(inner + joined(border)))
+
+
+def joined(pieces: list) -> list:
+    """Polygons cut apart at strip lines, each group of touching pieces joined into whole polygons.
+
+    A full union (their shared edges need not have the same vertices, so a coverage union would leave
+    them apart), but one per group of pieces that touch: one union of all the pieces of a 10,980² tile
+    took 1.7 s, the groups' unions 0.5 s, for the same polygons.
+    """
+    if not pieces:
+        return []
+    pieces = np.array(pieces, dtype=object)
+    first, second = shapely.STRtree(pieces).query(pieces, predicate="intersects")
+    graph = coo_matrix((np.ones(len(first), dtype=np.int8), (first, second)), shape=(len(pieces), len(pieces)))
+    _, labels = connected_components(graph, directed=False)
+    order = np.argsort(labels, kind="stable")
+    out: list = []
+    for group in np.split(order, np.flatnonzero(np.diff(labels[order])) + 1):
+        whole = pieces[group[0]] if len(group) == 1 else shapely.union_all(pieces[group])
+        out.extend(shapely.get_parts(whole))
+    return out
 
 
 def simplify(geom, tolerance: float):
