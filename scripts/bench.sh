@@ -26,7 +26,7 @@ mkdir -p "$out"
 exec 9>/tmp/bench.lock
 flock 9
 {
-    echo "commit $(git rev-parse HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' (with uncommitted changes)')"
+    echo "commit $(git rev-parse HEAD)$(git diff --quiet HEAD -- . ':!bench/results' ':!*.md' || echo ' (with uncommitted changes)')"
     echo "started $started on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
     echo "PostgreSQL $(psql -h 127.0.0.1 -U postgres -tAc 'SHOW server_version') PostGIS $(psql -h 127.0.0.1 -U postgres -tAc "SELECT default_version FROM pg_available_extensions WHERE name = 'postgis'")"
 } >"$out/run.txt"
