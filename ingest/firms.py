@@ -15,7 +15,7 @@ import hashlib
 import io
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,7 +26,8 @@ from django.utils.translation import gettext as _
 
 from geoplatform.errors import PlatformError
 
-from . import firms_csv, runs
+from . import firms_csv, firms_direct, runs
+from .firms_values import COMBO_REASONS, judge, words
 from .models import IngestRun
 
 KIND = "firms"
@@ -47,13 +48,6 @@ class FirmsRefused(PlatformError):
 
     code = "firms_refused"
     status = 400
-
-
-def words(reason):
-    """A firms_csv reason in the reader's language (other texts pass through unchanged)."""
-    if isinstance(reason, firms_csv.Reason):
-        return _(reason.template) % reason.values
-    return reason
 
 
 def not_a_source(source: str) -> str:
@@ -163,6 +157,11 @@ def _refused(message: str, run: IngestRun, *, field: str) -> FirmsRefused:
 
 def _load(opener: Callable[[], BinaryIO], run: IngestRun, source: str | None) -> dict:
     with connection.cursor() as cursor:
+        lock_run(cursor, run)
+        direct = firms_direct.load(cursor, opener, run, source)
+        if direct is not None:
+            prepared, new, fresh = direct
+            return _counts(prepared, new=new, updated=0, fresh=fresh)
         # Sorting 10^5 staged rows in memory instead of on disk; local to this transaction.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         typed, prepared = _copy_raw(cursor, opener)
@@ -180,7 +179,6 @@ def _load(opener: Callable[[], BinaryIO], run: IngestRun, source: str | None) ->
         typed_sql = _TYPED_SQL.format(**parts, reason=_REASON_SQL)
         reasons = _sql_reasons()
         sql_rejected, sql_reasons = _refused_lines(cursor, typed_sql, parts, {**mappings, **reasons}, typed=typed)
-        lock_run(cursor, run)
         # Only a file with standard-processing rows can replace stored rows; the others only insert.
         upgrades = "SP" in mappings["combo_kind_processing"]
         days = _days(mappings)
@@ -202,6 +200,13 @@ def _load(opener: Callable[[], BinaryIO], run: IngestRun, source: str | None) ->
         )
         # ON COMMIT DROP is not enough when the caller's transaction goes on (nested atomic blocks).
         cursor.execute("DROP TABLE firms_raw")
+    return _counts(prepared, new=new, updated=updated, fresh=fresh, sql_rejected=sql_rejected, sql_reasons=sql_reasons)
+
+
+def _counts(
+    prepared: firms_csv.Prepared, *, new: int, updated: int, fresh: int, sql_rejected: int = 0, sql_reasons=None
+) -> dict:
+    """The run's figures and its rejected lines (those of the reader and those of the checks), in words."""
     line_of = prepared.line_numbers
     rejected = [{"row": line, "reason": words(reason)} for line, reason in prepared.rejected]
     rejected += [{"row": int(line_of[int(n) - 1]), "reason": reason} for n, reason in sql_reasons or []]
@@ -280,7 +285,7 @@ def _days(mappings: dict) -> dict:
 def _refusals_only(mappings: dict) -> dict:
     """The value verdicts with only the refused values kept: what the refused-lines pass needs to join."""
     kept = dict(mappings)
-    for prefix, reasons in (("date", ("date_reason",)), ("time", ("time_reason",)), ("combo", _COMBO_REASONS)):
+    for prefix, reasons in (("date", ("date_reason",)), ("time", ("time_reason",)), ("combo", COMBO_REASONS)):
         refused = [i for i, whys in enumerate(zip(*(mappings[r] for r in reasons), strict=True)) if any(whys)]
         for name in [k for k in mappings if k.startswith(prefix + "_")]:
             kept[name] = [mappings[name][i] for i in refused]
@@ -348,11 +353,6 @@ def _column(prepared, name: str, default: str = "NULL") -> str:
     return f'r."{name}"' if name in prepared.columns else default
 
 
-def _worded(verdict: tuple) -> tuple:
-    value, reason = verdict
-    return value, words(reason)
-
-
 def _sql_reasons() -> dict:
     """The reasons SQL gives, in the reader's language, as format() templates (%s is the raw value)."""
     raw = {"value": "%s"}
@@ -368,7 +368,6 @@ def _sql_reasons() -> dict:
 
 def _value_rules(cursor, prepared: firms_csv.Prepared, source: str | None) -> dict:
     """Check each distinct date, time and (satellite, confidence) once; SQL joins the verdicts."""
-    today = date.today()
     instrument = _column(prepared, "instrument", "''")
     version = _column(prepared, "version", "''")
     # One pass over the staged lines for the three kinds of distinct values. Column names here come from
@@ -388,47 +387,7 @@ def _value_rules(cursor, prepared: firms_csv.Prepared, source: str | None) -> di
             times.append(acq_time)
         else:
             combos.append(combo)
-    parsed_dates = [_worded(firms_csv.parse_date(d, today=today)) for d in dates]
-    parsed_times = [_worded(firms_csv.parse_time(t)) for t in times]
-    forced = firms_csv.processing_of_source(source) if source else None
-    verdicts = []
-    for satellite, instr, ver, confidence in combos:
-        kind, reason = firms_csv.classify_satellite(
-            satellite, instr, ver, archive=prepared.archive, hint=prepared.instrument_hint
-        )
-        if kind is not None and forced:
-            if not source.upper().startswith(kind[0]):
-                message = _("Vệ tinh %(satellite)s (%(instrument)s) không thuộc nguồn %(source)s")
-                kind, reason = None, message % {"satellite": repr(satellite), "instrument": kind[0], "source": source}
-            else:
-                kind = (kind[0], kind[1], source, forced)
-        normalised, conf_reason = firms_csv.normalise_confidence(confidence, kind[0] if kind else "")
-        kind = kind or ("", "", "", "")
-        verdicts.append((*kind, words(reason) or "", normalised or "", words(conf_reason) or ""))
-    return {
-        "date_raw": [d or "" for d in dates],
-        "date_val": [v for v, _ in parsed_dates],
-        "date_reason": [r or "" for _, r in parsed_dates],
-        "time_raw": [t or "" for t in times],
-        "time_val": [v for v, _ in parsed_times],
-        "time_reason": [r or "" for _, r in parsed_times],
-        **{f"combo_{name}": [c[i] for c in combos] for i, name in enumerate(_COMBO_RAW)},
-        **{f"combo_{name}": [v[i] for v in verdicts] for i, name in enumerate(_COMBO_VERDICT)},
-    }
-
-
-# The (satellite, instrument, version, confidence) values as read, and each combination's verdict.
-_COMBO_RAW = ("satellite", "instrument", "version", "confidence")
-_COMBO_VERDICT = (
-    "kind_instrument",
-    "kind_satellite",
-    "kind_source",
-    "kind_processing",
-    "sat_reason",
-    "conf_val",
-    "conf_reason",
-)
-_COMBO_REASONS = ("combo_sat_reason", "combo_conf_reason")
+    return judge(dates, times, combos, prepared, source)
 
 
 _NUMBER = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,2})?\s*$"

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core.management import CommandError, call_command
 
-from ingest import firms, firms_api, firms_csv
+from ingest import firms, firms_api, firms_csv, firms_direct
 from ingest.models import IngestRun
 from layers.fire.models import Hotspot
 from tests.fire.factories import VIIRS_HEADER, csv_bytes, viirs_row
@@ -94,23 +94,42 @@ def _big_file(path, rows: int) -> int:
     return path.stat().st_size
 
 
-@pytest.mark.django_db
-def test_a_large_firms_file_loads_in_memory_bounded_by_its_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(firms_csv, "CHUNK_BYTES", 1 << 20)
-    path = tmp_path / "big.csv"
-    size = _big_file(path, 200_000)
+def _peak_load(path):
+    """(run, peak bytes Python held) of ingesting ``path``."""
     tracemalloc.start()
     started = time.perf_counter()
     run = firms.ingest_path(path)
     elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"\nFIRMS {size / 1e6:.1f} MB, {run.rows_read} rows in {elapsed:.1f} s: peak Python {peak / 1e6:.1f} MB")
+    print(
+        f"\nFIRMS {path.stat().st_size / 1e6:.1f} MB, {run.rows_read} rows in {elapsed:.1f} s: peak {peak / 1e6:.1f} MB"
+    )
     assert (run.status, run.rows_read, run.rows_new) == ("succeeded", 200_000, 10)
     assert run.rows_duplicate == 200_000 - 10
+    return run, peak
+
+
+@pytest.mark.django_db
+def test_a_firms_file_over_the_direct_limit_loads_in_memory_bounded_by_its_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(firms_csv, "CHUNK_BYTES", 1 << 20)
+    monkeypatch.setattr(firms_direct, "MAX_BYTES", 1 << 20)
+    path = tmp_path / "big.csv"
+    size = _big_file(path, 200_000)
+    run, peak = _peak_load(path)
     # Whole-file reading held the file two or three times over; a load holds about ten chunks and 4 bytes a row.
     assert peak < 12 * (1 << 20) + 4 * run.rows_read
     assert peak < size * 0.8
+
+
+@pytest.mark.django_db
+def test_a_clean_firms_file_under_the_direct_limit_loads_in_memory_bounded_by_its_size(tmp_path):
+    path = tmp_path / "big.csv"
+    size = _big_file(path, 200_000)
+    assert size < firms_direct.MAX_BYTES
+    _, peak = _peak_load(path)
+    # Read whole, the file is held with its prepared body and its arrays: 3.4 times its size here.
+    assert peak < 4 * size
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 64, 1000])

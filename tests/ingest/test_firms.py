@@ -122,9 +122,11 @@ def test_stored_lines_repeated_in_a_file_count_as_stored_and_new_ones_as_repeate
     assert Hotspot.objects.count() == 2
 
 
+# A clean file is written by the direct way's COPY; one refused line sends the file down the SQL way.
+@pytest.mark.parametrize(("refused", "statement"), [(False, "COPY fire_hotspot %"), (True, "%WITH fresh AS%")])
 @pytest.mark.django_db(transaction=True)
-def test_a_detection_another_writer_stores_while_the_file_loads_is_kept_once():
-    """A fire-mask raster load (no FIRMS lock) commits the same detection mid-INSERT: the file still lands."""
+def test_a_detection_another_writer_stores_while_the_file_loads_is_kept_once(refused, statement):
+    """A fire-mask raster load (no FIRMS lock) commits the same detection mid-write: the file still lands."""
     import threading
     import time
 
@@ -148,7 +150,7 @@ def test_a_detection_another_writer_stores_while_the_file_loads_is_kept_once():
 
     def load():
         try:
-            rows = [viirs_row(15.25, 108.15), viirs_row(15.26, 108.16)]
+            rows = [viirs_row(15.25, 108.15), viirs_row(15.26, 108.16)] + [viirs_row(15.27, 108.17, conf="x")] * refused
             runs.append(firms.ingest_bytes(csv_bytes(VIIRS_HEADER, rows), file_name="race.csv"))
         except Exception as exc:
             errors.append(exc)
@@ -160,13 +162,14 @@ def test_a_detection_another_writer_stores_while_the_file_loads_is_kept_once():
     assert stored.wait(timeout=30)
     loader = threading.Thread(target=load)
     loader.start()
-    # The load's INSERT waits on the writer's uncommitted row of the same detection; then the writer commits.
+    # The load's write waits on the writer's uncommitted row of the same detection; then the writer commits.
+    # The direct way's COPY then fails on the unique key, and the SQL way skips the stored detection.
     waited = False
     for _ in range(300):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
-                ["%WITH fresh AS%"],  # the statement's start: its text is cut at 1 kB
+                [statement],  # the statement's start: its text is cut at 1 kB
             )
             waited = cursor.fetchone()[0] == 1
         if waited:
@@ -178,6 +181,7 @@ def test_a_detection_another_writer_stores_while_the_file_loads_is_kept_once():
     assert waited, errors
     assert not errors
     assert (runs[0].status, runs[0].rows_new, runs[0].rows_duplicate) == ("succeeded", 1, 1)
+    assert len(runs[0].rejected) == refused
     assert Hotspot.objects.filter(lat_key=152500).get().processing == "RASTER"
     assert Hotspot.objects.count() == 2
 
