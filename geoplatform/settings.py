@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "geoplatform.text_guard.TextGuardMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "geoplatform.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "geoplatform.middleware.PlatformErrorMiddleware",
 ]
