@@ -22,10 +22,15 @@ TITLES = {
 
 
 def of(user) -> frozenset[str]:
-    """The role names a user holds; superusers hold admin."""
+    """The role names a user holds; superusers hold admin. Read once per user object (one per request)."""
     if user is None or not user.is_authenticated:
         return frozenset()
-    names = set(user.groups.values_list("name", flat=True))
-    if user.is_superuser:
-        names.add(ADMIN)
-    return frozenset(names)
+    # A request asks several times (the layer, its fields, its tile fields...): one query, kept on the
+    # user object as Django keeps its permissions (_perm_cache); the next request loads a new user.
+    held = getattr(user, "_geoplatform_roles", None)
+    if held is None:
+        names = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            names.add(ADMIN)
+        held = user._geoplatform_roles = frozenset(names)
+    return held

@@ -325,3 +325,16 @@ def mvt_labels(response) -> list[str]:
     assert response.status_code == 200, response.content[:200]
     features = mapbox_vector_tile.decode(response.content)["parcels"]["features"]
     return sorted(f["properties"]["parcel_number"] for f in features)
+
+
+def test_a_signed_in_readers_tile_reads_their_roles_once(world, clients):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    z = 16
+    x, y = lonlat_tile(*TOWN, z)
+    with CaptureQueriesContext(connection) as queries:
+        response = clients["urban_staff"].get(f"/tiles/parcels/{z}/{x}/{y}.pbf")
+    assert response.status_code == 200
+    # The layer, its fields and its tile fields each ask for the roles: one query answers them all.
+    assert sum('"auth_user_groups"' in q["sql"] for q in queries.captured_queries) == 1
