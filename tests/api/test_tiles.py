@@ -5,6 +5,8 @@ import subprocess
 
 import mapbox_vector_tile
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from layers.api import tilemath
 
@@ -328,9 +330,6 @@ def mvt_labels(response) -> list[str]:
 
 
 def test_a_signed_in_readers_tile_reads_their_roles_once(world, clients):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     z = 16
     x, y = lonlat_tile(*TOWN, z)
     with CaptureQueriesContext(connection) as queries:
