@@ -216,6 +216,7 @@ def test_the_ranger_pages_read_in_english_on_a_desktop(live_server, person, rang
     journey.check(page, "fire-en-alerts")
     journey.press(page, f"li[data-event='{fire.pk}'] button[data-action=acknowledge]")
     assert f"Alert #{fire.pk} (Trà Sơn) acknowledged" in _message(page)
+    journey.check(page, "fire-en-acknowledged")
     page.goto(f"{live_server.url}/fire/events/{fire.pk}/")
     assert "Handling history" in page.inner_text("main")
     assert page.locator("[data-testid=state]").inner_text() == "Alert: acknowledged"
