@@ -537,8 +537,60 @@ def run_sql(pool: Pool, jobs: list[tuple[list[dict], int, str, tuple]], concurre
     }
 
 
-def time_interleaved(workloads: dict, concurrency: int, rounds: int) -> dict:
-    """Time each target on the same slices in turn, rotating who goes first.
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, command name, CPU seconds) of every process, from /proc.
+
+    The CPU seconds are user + system time plus that of the process's reaped children, so a
+    PostgreSQL backend or parallel worker that exits mid-slice is still counted (in the postmaster).
+    """
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, tail = (entry / "stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue  # gone meanwhile
+        fields = tail.split()
+        ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+        out.append((int(entry.name), int(fields[1]), head.split("(", 1)[1], ticks / CLOCK_TICKS))
+    return out
+
+
+class CpuMeter:
+    """CPU seconds each side burns: a server's processes, PostgreSQL's, and this load generator's.
+
+    Read before and after each timed slice, so the bench says where a tile's cost goes (the host is
+    CPU-bound: throughput is two cores divided by the CPU a tile takes), not only how fast it went.
+    """
+
+    def __init__(self, servers: dict[str, subprocess.Popen]):
+        self.servers = servers
+
+    def read(self, name: str) -> tuple[float, float, float]:
+        """(server, PostgreSQL, load generator) CPU seconds so far; no server for the bare SQL."""
+        table = _processes()
+        children: dict[int, list[int]] = {}
+        for pid, parent, _, _ in table:
+            children.setdefault(parent, []).append(pid)
+        tree, todo = set(), [self.servers[name].pid] if name in self.servers else []
+        while todo:
+            pid = todo.pop()
+            tree.add(pid)
+            todo += children.get(pid, [])
+        me = os.times()
+        return (
+            sum(cpu for pid, _, _, cpu in table if pid in tree),
+            sum(cpu for _, _, command, cpu in table if command == "postgres"),
+            me.user + me.system,
+        )
+
+
+def time_interleaved(workloads: dict, concurrency: int, rounds: int, meter: CpuMeter) -> dict:
+    """Time each target on the same slices in turn, rotating who goes first; the CPU each side burnt.
 
     The host is shared, so its load drifts; interleaving slices spreads that drift evenly over
     the targets instead of favouring whichever ran in a quiet minute.
@@ -551,8 +603,13 @@ def time_interleaved(workloads: dict, concurrency: int, rounds: int) -> dict:
             for name in order:
                 runner, items = targets[name]
                 chunk = items[r::rounds]
+                before = meter.read(name)
                 outcome = runner(chunk, concurrency)
-                total = results.setdefault(f"{kind}/{name}", {"seconds": 0.0, "count": 0, "bytes": 0, "latencies": []})
+                after = meter.read(name)
+                total = results.setdefault(
+                    f"{kind}/{name}", {"seconds": 0.0, "count": 0, "bytes": 0, "latencies": [], "cpu": [0.0] * 3}
+                )
+                total["cpu"] = [t + b - a for t, a, b in zip(total["cpu"], before, after, strict=True)]
                 total["seconds"] += outcome["seconds"]
                 total["count"] += len(chunk)
                 total["bytes"] += outcome["bytes"]
@@ -844,7 +901,7 @@ def main() -> None:  # noqa: C901 - one run, in order
             "pages": {"sql": (sql_runner, sql_pages)}
             | {name: (http(name, page_expect), page_urls[name]) for name in page_urls},
         }
-        results = time_interleaved(workloads, args.concurrency, args.rounds)
+        results = time_interleaved(workloads, args.concurrency, args.rounds, CpuMeter(servers))
         for expect in (*tile_expect.values(), *page_expect.values()):
             expect.settle()
 
@@ -933,6 +990,17 @@ def report(args, tiles, pages, results, checked, hits, three04, n304, tile_props
         f"{percentile(three04['latencies'], 50):.0f} | {percentile(three04['latencies'], 95):.0f} | 0 | | |"
     )
     sizes = checked["sizes"]
+    print("\nWhere the CPU went (ms an item, user + system read from /proc around each timed slice; the")
+    print("load generator is this process: HTTP client or psycopg, gzip and checks; PostgreSQL is every backend):\n")
+    print("| workload | peer | server | PostgreSQL | load generator | sum |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for kind in ("tiles", "pages"):
+        for peer in ("ours", "sql", "tipg-parallel", "tipg-serial"):
+            key = f"{kind}/{peer}"
+            server, postgres, client = (1000 * v / results[key]["count"] for v in results[key]["cpu"])
+            print(
+                f"| {kind} | {peer} | {server:.2f} | {postgres:.2f} | {client:.2f} | {server + postgres + client:.2f} |"
+            )
     print(
         f"\nLargest tile (uncompressed): ours {max(sizes['ours']) / 1024:.0f} KB (cap 500 KB), "
         f"tipg {max(sizes['tipg-parallel']) / 1024:.0f} KB."
