@@ -569,9 +569,11 @@ class CpuMeter:
 
     def __init__(self, servers: dict[str, subprocess.Popen]):
         self.servers = servers
+        self.own = 0.0  # CPU seconds this meter spent reading /proc: not the load generator's work
 
     def read(self, name: str) -> tuple[float, float, float]:
         """(server, PostgreSQL, load generator) CPU seconds so far; no server for the bare SQL."""
+        start = os.times()
         table = _processes()
         children: dict[int, list[int]] = {}
         for pid, parent, _, _ in table:
@@ -581,11 +583,12 @@ class CpuMeter:
             pid = todo.pop()
             tree.add(pid)
             todo += children.get(pid, [])
-        me = os.times()
+        end = os.times()
+        self.own += (end.user + end.system) - (start.user + start.system)
         return (
             sum(cpu for pid, _, _, cpu in table if pid in tree),
             sum(cpu for _, _, command, cpu in table if command == "postgres"),
-            me.user + me.system,
+            end.user + end.system - self.own,
         )
 
 
