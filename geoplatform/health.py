@@ -62,8 +62,10 @@ class EdgeMiddleware:
         if request.path == "/health/" and request.method in ("GET", "HEAD") and _from(["127.0.0.0/8", "::1"], remote):
             return health(request)
         if "HTTP_X_FORWARDED_PROTO" in request.META and not _from(settings.PROXY_ADDRESSES, remote):
-            # Anyone reaching gunicorn directly could otherwise claim HTTPS (secure cookies, no redirect).
+            # Anyone reaching the web server directly could otherwise claim HTTPS (secure cookies, no redirect).
             del request.META["HTTP_X_FORWARDED_PROTO"]
+            # uWSGI's http-socket also takes its wsgi.url_scheme from that header; it serves plain HTTP only.
+            request.META["wsgi.url_scheme"] = "http"
         return self.get_response(request)
 
 
