@@ -30,6 +30,6 @@ bench: bootstrap
 	@bash scripts/bench.sh
 
 # Real faults (killed worker, Redis down, silent mail server, overlapping ingests, PostgreSQL restarted,
-# gunicorn killed after a 201, full disk for uploads): expected vs observed.
+# the web server (uWSGI) killed after a 201, full disk for uploads): expected vs observed.
 faults: bootstrap
 	@bash scripts/faults.sh

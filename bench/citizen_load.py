@@ -1,8 +1,8 @@
-"""Citizen reports under load: Open311 POSTs at 10/s for 2 minutes against gunicorn; p95 and receipts stored once.
+"""Citizen reports under load: Open311 POSTs at 10/s for 2 minutes against uWSGI; p95 and receipts stored once.
 
 A scratch database (``gp_citizen_load``, dropped and made again) with a two-commune district, a
-private Redis as broker (the outbox's tasks are queued there), gunicorn with 3 workers as the demo
-runs it. Requests are sent open-loop (each at its own scheduled time, whatever earlier ones take),
+private Redis as broker (the outbox's tasks are queued there), uWSGI as the demo and docker-compose.yml
+run it (deploy/uwsgi.ini). Requests are sent open-loop (each at its own scheduled time, whatever earlier ones take),
 each with its own Idempotency-Key; a request whose connection fails is sent again once with the same
 key. At the end every receipt (service_request_id) must be stored exactly once and nothing else.
 
@@ -25,6 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import webserver  # noqa: E402 - bench/ is not a package
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -121,16 +124,7 @@ def main() -> int:
     )
     port = free_port()
     web = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "geoplatform.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "3",
-            "--timeout",
-            "120",
-        ],
+        webserver.command("127.0.0.1", port),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

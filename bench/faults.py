@@ -6,10 +6,10 @@ Each scenario prints what was expected and what was observed, and the run fails 
 2. Redis down while citizens submit reports, then back: every report stored, each mail sent once;
 3. a mail server that accepts the connection and never answers: the send gives up, nothing held;
 4. two overlapping FIRMS ingests at the same moment: every detection stored once;
-5. a private PostgreSQL 15 cluster restarted (fast) under reads and citizen posts through gunicorn:
-   a clean 503 JSON or a refused connection meanwhile, the same gunicorn answers again after, every
+5. a private PostgreSQL 15 cluster restarted (fast) under reads and citizen posts through uWSGI:
+   a clean 503 JSON or a refused connection meanwhile, the same uWSGI answers again after, every
    201 receipt stored once;
-6. gunicorn SIGKILLed right after it answered a 201: the receipt stored once, its mail sent once;
+6. uWSGI SIGKILLed right after it answered a 201: the receipt stored once, its mail sent once;
 7. a full disk for uploads (a 2 MB tmpfs as GEOPLATFORM_DATA_DIR, needs root): a clean 507, no
    orphan or empty file, no report stored without its photo.
 
@@ -43,6 +43,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import webserver  # noqa: E402 - bench/ is not a package
+
 PG = os.environ.get("FAULTS_PG", "postgresql://postgres@127.0.0.1:5432")
 DB = os.environ.get("FAULTS_DB", "gp_faults")
 ROWS = int(os.environ.get("FAULTS_ROWS", "120000"))
@@ -395,21 +398,19 @@ SEED_DISTRICT = (
 ISSUE_KEY = "from layers.feedback import apikeys; print(json.dumps(apikeys.issue('faults', per_minute=100000)[1]))"
 
 
-class Gunicorn:
-    """gunicorn in its own process group, ready once /health/ answers (a 503 health still means it is up)."""
+class WebServer:
+    """uWSGI as deployed (deploy/uwsgi.ini), in its own process group, ready once /health/ answers (a 503 too)."""
 
-    def __init__(self, workers: int = 2, **extra):
-        self.port, self.workers, self.extra, self.proc = free_port(), workers, extra, None
+    def __init__(self, processes: int = 2, **extra):
+        self.port, self.processes, self.extra, self.proc = free_port(), processes, extra, None
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> Gunicorn:
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        args = [gunicorn, "geoplatform.wsgi:application", "--bind", f"127.0.0.1:{self.port}"]
+    def start(self) -> WebServer:
         self.proc = subprocess.Popen(
-            [*args, "--workers", str(self.workers), "--timeout", "120"],
+            webserver.command("127.0.0.1", self.port, "--processes", str(self.processes)),
             cwd=ROOT,
             env=env(DJANGO_SECURE_SSL_REDIRECT="0", DJANGO_SECURE_COOKIES="0", DJANGO_HSTS_SECONDS="0", **self.extra),
             stdout=subprocess.DEVNULL,
@@ -423,7 +424,7 @@ class Gunicorn:
                 return self
             except requests.RequestException:
                 time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
+        raise RuntimeError("uWSGI did not start")
 
     def kill(self, sig=signal.SIGTERM) -> None:
         if self.proc:
@@ -527,8 +528,8 @@ def postgres_restarted_under_load(seconds_before: float = 6, down_s: float = 3, 
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env(**db), check=True)
         secret = django(SEED_DISTRICT + ISSUE_KEY, **db)
         # The broker is a closed port: the outbox keeps the events (scenario 2 covers the broker).
-        web = Gunicorn(workers=2, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", **db).start()
-        log(f"private PostgreSQL on {pg.port}, gunicorn on {web.port}")
+        web = WebServer(processes=2, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", **db).start()
+        log(f"private PostgreSQL on {pg.port}, uWSGI on {web.port}")
         phase, lock = ["before"], threading.Lock()
         seen: dict[str, dict[str, int]] = {"before": {}, "outage": {}, "after": {}}
         receipts: dict[str, set[str]] = {}
@@ -601,7 +602,7 @@ def postgres_restarted_under_load(seconds_before: float = 6, down_s: float = 3, 
             "503 JSON or refused only",
             "503 JSON or refused only" if not bad else json.dumps(bad),
         )
-        record(name + ": same gunicorn afterwards", "20/20 answered", f"{after.count('ok')}/20 answered")
+        record(name + ": same uWSGI afterwards", "20/20 answered", f"{after.count('ok')}/20 answered")
         log(f"   (during the outage: {during.get('clean', 0)} clean refusals, {during.get('ok', 0)} answered)")
         with psycopg.connect(f"{pg.url}/gp_faults_pg") as conn:
             rows = conn.execute(
@@ -623,22 +624,22 @@ def postgres_restarted_under_load(seconds_before: float = 6, down_s: float = 3, 
         pg.destroy()
 
 
-def gunicorn_killed_after_201(redis: Redis, rounds: int = 3) -> None:
+def web_server_killed_after_201(redis: Redis, rounds: int = 3) -> None:
     from tests.feedback.smtp_sink import SmtpSink
 
-    name = "6. gunicorn SIGKILL right after a 201"
+    name = "6. uWSGI SIGKILL right after a 201"
     secret = django(ISSUE_KEY)
     broker = {"REDIS_URL": redis.url, "CELERY_BROKER_URL": redis.url, "CELERY_RESULT_BACKEND": redis.url}
     before = scalar("SELECT count(*) FROM feedback_notification")
     receipts = {}
     for i in range(rounds):
-        web = Gunicorn(workers=1, **broker).start()
+        web = WebServer(processes=1, **broker).start()
         key = f"kill-{i}"
         r = open311_post(web.base, secret, key, 1000 + i)
         web.kill(signal.SIGKILL)  # the moment the 201 is read
         assert r.status_code == 201, r.text
         receipts[key] = r.json()[0]["service_request_id"]
-    web = Gunicorn(workers=1, **broker).start()
+    web = WebServer(processes=1, **broker).start()
     try:
         replayed = {
             key: open311_post(web.base, secret, key, 1000 + i).json()[0]["service_request_id"]
@@ -704,8 +705,8 @@ def disk_full_for_uploads(tmp: Path, uploads: int = 12) -> None:
     try:
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(data_dir)], check=True)
         mounted = True
-        web = Gunicorn(
-            workers=1,
+        web = WebServer(
+            processes=1,
             GEOPLATFORM_DATA_DIR=str(data_dir),
             DJANGO_SETTINGS_MODULE="faults_settings",
             PYTHONPATH=f"{tmp}:{ROOT}",
@@ -794,7 +795,7 @@ def main() -> int:
             if run(5):
                 postgres_restarted_under_load()
             if run(6):
-                gunicorn_killed_after_201(redis)
+                web_server_killed_after_201(redis)
             if run(7):
                 disk_full_for_uploads(Path(tmp))
     finally:

@@ -1,7 +1,7 @@
 """Load test: the map's first load for 50 simulated users (locust 2.47.0), loopback only, bounded.
 
 Serves the scratch database of bench/tiles.py (``bench_tiles``: 300,000 hotspots and 200,000
-parcels; run that first) with gunicorn (4 workers, the Redis tile cache on, as deployed), then
+parcels; run that first) with uWSGI (deploy/uwsgi.ini, the Redis tile cache on, as deployed), then
 runs bench/locustfile.py headless: 50 users starting 10 per second, for 60 seconds, each opening
 the map (page, catalogue, every layer's GeoJSON or tiles of the initial view) and waiting 1-3 s.
 Prints p50/p95/p99 and errors per request kind. Any failed request, any exception in a simulated
@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg  # noqa: E402
+import webserver  # noqa: E402
 from tiles import DB, PG, REDIS, ROOT, app_env, free_port, stop, wait_http  # noqa: E402
 
 VENV = Path(os.environ.get("BENCH_LOCUST_VENV", "/tmp/locust-venv"))
@@ -68,8 +69,7 @@ def main() -> None:
     port = free_port()
     env = {**app_env(), "GEOPLATFORM_TILE_CACHE_URL": REDIS}
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "geoplatform.wsgi:application", "-b", f"127.0.0.1:{port}"]
-        + ["-w", "4", "--timeout", "120", "--log-level", "warning"],
+        webserver.command("127.0.0.1", port),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -102,7 +102,7 @@ def main() -> None:
         fail(f"locust wrote no figures (exit {done.returncode}); see {out}_locust.log")
     with open(f"{out}_stats.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    print(f"\nThe map's first load, {USERS} users ({RATE}/s ramp), {SECONDS} s, loopback, gunicorn 4 workers,")
+    print(f"\nThe map's first load, {USERS} users ({RATE}/s ramp), {SECONDS} s, loopback, uWSGI 2 x 2 threads,")
     print(f"Redis tile cache on (emptied first); locust {version} on the same 2-core host, shared with other work;")
     print(f"started {started} UTC; load (1/5/15 min) {' '.join(load_before)} before, {' '.join(load_after)} after.")
     print()

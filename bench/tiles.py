@@ -1,9 +1,9 @@
 """Vector tiles and GeoJSON pages: our endpoints vs the same SQL vs tipg (both modes), in one run.
 
 Loads 300,000 hotspots and 200,000 parcels into a scratch database (``bench_tiles``, never the
-dev database), serves it with our app under gunicorn and with tipg 1.6.1 under uvicorn (in its
-own venv, bench/requirements-tipg.txt), then times the same ~1,000 tiles at z10-z17 and the same
-GeoJSON pages of 1,000 features through each peer:
+dev database), serves it with our app under uWSGI as deployed (deploy/uwsgi.ini: 2 processes x 2
+threads) and with tipg 1.6.1 under uvicorn (4 workers; its own venv, bench/requirements-tipg.txt),
+then times the same ~1,000 tiles at z10-z17 and the same GeoJSON pages of 1,000 features through each peer:
 
 - the bare SQL replays, on pooled connections opened and warmed once, the very statements the
   endpoint ran for each URL: captured in-process from the endpoint (every psycopg execute, with
@@ -18,7 +18,7 @@ GeoJSON pages of 1,000 features through each peer:
   grid clusters add up to the rows they stand for) and page counts. Any error fails the run;
 - all requests send ``Accept-Encoding: gzip``: sizes and times are as a client receives them.
 
-Then the warm tile cache (a second gunicorn with the Redis tile cache on): tiles/s of cache hits
+Then the warm tile cache (a second uWSGI with the Redis tile cache on): tiles/s of cache hits
 and of 304 revalidations.
 
     nice -n 10 .venv/bin/python bench/tiles.py            # everything (about 10 minutes on 2 cores)
@@ -49,6 +49,9 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import webserver  # noqa: E402 - bench/ is not a package
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -85,7 +88,7 @@ def free_port() -> int:
 
 
 def app_env() -> dict:
-    """Environment for manage.py and gunicorn against the scratch database."""
+    """Environment for manage.py and the web server against the scratch database."""
     return {
         **os.environ,
         "DATABASE_URL": f"{PG.replace('postgresql://', 'postgis://')}/{DB}",
@@ -96,7 +99,7 @@ def app_env() -> dict:
         "DJANGO_HSTS_SECONDS": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "GEOPLATFORM_LOG_LEVEL": "WARNING",
-        # As geoplatform/wsgi.py sets it for gunicorn: the in-process capture runs what the web workers run.
+        # As geoplatform/wsgi.py sets it for the web server: the in-process capture runs what the web workers run.
         "GEOPLATFORM_SESSION_READ_PLANNING": "1",
     }
 
@@ -219,12 +222,11 @@ def wait_http(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
     raise RuntimeError(f"{url} did not answer in {seconds} s")
 
 
-def start_ours(port: int, workers: int, cache: bool) -> subprocess.Popen:
-    """Our app under gunicorn (sync workers) on loopback, DEBUG off, the tile cache on or off."""
+def start_ours(port: int, cache: bool) -> subprocess.Popen:
+    """Our app under uWSGI as deployed (deploy/uwsgi.ini) on loopback, DEBUG off, the tile cache on or off."""
     env = {**app_env(), "GEOPLATFORM_TILE_CACHE_URL": REDIS if cache else ""}
     proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "geoplatform.wsgi:application", "-b", f"127.0.0.1:{port}"]
-        + ["-w", str(workers), "--timeout", "300", "--log-level", "warning"],
+        webserver.command("127.0.0.1", port),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -448,7 +450,7 @@ def get(url: str, headers: dict | None = None) -> tuple[int, bytes, dict, float]
 
 
 def _lower(headers) -> dict:
-    # Header names are case-insensitive; uvicorn sends them in lower case, gunicorn capitalised.
+    # Header names are case-insensitive; uvicorn sends them in lower case, uWSGI as the app wrote them.
     return {name.lower(): value for name, value in headers.items()}
 
 
@@ -754,7 +756,8 @@ def main() -> None:  # noqa: C901 - one run, in order
     parser.add_argument("--pages", type=int, default=60, help="GeoJSON pages per layer")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=5, help="slices the runs are interleaved in")
-    # As many server processes as clients, so each side may run as many queries at once as the bare SQL.
+    # tipg's uvicorn workers: as many as clients, so it may run as many queries at once as the bare SQL
+    # (ours takes four at once too: deploy/uwsgi.ini's 2 processes x 2 threads).
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -852,9 +855,9 @@ def main() -> None:  # noqa: C901 - one run, in order
     servers = {}
     pool = Pool(args.concurrency)
     try:
-        log("starting gunicorn (cache off and cache on) and tipg (parallel workers on and off)")
-        servers["ours"] = start_ours(ports["ours"], args.workers, cache=False)
-        servers["cached"] = start_ours(ports["cached"], args.workers, cache=True)
+        log("starting uWSGI (cache off and cache on) and tipg (parallel workers on and off)")
+        servers["ours"] = start_ours(ports["ours"], cache=False)
+        servers["cached"] = start_ours(ports["cached"], cache=True)
         servers["tipg-parallel"] = start_tipg(
             ports["tipg-parallel"], args.workers, public["fire-hotspots"], public["parcels"], serial=False
         )
@@ -960,7 +963,10 @@ def report(args, tiles, pages, results, checked, hits, three04, n304, tile_props
         return percentile(results[key]["latencies"], q)
 
     print(f"\n{len(tiles)} tiles (hotspots z10-z17, parcels z13-z17), {len(pages)} GeoJSON pages of up to 1,000")
-    print(f"features; {args.concurrency} concurrent clients; {args.workers} gunicorn / uvicorn workers; 2-core host")
+    print(
+        f"features; {args.concurrency} concurrent clients; ours: uWSGI, 2 processes x 2 threads (deploy/uwsgi.ini); "
+        f"tipg: {args.workers} uvicorn workers; 2-core host"
+    )
     print(f"shared with other work. tipg {tipg_version()}; {versions[0].split(',')[0]}, PostGIS {versions[1]}.")
     print(f"Tile attributes: {tile_props}. {checked['aggregated']} of our {len(tiles)} tiles are grid clusters.\n")
     print("| workload | peer | /s | p50 ms | p95 ms | MB received | ours / peer | goal |")

@@ -1,4 +1,4 @@
-"""WSGI entry point (gunicorn geoplatform.wsgi)."""
+"""WSGI entry point (uWSGI: deploy/uwsgi.ini)."""
 
 import os
 
@@ -6,7 +6,7 @@ from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoplatform.settings")
-# Web requests are bounded in seconds (gunicorn would kill the worker but leave the query running).
+# Web requests are bounded in seconds (uWSGI's harakiri would kill the worker but leave the query running).
 os.environ.setdefault("GEOPLATFORM_STATEMENT_TIMEOUT_S", "30")
 # Its connections plan reads as pages and tiles need, from the start (settings.READ_PLANNING).
 os.environ.setdefault("GEOPLATFORM_SESSION_READ_PLANNING", "1")

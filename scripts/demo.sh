@@ -28,7 +28,8 @@ start() { # name, command...
   nohup "$@" >"$RUN/$name.log" 2>&1 &
   echo $! >"$RUN/$name.pid"
 }
-start web gunicorn geoplatform.wsgi --bind "$HOST:$PORT" --workers 3 --timeout 120
+# uWSGI as deployed (deploy/uwsgi.ini); `make stop` sends its master SIGTERM, a graceful stop.
+start web uwsgi --ini deploy/uwsgi.ini --http-socket "$HOST:$PORT"
 # Loopback stand-ins for the demo cameras (one goes up and down) and the crossing's gauge heartbeats.
 start camera-standins python -m layers.cameras.standins --base-port "${CAMERA_STANDIN_PORT:-8551}" \
   --heartbeat-url "http://$HOST:$PORT/api/devices/heartbeat/" --heartbeat-key dev_demo-ngam-song-truong

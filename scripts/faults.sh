@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The fault suite (bench/faults.py): real workers killed, Redis stopped, a silent mail server,
-# overlapping ingests, a private PostgreSQL restarted under load, gunicorn killed after a 201, a full
+# overlapping ingests, a private PostgreSQL restarted under load, uWSGI killed after a 201, a full
 # upload disk (a tmpfs: run as root), on a scratch database; prints expected vs observed. `make faults`
 # (FAULTS_ONLY=5,7 for some of them).
 set -euo pipefail

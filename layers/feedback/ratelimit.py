@@ -1,4 +1,4 @@
-"""Rate limits on posting, counted in PostgreSQL so every gunicorn worker shares the same counts.
+"""Rate limits on posting, counted in PostgreSQL so every web worker shares the same counts.
 
 A fixed one-minute window per bucket ("addr:<ip>", "key:<id>"); the counter is incremented in
 its own autocommit statement, so a refused post still counts and nothing else is written.

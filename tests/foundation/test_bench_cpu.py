@@ -21,7 +21,7 @@ def _bench_tiles():
 
 
 BUSY = "import time\nend = time.process_time() + 0.8\nwhile time.process_time() < end: pass\n"
-# A "server" whose CPU is burnt by a child it forks, as gunicorn's and uvicorn's workers are.
+# A "server" whose CPU is burnt by a child it forks, as uWSGI's and uvicorn's workers are.
 SERVER = f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {BUSY!r}])\ntime.sleep(30)"
 
 

@@ -1,5 +1,6 @@
 """Production settings: check --deploy passes, DEBUG is off by default, secrets only from the environment."""
 
+import configparser
 import os
 import subprocess
 import sys
@@ -57,8 +58,12 @@ def test_compose_services_run_this_projects_entry_points_from_one_image():
     assert all(services[name]["env_file"] == services["web"]["env_file"] for name in ("worker", "beat"))
 
     web_cmd = " ".join(services["web"]["command"])
-    wsgi_target = web_cmd.split("gunicorn ", 1)[1].split()[0]
-    module, attr = wsgi_target.split(":")
+    # exec: uWSGI's master is the process `docker stop` signals, and it stops gracefully on SIGTERM.
+    assert "exec uwsgi --ini deploy/uwsgi.ini --http-socket 0.0.0.0:8000" in web_cmd
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read(ROOT / "deploy" / "uwsgi.ini")
+    assert ini["uwsgi"]["hook-master-start"] == "unix_signal:15 gracefully_kill_them_all"
+    module, attr = ini["uwsgi"]["module"].split(":")
     check = f"import importlib; m = importlib.import_module('{module}'); assert callable(m.{attr})"
     assert subprocess.run([sys.executable, "-c", check], cwd=ROOT, env=_env()).returncode == 0
     for name in ("worker", "beat"):

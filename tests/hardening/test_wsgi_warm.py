@@ -1,4 +1,4 @@
-"""A gunicorn worker imports every view before it accepts a request (issue 15, citizen load).
+"""A web worker imports every view before it accepts a request (issue 15, citizen load).
 
 The URLconf pulls in pandas, the GDAL bindings and every layer's views: about 2 s (5 s on a busy box)
 that the first request of each worker used to pay while the requests behind it queued, which put the
