@@ -82,6 +82,9 @@ def test_uwsgi_with_production_settings_answers_the_health_probe_and_stops_on_si
         # The compose healthcheck's exact request: loopback, Host 127.0.0.1, plain HTTP.
         assert status == 200, body[:300]
         assert json.loads(body)["database"] is True
+        # One request per connection, and said so: a kept-alive client would otherwise write into a closed socket.
+        status, headers, _ = _get(f"http://127.0.0.1:{port}/health/")
+        assert headers["Connection"] == "close"
         # Anyone else still gets the production behaviour: a wrong host is refused, HTTP is sent to HTTPS.
         status, headers, _ = _get(f"http://127.0.0.1:{port}/map/", {"Host": "ioc.bactramy.example"})
         assert status == 301 and headers["Location"].startswith("https://ioc.bactramy.example/")
